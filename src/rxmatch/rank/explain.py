@@ -1,0 +1,94 @@
+"""Explanations: turn score components and resource facts into short reasons a link worker
+can read out ("'gardning' matched 'gardening' in the name", "1.2 km away", "free")."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from datetime import date
+
+from ..features.fuzzy import WordMatch
+from ..features.schedule import Session
+from ..taxonomy import category_label
+
+__all__ = ["explain_match", "describe_age"]
+
+_FIELD_NAMES = {"name": "the name", "tags": "the tags", "description": "the description"}
+
+
+def describe_age(last_verified: date | None, today: date) -> str | None:
+    if last_verified is None:
+        return None
+    days = (today - last_verified).days
+    if days < 0:
+        return None
+    if days < 60:
+        return "last verified recently"
+    if days < 365:
+        return f"last verified {days // 30} months ago"
+    years = days / 365.25
+    return f"last verified {int(years)} year{'s' if int(years) != 1 else ''} ago"
+
+
+def explain_match(
+    *,
+    matched: Sequence[WordMatch],
+    components: Mapping[str, float],
+    distance_km: float | None,
+    via: str,
+    category: str | None,
+    category_inferred: bool,
+    free: bool | None,
+    cost: str | None,
+    best_session: Session | None,
+    sessions: Sequence[Session],
+    availability_given: bool,
+    flags: Sequence[str],
+    last_verified: date | None,
+    today: date,
+    stale_after_years: float = 2.0,
+) -> tuple[str, ...]:
+    """Reasons for one match, most telling first."""
+    reasons: list[str] = []
+    if matched:
+        parts = []
+        for m in matched[:4]:
+            where = _FIELD_NAMES.get(m.field, m.field)
+            if m.query_word == m.resource_word:
+                parts.append(f"'{m.query_word}' in {where}")
+            else:
+                parts.append(f"'{m.query_word}' matched '{m.resource_word}' in {where}")
+        reasons.append("your words: " + ", ".join(parts))
+    sem = components.get("semantic", 0.0)
+    if sem >= 0.35:
+        reasons.append(f"close in meaning to what you said (similarity {sem:.2f})")
+    if category:
+        label = category_label(category)
+        reasons.append(f"{label}" + (" (category inferred from the description)" if category_inferred else ""))
+    if via == "online":
+        reasons.append("online: no travel needed")
+    elif via == "outreach" and distance_km is not None:
+        reasons.append(f"comes to you (serves your area; {distance_km:.1f} km away)")
+    elif distance_km is not None and not math.isnan(distance_km):
+        reasons.append(f"{distance_km:.1f} km away")
+    if free is True:
+        reasons.append("free")
+    elif cost:
+        reasons.append(f"cost: {cost}")
+    if availability_given:
+        if best_session is not None and components.get("schedule", 0) >= 0.99:
+            reasons.append(f"meets {best_session}, when you are free")
+        elif best_session is not None:
+            reasons.append(f"meets {best_session}, partly when you are free")
+        elif sessions:
+            reasons.append("its times do not fit when you said you are free: " + "; ".join(str(s) for s in sessions[:3]))
+        else:
+            reasons.append("times not stated")
+    elif sessions:
+        reasons.append("meets " + "; ".join(str(s) for s in sessions[:3]) + ("…" if len(sessions) > 3 else ""))
+    for f in flags:
+        reasons.append(f"{f}: check before referring")
+    age = describe_age(last_verified, today)
+    if age and last_verified is not None and (today - last_verified).days > 365.25 * stale_after_years:
+        reasons.append(age + ": details may have changed")
+    return tuple(reasons)

@@ -1,0 +1,77 @@
+"""The hybrid score: a weighted blend of semantic similarity, typo-tolerant lexical match,
+distance decay, category intent, schedule fit and soft preferences; every component is in
+[0, 1] and the weights sum to 1, so the score is in [0, 1]."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+__all__ = ["Weights", "DEFAULT_WEIGHTS", "blend", "category_affinity", "freshness_factor"]
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Weights of the score components (normalized to sum to 1 when used).
+
+    The defaults were chosen on the train and dev splits of the synthetic evaluation set
+    (see README, "Evaluation"); the test split was not used to choose them.
+    ``schedule`` only counts when the person gave availability; otherwise its weight is
+    spread over the others.
+    """
+
+    semantic: float = 0.50
+    lexical: float = 0.10
+    distance: float = 0.20
+    category_fit: float = 0.15
+    schedule: float = 0.10
+    preference: float = 0.05
+
+    def as_dict(self) -> dict[str, float]:
+        return asdict(self)
+
+    def __post_init__(self) -> None:
+        for k, v in asdict(self).items():
+            if not (isinstance(v, (int, float)) and v >= 0 and np.isfinite(v)):
+                raise ValueError(f"weight {k!r} must be a finite number >= 0, not {v!r}")
+        if sum(asdict(self).values()) <= 0:
+            raise ValueError("at least one weight must be > 0")
+
+
+DEFAULT_WEIGHTS = Weights()
+
+
+def blend(components: Mapping[str, np.ndarray], weights: Weights, *, use_schedule: bool) -> np.ndarray:
+    """Weighted sum of components with weights renormalized over those in use."""
+    w = weights.as_dict()
+    if not use_schedule:
+        w["schedule"] = 0.0
+    total = sum(w[k] for k in components if k in w)
+    if total <= 0:
+        raise ValueError("all weights in use are zero")
+    out = np.zeros_like(next(iter(components.values())), dtype=np.float64)
+    for k, v in components.items():
+        if w.get(k, 0.0):
+            out += (w[k] / total) * np.nan_to_num(np.asarray(v, dtype=np.float64), nan=0.0)
+    return np.clip(out, 0.0, 1.0)
+
+
+def category_affinity(query_vec: np.ndarray, prototypes: np.ndarray, temperature: float = 0.05) -> np.ndarray:
+    """How strongly the person's words point to each category: a softmax of cosine
+    similarities to the category prototypes, scaled so the top category scores 1."""
+    sims = prototypes @ query_vec
+    z = (sims - sims.max()) / temperature
+    p = np.exp(z)
+    return p / p.max()
+
+
+def freshness_factor(age_years: np.ndarray, *, grace_years: float = 1.0, full_years: float = 5.0,
+                     max_penalty: float = 0.15) -> np.ndarray:
+    """Multiplier in [1 - max_penalty, 1] that lowers confidence in records not verified
+    for more than ``grace_years``, reaching the full penalty at ``full_years``. Unknown
+    ages (NaN) get no penalty."""
+    a = np.asarray(age_years, dtype=np.float64)
+    frac = np.clip((a - grace_years) / max(1e-9, full_years - grace_years), 0.0, 1.0)
+    return np.where(np.isnan(a), 1.0, 1.0 - max_penalty * frac)

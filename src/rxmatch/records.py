@@ -1,0 +1,139 @@
+"""Immutable result records: a Match per recommended resource, the Exclusions that answer
+"why not X?", and Recommendations, the ranked list for one referral."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, overload
+
+import pandas as pd
+
+from .features.fuzzy import WordMatch
+
+__all__ = ["Match", "Exclusion", "Recommendations", "COMPONENTS"]
+
+#: Score components, each in [0, 1], in the order they appear in tables.
+COMPONENTS = ("semantic", "lexical", "distance", "category_fit", "schedule", "preference")
+
+
+@dataclass(frozen=True)
+class Match:
+    """One recommended resource.
+
+    ``score`` is the final score in [0, 1] (after the freshness factor); ``components``
+    holds each score component in [0, 1] before weighting; ``reasons`` are short
+    human-readable explanations; ``matched_words`` pairs the person's words with words of
+    the resource (typo-tolerant).
+    """
+
+    rank: int
+    resource_id: str
+    name: str
+    category: str | None
+    category_inferred: bool
+    score: float
+    components: Mapping[str, float]
+    distance_km: float | None
+    online: bool
+    reasons: tuple[str, ...]
+    matched_words: tuple[WordMatch, ...] = ()
+    flags: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "components", MappingProxyType(dict(self.components)))
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "rank": self.rank,
+            "resource_id": self.resource_id,
+            "name": self.name,
+            "category": self.category,
+            "category_inferred": self.category_inferred,
+            "score": self.score,
+        }
+        for c in COMPONENTS:
+            d[c] = self.components.get(c)
+        d["distance_km"] = self.distance_km
+        d["online"] = self.online
+        d["matched_words"] = [f"{m.query_word}->{m.resource_word}" for m in self.matched_words]
+        d["flags"] = list(self.flags)
+        d["reasons"] = list(self.reasons)
+        return d
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """A resource that was a candidate but was filtered out, and why (reason code + text)."""
+
+    resource_id: str
+    code: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Recommendations(Sequence[Match]):
+    """The ranked, explained matches for one referral (an immutable sequence of
+    :class:`Match`). ``excluded`` answers "why not X?" for candidates that failed a hard
+    rule; ``notes`` says what the search did (for example that it widened the radius)."""
+
+    matches: tuple[Match, ...]
+    referral_id: str | None = None
+    excluded: tuple[Exclusion, ...] = ()
+    notes: tuple[str, ...] = ()
+    n_candidates: int = 0
+    _by_id: Mapping[str, Match] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_id", MappingProxyType({m.resource_id: m for m in self.matches}))
+
+    @overload
+    def __getitem__(self, i: int) -> Match: ...
+    @overload
+    def __getitem__(self, i: slice) -> tuple[Match, ...]: ...
+    def __getitem__(self, i):  # type: ignore[no-untyped-def]
+        return self.matches[i]
+
+    def __len__(self) -> int:
+        return len(self.matches)
+
+    def __iter__(self) -> Iterator[Match]:
+        return iter(self.matches)
+
+    @property
+    def ids(self) -> list[str]:
+        return [m.resource_id for m in self.matches]
+
+    def get(self, resource_id: str) -> Match | None:
+        return self._by_id.get(resource_id)
+
+    def why_not(self, resource_id: str) -> str | None:
+        """The reason a resource was excluded, or ``None`` if it was not excluded."""
+        for e in self.excluded:
+            if e.resource_id == resource_id:
+                return e.reason
+        return None
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per match: rank, resource_id, name, category, score, each component,
+        distance_km, online, matched words, flags and reasons (``; ``-joined)."""
+        cols = ["rank", "resource_id", "name", "category", "category_inferred", "score",
+                *COMPONENTS, "distance_km", "online", "matched_words", "flags", "reasons"]
+        rows = []
+        for m in self.matches:
+            d = m.to_dict()
+            d["matched_words"] = "; ".join(d["matched_words"])
+            d["flags"] = "; ".join(d["flags"])
+            d["reasons"] = "; ".join(d["reasons"])
+            rows.append(d)
+        df = pd.DataFrame(rows, columns=cols)
+        if self.referral_id is not None:
+            df.insert(0, "referral_id", self.referral_id)
+        return df
+
+    def excluded_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            [(e.resource_id, e.code, e.reason) for e in self.excluded],
+            columns=["resource_id", "code", "reason"],
+        )

@@ -1,0 +1,198 @@
+"""The Referral: a person's answer to "What matters to you?", where they live, and what
+they need from a resource. Validation messages name the field, never the person's words."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from .exceptions import GeocodingError, ReferralError, ScheduleParseError, UnknownCategoryError
+from .features.geo import check_lat_lon, geocode_zip
+from .features.schedule import parse_availability
+from .features.text import MAX_TEXT_CHARS, clean_text
+from .taxonomy import match_category
+
+__all__ = ["Referral", "TRAVEL_RADIUS_KM", "DEFAULT_RADIUS_KM"]
+
+#: Default search radius per travel mode, in km (straight-line). Documented in the README:
+#: about 25 minutes at 5 km/h walking with a 1.3 detour factor; ~40 minutes by bus at an
+#: average 15 km/h door to door; ~30 minutes by car in mixed traffic.
+TRAVEL_RADIUS_KM: dict[str, float] = {"walk": 2.0, "bike": 6.0, "transit": 10.0, "car": 25.0}
+DEFAULT_RADIUS_KM = 10.0
+
+
+@dataclass(frozen=True, repr=False)
+class Referral:
+    """What the person told the link worker, and their constraints.
+
+    Parameters
+    ----------
+    what_matters : the person's own words (any language the embedder supports).
+    lat, lon : home location; or ``postal_code`` (US ZIP, geocoded offline).
+    max_km : search radius; default from ``travel_mode`` (walk 2, bike 6, transit 10,
+        car 25 km), else 10 km.
+    age, languages, accessibility_needs, free_only, online_ok, online_only : eligibility.
+    availability : free windows such as ``["weekday mornings", "after 6 pm"]``.
+    preferred_categories, excluded_categories : category names (matched leniently).
+    referral_id : an opaque id used in results and tables.
+
+    The text is never logged or written anywhere by rxmatch; ``repr`` hides it.
+    """
+
+    what_matters: str
+    lat: float | None = None
+    lon: float | None = None
+    postal_code: str | None = None
+    max_km: float | None = None
+    travel_mode: str | None = None
+    age: float | None = None
+    languages: tuple[str, ...] = ()
+    accessibility_needs: tuple[str, ...] = ()
+    free_only: bool = False
+    online_ok: bool = True
+    online_only: bool = False
+    availability: tuple[str, ...] = ()
+    preferred_categories: tuple[str, ...] = ()
+    excluded_categories: tuple[str, ...] = ()
+    referral_id: str | None = None
+    _windows: tuple[tuple[int, int], ...] = field(default=(), compare=False)
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        text = self.what_matters
+        if text is None or not isinstance(text, str):
+            raise ReferralError("must be a non-empty string", field="what_matters")
+        cleaned = clean_text(text, max_chars=MAX_TEXT_CHARS, what="what_matters")
+        if not cleaned:
+            raise ReferralError("is empty or only whitespace", field="what_matters")
+        set_(self, "what_matters", cleaned)
+
+        for name in ("languages", "accessibility_needs", "availability",
+                     "preferred_categories", "excluded_categories"):
+            v = getattr(self, name)
+            if isinstance(v, str):
+                v = tuple(p.strip() for p in v.replace(";", ",").split(",") if p.strip())
+            set_(self, name, tuple(v or ()))
+
+        if self.lat is not None or self.lon is not None:
+            try:
+                lat, lon = float(self.lat), float(self.lon)  # type: ignore[arg-type]
+            except (TypeError, ValueError):
+                raise ReferralError("lat and lon must both be numbers", field="lat") from None
+            msg = check_lat_lon(lat, lon)
+            if msg:
+                raise ReferralError(msg, field="lat" if "latitude" in msg else "lon")
+            set_(self, "lat", lat)
+            set_(self, "lon", lon)
+        elif self.postal_code is not None and str(self.postal_code).strip():
+            try:
+                lat, lon = geocode_zip(self.postal_code)
+            except GeocodingError as exc:
+                raise ReferralError(str(exc), field="postal_code") from None
+            set_(self, "lat", lat)
+            set_(self, "lon", lon)
+        elif not self.online_only:
+            raise ReferralError(
+                "a home location is needed: lat and lon, or a US postal_code "
+                "(or online_only=True)", field="lat"
+            )
+
+        if self.travel_mode is not None:
+            mode = str(self.travel_mode).lower().strip()
+            mode = {"walking": "walk", "foot": "walk", "bus": "transit", "public transport": "transit",
+                    "driving": "car", "drive": "car", "bicycle": "bike", "cycling": "bike"}.get(mode, mode)
+            if mode not in TRAVEL_RADIUS_KM:
+                raise ReferralError(
+                    f"unknown travel mode; use one of {', '.join(TRAVEL_RADIUS_KM)}", field="travel_mode"
+                )
+            set_(self, "travel_mode", mode)
+        if self.max_km is not None:
+            try:
+                mk = float(self.max_km)
+            except (TypeError, ValueError):
+                raise ReferralError("must be a number of km", field="max_km") from None
+            if not math.isfinite(mk) or mk <= 0:
+                raise ReferralError("must be a positive number of km", field="max_km")
+            set_(self, "max_km", mk)
+        if self.age is not None:
+            try:
+                age = float(self.age)
+            except (TypeError, ValueError):
+                raise ReferralError("must be a number of years", field="age") from None
+            if not math.isfinite(age) or not 0 <= age <= 130:
+                raise ReferralError("must be between 0 and 130", field="age")
+            set_(self, "age", age)
+        for name in ("preferred_categories", "excluded_categories"):
+            keys = []
+            for c in getattr(self, name):
+                k = match_category(c)
+                if k is None:
+                    raise UnknownCategoryError(f"referral field {name!r}: unknown category {c!r}")
+                keys.append(k)
+            set_(self, name, tuple(dict.fromkeys(keys)))
+        from .directory import ACCESSIBILITY_CODES, normalize_language  # local: avoid a cycle
+
+        set_(self, "languages", tuple(dict.fromkeys(normalize_language(x) for x in self.languages)))
+        needs = tuple(str(a).strip().lower().replace(" ", "_") for a in self.accessibility_needs)
+        unknown = [a for a in needs if a not in ACCESSIBILITY_CODES]
+        if unknown:
+            raise ReferralError(
+                f"unknown accessibility code(s) {unknown}; known: {', '.join(ACCESSIBILITY_CODES)}",
+                field="accessibility_needs",
+            )
+        set_(self, "accessibility_needs", needs)
+        try:
+            set_(self, "_windows", parse_availability(self.availability))
+        except ScheduleParseError as exc:
+            raise ReferralError(str(exc), field="availability") from None
+        for name in ("free_only", "online_ok", "online_only"):
+            set_(self, name, bool(getattr(self, name)))
+
+    @property
+    def radius_km(self) -> float:
+        """The search radius in km: ``max_km``, else the travel mode's default, else 10."""
+        if self.max_km is not None:
+            return float(self.max_km)
+        if self.travel_mode is not None:
+            return TRAVEL_RADIUS_KM[self.travel_mode]
+        return DEFAULT_RADIUS_KM
+
+    @property
+    def windows(self) -> tuple[tuple[int, int], ...]:
+        return self._windows
+
+    @classmethod
+    def from_mapping(cls, row: Mapping[str, Any]) -> Referral:
+        """From a dict or a DataFrame row; unknown keys are ignored, NaN counts as missing."""
+        names = {f for f in cls.__dataclass_fields__ if not f.startswith("_")}
+        kwargs = {}
+        for k, v in row.items():
+            if k in names and not _missing(v):
+                kwargs[k] = v
+        if "referral_id" in kwargs:
+            kwargs["referral_id"] = str(kwargs["referral_id"])
+        if "what_matters" not in kwargs:
+            kwargs["what_matters"] = ""
+        return cls(**kwargs)
+
+    def replace(self, **changes: Any) -> Referral:
+        return replace(self, **changes)
+
+    def __repr__(self) -> str:
+        where = f"lat={self.lat:.4f}, lon={self.lon:.4f}" if self.lat is not None else "online"
+        return (
+            f"Referral(id={self.referral_id!r}, {where}, radius_km={self.radius_km}, "
+            f"what_matters=<{len(self.what_matters)} chars>)"
+        )
+
+
+def _missing(v: Any) -> bool:
+    if v is None:
+        return True
+    if isinstance(v, float) and math.isnan(v):
+        return True
+    if isinstance(v, Sequence) and not isinstance(v, str):
+        return False
+    return False
