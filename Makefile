@@ -17,8 +17,8 @@ demo: install
 	$(BIN)/rxmatch demo
 
 test: install
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
 
 evaluate: install

@@ -10,7 +10,13 @@ from rxmatch import (
     SkippedRowsWarning,
 )
 
-GOOD = {"id": "a1", "name": "Art club", "description": "Painting for all", "lat": 37.56, "lon": -122.32}
+GOOD = {
+    "id": "a1",
+    "name": "Art club",
+    "description": "Painting for all",
+    "lat": 37.56,
+    "lon": -122.32,
+}
 
 
 def load(rows, **kw):
@@ -18,11 +24,21 @@ def load(rows, **kw):
 
 
 def test_loads_and_normalizes_fields():
-    d = load([
-        {**GOOD, "category": "Arts and Culture", "tags": "painting; art", "languages": "English;es",
-         "accessibility": "Wheelchair accessible;loop", "free": "yes", "schedule": "Tue 10:00-12:00",
-         "min_age": "18", "last_verified": "2024-05-01"},
-    ])
+    d = load(
+        [
+            {
+                **GOOD,
+                "category": "Arts and Culture",
+                "tags": "painting; art",
+                "languages": "English;es",
+                "accessibility": "Wheelchair accessible;loop",
+                "free": "yes",
+                "schedule": "Tue 10:00-12:00",
+                "min_age": "18",
+                "last_verified": "2024-05-01",
+            },
+        ]
+    )
     r = d.get("a1")
     assert r["category"] == "arts_culture" and r["category_source"] == "given"
     assert r["tags"] == ("painting", "art")
@@ -42,7 +58,11 @@ def test_loads_and_normalizes_fields():
         ({**GOOD, "name": None}, "name", "empty name"),
         ({**GOOD, "lat": "abc"}, "lat", "not a number"),
         ({"id": "z", "name": "n", "description": "d"}, "lat", "no place"),
-        ({"id": "z", "name": "n", "description": "d", "postal_code": "00000"}, "postal_code", "unknown US ZIP"),
+        (
+            {"id": "z", "name": "n", "description": "d", "postal_code": "00000"},
+            "postal_code",
+            "unknown US ZIP",
+        ),
     ],
 )
 def test_bad_rows_are_reported_with_id_and_field(row, field, text):
@@ -83,10 +103,12 @@ def test_strings_and_nan_in_numeric_columns():
 
 
 def test_postal_code_only_and_online_only():
-    d = load([
-        {"id": "z", "name": "n", "description": "d", "postal_code": "94401"},
-        {"id": "o", "name": "n", "description": "d", "online": "true"},
-    ])
+    d = load(
+        [
+            {"id": "z", "name": "n", "description": "d", "postal_code": "94401"},
+            {"id": "o", "name": "n", "description": "d", "online": "true"},
+        ]
+    )
     assert d.get("z")["location_source"] == "postal_code"
     assert d.get("o")["location_source"] == "online"
 

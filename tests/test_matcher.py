@@ -19,43 +19,123 @@ HOME = (37.5630, -122.3255)  # downtown San Mateo
 FAR_HOME = (37.4636, -122.4286)  # Half Moon Bay, ~14 km away over the hills
 
 ROWS = [
-    dict(id="art-1", name="Third Avenue Watercolour Circle",
-         description="A relaxed watercolour painting group for adults. Bring your own brushes or borrow ours.",
-         lat=37.5641, lon=-122.3231, category="Arts", schedule="Tue 10:00-12:00", free=True,
-         accessibility="wheelchair", languages="English", min_age=18),
-    dict(id="art-2", name="Open Studio Collective",
-         description="Drop-in art studio with easels, acrylics and friendly tutors. All abilities welcome.",
-         lat=37.5660, lon=-122.3205, cost="$5 per session", free=False, schedule="Sat 13:00-16:00"),
-    dict(id="park-1", name="Central Park Morning Walk",
-         description="Gentle guided walk around the park and rose garden, about an hour.",
-         lat=37.5628, lon=-122.3238, category="nature", free=True, schedule="Mon-Fri 08:00-09:00"),
-    dict(id="food-1", name="Downtown Food Pantry",
-         description="Free groceries and fresh produce for anyone who needs them. No questions asked.",
-         lat=37.5652, lon=-122.3270, category="food", free=True),
-    dict(id="coast-art", name="Coastside Painters",
-         description="Plein air painting group that paints the harbour and beaches together each week.",
-         lat=37.4640, lon=-122.4290, category="arts", free=True),
-    dict(id="coast-walk", name="Harbour Bluff Walkers",
-         description="Friendly walking group along the coastal trail.",
-         lat=37.4700, lon=-122.4400, category="nature", free=True),
-    dict(id="youth-1", name="Teen Garage Band Club",
-         description="Young people learn guitar, drums and songwriting together.",
-         lat=37.5645, lon=-122.3250, category="arts", min_age=13, max_age=17, free=True),
-    dict(id="spanish-1", name="Coro Comunitario Voces",
-         description="Coro comunitario para adultos. Cantamos música latinoamericana.",
-         lat=37.5610, lon=-122.3190, category="arts", languages="Spanish", free=True),
-    dict(id="steps-1", name="Upstairs Sketch Club",
-         description="Sketching and drawing club in a second-floor room with no lift.",
-         lat=37.5655, lon=-122.3262, category="arts", accessibility="quiet_space", free=True),
-    dict(id="online-1", name="Draw Along Online",
-         description="A weekly online drawing class over video call for beginners.",
-         online=True, category="arts", free=True),
-    dict(id="garden-1", name="Community Gardening Plots",
-         description="Grow vegetables with neighbours in shared raised beds; tools provided.",
-         lat=37.5600, lon=-122.3300, category="nature", free=True),
-    dict(id="vol-1", name="Animal Shelter Volunteers",
-         description="Volunteer to walk dogs and socialise cats at the county animal shelter.",
-         lat=37.5700, lon=-122.3350, category="volunteer", free=True),
+    dict(
+        id="art-1",
+        name="Third Avenue Watercolour Circle",
+        description="A relaxed watercolour painting group for adults. Bring your own brushes or borrow ours.",
+        lat=37.5641,
+        lon=-122.3231,
+        category="Arts",
+        schedule="Tue 10:00-12:00",
+        free=True,
+        accessibility="wheelchair",
+        languages="English",
+        min_age=18,
+    ),
+    dict(
+        id="art-2",
+        name="Open Studio Collective",
+        description="Drop-in art studio with easels, acrylics and friendly tutors. All abilities welcome.",
+        lat=37.5660,
+        lon=-122.3205,
+        cost="$5 per session",
+        free=False,
+        schedule="Sat 13:00-16:00",
+    ),
+    dict(
+        id="park-1",
+        name="Central Park Morning Walk",
+        description="Gentle guided walk around the park and rose garden, about an hour.",
+        lat=37.5628,
+        lon=-122.3238,
+        category="nature",
+        free=True,
+        schedule="Mon-Fri 08:00-09:00",
+    ),
+    dict(
+        id="food-1",
+        name="Downtown Food Pantry",
+        description="Free groceries and fresh produce for anyone who needs them. No questions asked.",
+        lat=37.5652,
+        lon=-122.3270,
+        category="food",
+        free=True,
+    ),
+    dict(
+        id="coast-art",
+        name="Coastside Painters",
+        description="Plein air painting group that paints the harbour and beaches together each week.",
+        lat=37.4640,
+        lon=-122.4290,
+        category="arts",
+        free=True,
+    ),
+    dict(
+        id="coast-walk",
+        name="Harbour Bluff Walkers",
+        description="Friendly walking group along the coastal trail.",
+        lat=37.4700,
+        lon=-122.4400,
+        category="nature",
+        free=True,
+    ),
+    dict(
+        id="youth-1",
+        name="Teen Garage Band Club",
+        description="Young people learn guitar, drums and songwriting together.",
+        lat=37.5645,
+        lon=-122.3250,
+        category="arts",
+        min_age=13,
+        max_age=17,
+        free=True,
+    ),
+    dict(
+        id="spanish-1",
+        name="Coro Comunitario Voces",
+        description="Coro comunitario para adultos. Cantamos música latinoamericana.",
+        lat=37.5610,
+        lon=-122.3190,
+        category="arts",
+        languages="Spanish",
+        free=True,
+    ),
+    dict(
+        id="steps-1",
+        name="Upstairs Sketch Club",
+        description="Sketching and drawing club in a second-floor room with no lift.",
+        lat=37.5655,
+        lon=-122.3262,
+        category="arts",
+        accessibility="quiet_space",
+        free=True,
+    ),
+    dict(
+        id="online-1",
+        name="Draw Along Online",
+        description="A weekly online drawing class over video call for beginners.",
+        online=True,
+        category="arts",
+        free=True,
+    ),
+    dict(
+        id="garden-1",
+        name="Community Gardening Plots",
+        description="Grow vegetables with neighbours in shared raised beds; tools provided.",
+        lat=37.5600,
+        lon=-122.3300,
+        category="nature",
+        free=True,
+    ),
+    dict(
+        id="vol-1",
+        name="Animal Shelter Volunteers",
+        description="Volunteer to walk dogs and socialise cats at the county animal shelter.",
+        lat=37.5700,
+        lon=-122.3350,
+        category="volunteer",
+        free=True,
+    ),
 ]
 
 
@@ -148,8 +228,11 @@ def test_excluded_and_preferred_categories(matcher):
 
 @pytest.mark.parametrize(
     "text,expected",
-    [("I'd like to try gardning", "garden-1"), ("I want to voluntear with animals", "vol-1"),
-     ("watercolor paintng", "art-1")],
+    [
+        ("I'd like to try gardning", "garden-1"),
+        ("I want to voluntear with animals", "vol-1"),
+        ("watercolor paintng", "art-1"),
+    ],
 )
 def test_typos_still_match(matcher, text, expected):
     recs = matcher.recommend(person(text), k=3)
@@ -226,11 +309,19 @@ def test_not_fitted():
 
 
 def test_recommend_many(matcher):
-    frame = pd.DataFrame([
-        {"referral_id": "p1", "what_matters": "painting", "lat": HOME[0], "lon": HOME[1], "max_km": 5},
-        {"referral_id": "p2", "what_matters": "gardening", "postal_code": "94401", "max_km": 5},
-        {"referral_id": "bad", "what_matters": "  ", "postal_code": "94401"},
-    ])
+    frame = pd.DataFrame(
+        [
+            {
+                "referral_id": "p1",
+                "what_matters": "painting",
+                "lat": HOME[0],
+                "lon": HOME[1],
+                "max_km": 5,
+            },
+            {"referral_id": "p2", "what_matters": "gardening", "postal_code": "94401", "max_km": 5},
+            {"referral_id": "bad", "what_matters": "  ", "postal_code": "94401"},
+        ]
+    )
     with pytest.raises(ReferralError, match="row 2"):
         matcher.recommend_many(frame, k=3)
     with pytest.warns(UserWarning, match="1 referrals skipped"):
@@ -249,9 +340,17 @@ def test_category_inferred_when_missing(matcher):
 
 
 def test_outreach_service_reaches_beyond_radius(st_embedder):
-    rows = ROWS + [dict(id="visit-1", name="Home Visiting Befrienders",
-                        description="Volunteers visit isolated older people at home for a chat.",
-                        lat=37.60, lon=-122.38, service_radius_km=15, category="community")]
+    rows = ROWS + [
+        dict(
+            id="visit-1",
+            name="Home Visiting Befrienders",
+            description="Volunteers visit isolated older people at home for a chat.",
+            lat=37.60,
+            lon=-122.38,
+            service_radius_km=15,
+            category="community",
+        )
+    ]
     m = Matcher(st_embedder).fit(Directory.from_records(rows))
     recs = m.recommend(person("I feel lonely at home", max_km=1), k=10)
     assert "visit-1" in recs.ids
@@ -262,5 +361,9 @@ def test_widening_is_opt_in_and_reported(st_embedder, directory):
     far_person = Referral("painting", lat=37.40, lon=-122.20, max_km=2, online_ok=False)
     strict = Matcher(st_embedder).fit(directory).recommend(far_person)
     assert len(strict) == 0
-    wide = Matcher(st_embedder, widen_if_fewer_than=1, max_widen_factor=20).fit(directory).recommend(far_person)
+    wide = (
+        Matcher(st_embedder, widen_if_fewer_than=1, max_widen_factor=20)
+        .fit(directory)
+        .recommend(far_person)
+    )
     assert len(wide) >= 1 and "widened" in wide.notes[0]

@@ -32,7 +32,10 @@ def test_unknown_category_is_none():
 
 def test_sectors_first_and_labels():
     assert SOCIAL_PRESCRIBING_SECTORS == (
-        "arts_culture", "nature_outdoors", "volunteering", "community_social",
+        "arts_culture",
+        "nature_outdoors",
+        "volunteering",
+        "community_social",
     )
     assert len(CATEGORY_KEYS) == 8
     assert category_label("essentials_advice").startswith("Essentials")

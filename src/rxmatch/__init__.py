@@ -28,7 +28,7 @@ from .exceptions import (
     TextTruncatedWarning,
     UnknownCategoryError,
 )
-from .features.text import EmbeddingCache, Embedder, HashingEmbedder, SentenceTransformerEmbedder
+from .features.text import Embedder, EmbeddingCache, HashingEmbedder, SentenceTransformerEmbedder
 from .matcher import Matcher
 from .rank.scoring import Weights
 from .records import COMPONENTS, Exclusion, Match, Recommendations

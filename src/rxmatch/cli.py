@@ -23,7 +23,10 @@ def _print_recs(recs, out=None) -> None:  # type: ignore[no-untyped-def]
         comp = "  ".join(f"{k} {v:.2f}" for k, v in m.components.items())
         print(f"      {comp}", file=out)
         for r in m.reasons:
-            print(textwrap.fill(r, width=96, initial_indent="      - ", subsequent_indent="        "), file=out)
+            print(
+                textwrap.fill(r, width=96, initial_indent="      - ", subsequent_indent="        "),
+                file=out,
+            )
     for note in recs.notes:
         print(f"  note: {note}", file=out)
 
@@ -84,7 +87,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
             out.append(_recs_json(recs))
             continue
         print()
-        print(f"Person {ref.referral_id}: \"{ref.what_matters}\"")
+        print(f'Person {ref.referral_id}: "{ref.what_matters}"')
         print(f"  home {ref.lat:.4f},{ref.lon:.4f}; radius {ref.radius_km:g} km")
         _print_recs(recs)
     if args.json:

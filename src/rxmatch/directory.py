@@ -14,7 +14,7 @@ import json
 import math
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -38,29 +38,71 @@ __all__ = ["Directory", "LoadReport", "RowProblem", "normalize_language", "ACCES
 
 REQUIRED = ("id", "name", "description")
 ACCESSIBILITY_CODES = (
-    "wheelchair", "step_free", "accessible_toilet", "hearing_loop", "sign_language",
-    "large_print", "quiet_space", "seated_options", "elevator", "ramp", "disabled_parking",
-    "braille", "tty",
+    "wheelchair",
+    "step_free",
+    "accessible_toilet",
+    "hearing_loop",
+    "sign_language",
+    "large_print",
+    "quiet_space",
+    "seated_options",
+    "elevator",
+    "ramp",
+    "disabled_parking",
+    "braille",
+    "tty",
 )
 _ACCESS_ALIASES = {
-    "wheelchair accessible": "wheelchair", "wheelchair_accessible": "wheelchair",
-    "step free": "step_free", "step-free": "step_free", "level access": "step_free",
-    "accessible toilet": "accessible_toilet", "restroom": "accessible_toilet",
-    "accessible restroom": "accessible_toilet", "hearing loop": "hearing_loop",
-    "loop": "hearing_loop", "asl": "sign_language", "bsl": "sign_language",
-    "deaf_interpreter": "sign_language", "sign language": "sign_language",
-    "large print": "large_print", "tape_braille": "braille", "quiet space": "quiet_space",
-    "seated options": "seated_options", "seated": "seated_options",
-    "disabled parking": "disabled_parking", "wheelchair_van": "wheelchair",
+    "wheelchair accessible": "wheelchair",
+    "wheelchair_accessible": "wheelchair",
+    "step free": "step_free",
+    "step-free": "step_free",
+    "level access": "step_free",
+    "accessible toilet": "accessible_toilet",
+    "restroom": "accessible_toilet",
+    "accessible restroom": "accessible_toilet",
+    "hearing loop": "hearing_loop",
+    "loop": "hearing_loop",
+    "asl": "sign_language",
+    "bsl": "sign_language",
+    "deaf_interpreter": "sign_language",
+    "sign language": "sign_language",
+    "large print": "large_print",
+    "tape_braille": "braille",
+    "quiet space": "quiet_space",
+    "seated options": "seated_options",
+    "seated": "seated_options",
+    "disabled parking": "disabled_parking",
+    "wheelchair_van": "wheelchair",
 }
 _LANG_ALIASES = {
-    "en": "english", "eng": "english", "inglés": "english", "ingles": "english",
-    "es": "spanish", "spa": "spanish", "español": "spanish", "espanol": "spanish",
-    "castellano": "spanish", "zh": "chinese", "mandarin": "chinese", "cantonese": "chinese",
-    "chinese (mandarin)": "chinese", "chinese (cantonese)": "chinese", "中文": "chinese",
-    "tl": "tagalog", "filipino": "tagalog", "filipino (tagalog)": "tagalog",
-    "vi": "vietnamese", "tiếng việt": "vietnamese", "fr": "french", "ru": "russian",
-    "ar": "arabic", "pl": "polish", "ko": "korean", "pt": "portuguese", "hi": "hindi",
+    "en": "english",
+    "eng": "english",
+    "inglés": "english",
+    "ingles": "english",
+    "es": "spanish",
+    "spa": "spanish",
+    "español": "spanish",
+    "espanol": "spanish",
+    "castellano": "spanish",
+    "zh": "chinese",
+    "mandarin": "chinese",
+    "cantonese": "chinese",
+    "chinese (mandarin)": "chinese",
+    "chinese (cantonese)": "chinese",
+    "中文": "chinese",
+    "tl": "tagalog",
+    "filipino": "tagalog",
+    "filipino (tagalog)": "tagalog",
+    "vi": "vietnamese",
+    "tiếng việt": "vietnamese",
+    "fr": "french",
+    "ru": "russian",
+    "ar": "arabic",
+    "pl": "polish",
+    "ko": "korean",
+    "pt": "portuguese",
+    "hi": "hindi",
     "asl": "american sign language",
 }
 _TRUE = {"true", "t", "yes", "y", "1", "si", "sí", "x"}
@@ -203,10 +245,33 @@ def _as_date(v: Any) -> date | None:
 
 
 _COLUMNS = [
-    "id", "name", "description", "category", "category_source", "tags", "address", "city",
-    "postal_code", "lat", "lon", "online", "location_source", "phone", "url", "schedule",
-    "sessions", "free", "cost", "min_age", "max_age", "languages", "accessibility",
-    "service_radius_km", "capacity", "last_verified", "source",
+    "id",
+    "name",
+    "description",
+    "category",
+    "category_source",
+    "tags",
+    "address",
+    "city",
+    "postal_code",
+    "lat",
+    "lon",
+    "online",
+    "location_source",
+    "phone",
+    "url",
+    "schedule",
+    "sessions",
+    "free",
+    "cost",
+    "min_age",
+    "max_age",
+    "languages",
+    "accessibility",
+    "service_radius_km",
+    "capacity",
+    "last_verified",
+    "source",
 ]
 
 
@@ -280,7 +345,9 @@ class Directory:
                 )
             if strict and (problem or row_issues):
                 p = problem or row_issues[0]
-                raise DirectoryValidationError(p.reason, record_id=p.record_id or f"row {p.row}", field=p.field)
+                raise DirectoryValidationError(
+                    p.reason, record_id=p.record_id or f"row {p.row}", field=p.field
+                )
             issues.extend(row_issues)
             if problem is not None:
                 skipped.append(problem)
@@ -337,7 +404,9 @@ class Directory:
         try:
             data = json.loads(path.read_text(encoding="utf-8-sig"))
         except json.JSONDecodeError as exc:
-            raise DirectoryValidationError(f"{path.name} is not valid JSON: {exc}", field="*") from exc
+            raise DirectoryValidationError(
+                f"{path.name} is not valid JSON: {exc}", field="*"
+            ) from exc
         if isinstance(data, dict):
             for key in ("resources", "data", "items", "records", "contents"):
                 if isinstance(data.get(key), list):
@@ -399,7 +468,11 @@ class Directory:
             return cls.from_jsonl(p, **kwargs)
         if suffix == ".json":
             head = p.read_text(encoding="utf-8-sig")[:1].strip()
-            return cls.from_json(p, **kwargs) if head in ("[", "{") and _is_json_doc(p) else cls.from_jsonl(p, **kwargs)
+            return (
+                cls.from_json(p, **kwargs)
+                if head in ("[", "{") and _is_json_doc(p)
+                else cls.from_jsonl(p, **kwargs)
+            )
         raise DirectoryValidationError(f"unknown directory file type {suffix!r}", field="*")
 
     # ---- access -------------------------------------------------------------------------
@@ -488,7 +561,11 @@ def _validate_row(
             return None, RowProblem(i, rid, fieldname, str(exc)), issues
         if lat is None or lon is None:
             fieldname = "lat" if lat is None else "lon"
-            return None, RowProblem(i, rid, fieldname, "has lon without lat or lat without lon"), issues
+            return (
+                None,
+                RowProblem(i, rid, fieldname, "has lon without lat or lat without lon"),
+                issues,
+            )
         msg = check_lat_lon(lat, lon)
         if msg:
             return None, RowProblem(i, rid, "lat" if "latitude" in msg else "lon", msg), issues
@@ -504,9 +581,13 @@ def _validate_row(
                 return None, RowProblem(i, rid, "postal_code", str(exc)), issues
             issue("postal_code", str(exc))
     if lat is None and not online:
-        return None, RowProblem(
-            i, rid, "lat", "no place: give lat and lon, a US postal_code, or online=true"
-        ), issues
+        return (
+            None,
+            RowProblem(
+                i, rid, "lat", "no place: give lat and lon, a US postal_code, or online=true"
+            ),
+            issues,
+        )
     if lat is None:
         location_source = "online"
 
@@ -554,7 +635,11 @@ def _validate_row(
         issue("free", str(exc))
         free = None
     cost = clean_text(rec.get("cost"), max_chars=300) or None
-    if free is None and cost and cost.lower().strip(" .") in ("free", "none", "no fee", "no cost", "gratis", "$0"):
+    if (
+        free is None
+        and cost
+        and cost.lower().strip(" .") in ("free", "none", "no fee", "no cost", "gratis", "$0")
+    ):
         free = True
 
     try:
@@ -590,7 +675,9 @@ def _validate_row(
         "cost": cost,
         "min_age": nums["min_age"],
         "max_age": nums["max_age"],
-        "languages": tuple(dict.fromkeys(normalize_language(x) for x in _as_list(rec.get("languages")))),
+        "languages": tuple(
+            dict.fromkeys(normalize_language(x) for x in _as_list(rec.get("languages")))
+        ),
         "accessibility": tuple(dict.fromkeys(access)),
         "service_radius_km": nums["service_radius_km"],
         "capacity": nums["capacity"],

@@ -23,7 +23,7 @@ from .features.eligibility import check_eligibility
 from .features.fuzzy import FuzzyIndex, content_words, stem
 from .features.geo import GeoIndex, decay
 from .features.schedule import schedule_fit
-from .features.text import EmbeddingCache, Embedder, SentenceTransformerEmbedder
+from .features.text import Embedder, EmbeddingCache, SentenceTransformerEmbedder
 from .rank.candidates import retrieve_candidates
 from .rank.explain import explain_match
 from .rank.rerank import mmr
@@ -145,7 +145,9 @@ class Matcher:
         emb = self.embedder if self.embedder is not None else SentenceTransformerEmbedder()
         cache = self.cache if self.cache is not None else EmbeddingCache()
         df = directory.frame
-        texts = [resource_text(n, d, t) for n, d, t in zip(df["name"], df["description"], df["tags"])]
+        texts = [
+            resource_text(n, d, t) for n, d, t in zip(df["name"], df["description"], df["tags"])
+        ]
         show = self.show_progress_bar if self.show_progress_bar is not None else len(texts) > 2000
         vecs = cache.encode(emb, texts, batch_size=self.batch_size, show_progress_bar=show)
         protos = cache.encode(emb, [c.prototype for c in CATEGORIES], batch_size=self.batch_size)
@@ -202,15 +204,16 @@ class Matcher:
         self.taxonomy_vocabulary_ = tuple(
             sorted({w for c in CATEGORIES for v in c.vocabulary for w in v.split()})
         )
-        self.category_words_ = [
-            {w for v in c.vocabulary for w in v.split()} for c in CATEGORIES
-        ]
+        self.category_words_ = [{w for v in c.vocabulary for w in v.split()} for c in CATEGORIES]
         self.embedder_ = emb
         self.cache_ = cache
         self.directory_ = directory
         self.reference_date_ = self.reference_date or date.today()
         age_days = np.array(
-            [np.nan if d is None or pd.isna(d) else (self.reference_date_ - d).days for d in df["last_verified"]],
+            [
+                np.nan if d is None or pd.isna(d) else (self.reference_date_ - d).days
+                for d in df["last_verified"]
+            ],
             dtype=np.float64,
         )
         self.freshness_ = freshness_factor(age_days / 365.25, max_penalty=self.stale_penalty)
@@ -246,7 +249,9 @@ class Matcher:
         self._check_fitted()
         return self.embedder_.encode([self.query_text(text)], batch_size=1)[0]
 
-    def recommend(self, referral: Referral | dict[str, Any], k: int | None = None) -> Recommendations:
+    def recommend(
+        self, referral: Referral | dict[str, Any], k: int | None = None
+    ) -> Recommendations:
         """Ranked, explained matches for one referral (``k`` at most)."""
         self._check_fitted()
         ref = referral if isinstance(referral, Referral) else Referral.from_mapping(referral)
@@ -297,10 +302,14 @@ class Matcher:
         out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
         out.attrs["skipped"] = pd.DataFrame(skipped, columns=["row", "field", "reason"])
         if skipped:
-            warnings.warn(f"{len(skipped)} referrals skipped; see result.attrs['skipped']", stacklevel=2)
+            warnings.warn(
+                f"{len(skipped)} referrals skipped; see result.attrs['skipped']", stacklevel=2
+            )
         return out
 
-    def score_components(self, referral: Referral, query_vector: np.ndarray | None = None) -> pd.DataFrame:
+    def score_components(
+        self, referral: Referral, query_vector: np.ndarray | None = None
+    ) -> pd.DataFrame:
         """Every eligible candidate with its score components, before re-ranking (for
         analysis and tuning)."""
         self._check_fitted()
@@ -318,16 +327,24 @@ class Matcher:
         radius = ref.radius_km
         notes: list[str] = []
         cands = retrieve_candidates(
-            t, lat=ref.lat, lon=ref.lon, radius_km=radius,
-            online_ok=ref.online_ok, online_only=ref.online_only,
+            t,
+            lat=ref.lat,
+            lon=ref.lon,
+            radius_km=radius,
+            online_ok=ref.online_ok,
+            online_only=ref.online_only,
         )
         if self.widen_if_fewer_than > 0 and not ref.online_only:
             limit = radius * self.max_widen_factor
             while (cands.via != "online").sum() < self.widen_if_fewer_than and radius < limit:
                 radius = min(limit, radius * 1.5)
                 cands = retrieve_candidates(
-                    t, lat=ref.lat, lon=ref.lon, radius_km=radius,
-                    online_ok=ref.online_ok, online_only=ref.online_only,
+                    t,
+                    lat=ref.lat,
+                    lon=ref.lon,
+                    radius_km=radius,
+                    online_ok=ref.online_ok,
+                    online_only=ref.online_only,
                 )
             if radius > ref.radius_km:
                 notes.append(
@@ -335,14 +352,20 @@ class Matcher:
                 )
         rows = cands.rows
         elig = check_eligibility(
-            age=ref.age, languages=ref.languages, accessibility_needs=ref.accessibility_needs,
-            free_only=ref.free_only, online_only=ref.online_only, online_ok=ref.online_ok,
+            age=ref.age,
+            languages=ref.languages,
+            accessibility_needs=ref.accessibility_needs,
+            free_only=ref.free_only,
+            online_only=ref.online_only,
+            online_ok=ref.online_ok,
             excluded_categories=ref.excluded_categories,
-            min_age=t.min_age[rows], max_age=t.max_age[rows],
+            min_age=t.min_age[rows],
+            max_age=t.max_age[rows],
             res_languages=[t.languages[r] for r in rows],
             res_access=[t.accessibility[r] for r in rows],
             res_free=[t.free[r] for r in rows],
-            res_online=t.online[rows], res_has_place=t.has_place[rows],
+            res_online=t.online[rows],
+            res_has_place=t.has_place[rows],
             res_category=[t.categories[r] for r in rows],
         )
         excluded = tuple(
@@ -359,8 +382,10 @@ class Matcher:
         lexical, words = t.fuzzy.score(ref.what_matters, rows)
         comps["lexical"] = lexical
         d_score = decay(
-            np.nan_to_num(dist, nan=0.0), kind=self.decay_kind,
-            offset=self.decay_offset * ref.radius_km, scale=self.decay_scale * ref.radius_km,
+            np.nan_to_num(dist, nan=0.0),
+            kind=self.decay_kind,
+            offset=self.decay_offset * ref.radius_km,
+            scale=self.decay_scale * ref.radius_km,
         )
         d_score = np.where(via == "online", self.online_distance_score, d_score)
         d_score = np.where(via == "outreach", 1.0, d_score)
@@ -388,9 +413,17 @@ class Matcher:
         penalty = np.array([1.0 - self.unknown_penalty if f else 1.0 for f in flags])
         scores = scores * self.freshness_[rows] * (penalty if len(rows) else 1.0)
         return {
-            "rows": rows, "dist": dist, "via": via, "flags": flags, "components": comps,
-            "scores": scores, "words": words, "excluded": excluded, "notes": notes,
-            "best_sessions": best_sessions, "n_candidates": len(cands.rows),
+            "rows": rows,
+            "dist": dist,
+            "via": via,
+            "flags": flags,
+            "components": comps,
+            "scores": scores,
+            "words": words,
+            "excluded": excluded,
+            "notes": notes,
+            "best_sessions": best_sessions,
+            "n_candidates": len(cands.rows),
         }
 
     def _rank(self, ref: Referral, q: np.ndarray, k: int) -> Recommendations:
@@ -398,40 +431,69 @@ class Matcher:
         s = self._score(ref, q)
         rows = s["rows"]
         order = mmr(
-            s["scores"], t.embeddings[rows], [t.ids[r] for r in rows],
-            [t.categories[r] for r in rows], k,
-            lambda_=1.0 - float(self.diversity), max_per_category=self.max_per_category,
+            s["scores"],
+            t.embeddings[rows],
+            [t.ids[r] for r in rows],
+            [t.categories[r] for r in rows],
+            k,
+            lambda_=1.0 - float(self.diversity),
+            max_per_category=self.max_per_category,
         )
         matches = []
         for rank, i in enumerate(order, start=1):
             r = rows[i]
             comp = {name: float(v[i]) for name, v in s["components"].items()}
             dist = float(s["dist"][i])
-            matched = t.fuzzy.explain(
-                s["words"],
-                {"name": t.names[r], "tags": " ".join(t.tags[r]), "description": t.descriptions[r]},
-            ) if comp.get("lexical", 0) > 0 else []
+            matched = (
+                t.fuzzy.explain(
+                    s["words"],
+                    {
+                        "name": t.names[r],
+                        "tags": " ".join(t.tags[r]),
+                        "description": t.descriptions[r],
+                    },
+                )
+                if comp.get("lexical", 0) > 0
+                else []
+            )
             reasons = explain_match(
-                matched=matched, components=comp, distance_km=None if math.isnan(dist) else dist,
-                via=str(s["via"][i]), category=t.categories[r],
-                category_inferred=bool(t.category_inferred[r]), free=t.free[r], cost=t.cost[r],
-                best_session=s["best_sessions"][i], sessions=t.sessions[r],
-                availability_given=bool(ref.windows), flags=s["flags"][i],
-                last_verified=t.last_verified[r], today=self.reference_date_,
+                matched=matched,
+                components=comp,
+                distance_km=None if math.isnan(dist) else dist,
+                via=str(s["via"][i]),
+                category=t.categories[r],
+                category_inferred=bool(t.category_inferred[r]),
+                free=t.free[r],
+                cost=t.cost[r],
+                best_session=s["best_sessions"][i],
+                sessions=t.sessions[r],
+                availability_given=bool(ref.windows),
+                flags=s["flags"][i],
+                last_verified=t.last_verified[r],
+                today=self.reference_date_,
             )
             matches.append(
                 Match(
-                    rank=rank, resource_id=str(t.ids[r]), name=t.names[r],
-                    category=t.categories[r], category_inferred=bool(t.category_inferred[r]),
-                    score=float(s["scores"][i]), components=comp,
+                    rank=rank,
+                    resource_id=str(t.ids[r]),
+                    name=t.names[r],
+                    category=t.categories[r],
+                    category_inferred=bool(t.category_inferred[r]),
+                    score=float(s["scores"][i]),
+                    components=comp,
                     distance_km=None if math.isnan(dist) else round(dist, 3),
-                    online=bool(t.online[r]), reasons=reasons, matched_words=tuple(matched),
+                    online=bool(t.online[r]),
+                    reasons=reasons,
+                    matched_words=tuple(matched),
                     flags=tuple(s["flags"][i]),
                 )
             )
         return Recommendations(
-            matches=tuple(matches), referral_id=ref.referral_id, excluded=s["excluded"],
-            notes=tuple(s["notes"]), n_candidates=s["n_candidates"],
+            matches=tuple(matches),
+            referral_id=ref.referral_id,
+            excluded=s["excluded"],
+            notes=tuple(s["notes"]),
+            n_candidates=s["n_candidates"],
         )
 
     def __repr__(self) -> str:

@@ -86,7 +86,9 @@ class Recommendations(Sequence[Match]):
     _by_id: Mapping[str, Match] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_by_id", MappingProxyType({m.resource_id: m for m in self.matches}))
+        object.__setattr__(
+            self, "_by_id", MappingProxyType({m.resource_id: m for m in self.matches})
+        )
 
     @overload
     def __getitem__(self, i: int) -> Match: ...
@@ -118,8 +120,20 @@ class Recommendations(Sequence[Match]):
     def to_frame(self) -> pd.DataFrame:
         """One row per match: rank, resource_id, name, category, score, each component,
         distance_km, online, matched words, flags and reasons (``; ``-joined)."""
-        cols = ["rank", "resource_id", "name", "category", "category_inferred", "score",
-                *COMPONENTS, "distance_km", "online", "matched_words", "flags", "reasons"]
+        cols = [
+            "rank",
+            "resource_id",
+            "name",
+            "category",
+            "category_inferred",
+            "score",
+            *COMPONENTS,
+            "distance_km",
+            "online",
+            "matched_words",
+            "flags",
+            "reasons",
+        ]
         rows = []
         for m in self.matches:
             d = m.to_dict()

@@ -69,8 +69,13 @@ class Referral:
             raise ReferralError("is empty or only whitespace", field="what_matters")
         set_(self, "what_matters", cleaned)
 
-        for name in ("languages", "accessibility_needs", "availability",
-                     "preferred_categories", "excluded_categories"):
+        for name in (
+            "languages",
+            "accessibility_needs",
+            "availability",
+            "preferred_categories",
+            "excluded_categories",
+        ):
             v = getattr(self, name)
             if isinstance(v, str):
                 v = tuple(p.strip() for p in v.replace(";", ",").split(",") if p.strip())
@@ -95,17 +100,26 @@ class Referral:
             set_(self, "lon", lon)
         elif not self.online_only:
             raise ReferralError(
-                "a home location is needed: lat and lon, or a US postal_code "
-                "(or online_only=True)", field="lat"
+                "a home location is needed: lat and lon, or a US postal_code (or online_only=True)",
+                field="lat",
             )
 
         if self.travel_mode is not None:
             mode = str(self.travel_mode).lower().strip()
-            mode = {"walking": "walk", "foot": "walk", "bus": "transit", "public transport": "transit",
-                    "driving": "car", "drive": "car", "bicycle": "bike", "cycling": "bike"}.get(mode, mode)
+            mode = {
+                "walking": "walk",
+                "foot": "walk",
+                "bus": "transit",
+                "public transport": "transit",
+                "driving": "car",
+                "drive": "car",
+                "bicycle": "bike",
+                "cycling": "bike",
+            }.get(mode, mode)
             if mode not in TRAVEL_RADIUS_KM:
                 raise ReferralError(
-                    f"unknown travel mode; use one of {', '.join(TRAVEL_RADIUS_KM)}", field="travel_mode"
+                    f"unknown travel mode; use one of {', '.join(TRAVEL_RADIUS_KM)}",
+                    field="travel_mode",
                 )
             set_(self, "travel_mode", mode)
         if self.max_km is not None:

@@ -8,7 +8,9 @@ def test_parse_sessions_ranges_and_12h():
     s = parse_schedule("Mon-Wed 09:00-12:00; Sat 10am-2pm")
     assert [x.day for x in s] == [0, 1, 2, 5]
     assert s[-1] == Session(5, 600, 840)
-    assert parse_schedule([{"day": "Tue", "start": "18:30", "end": "20:00"}]) == (Session(1, 1110, 1200),)
+    assert parse_schedule([{"day": "Tue", "start": "18:30", "end": "20:00"}]) == (
+        Session(1, 1110, 1200),
+    )
     assert len(parse_schedule("Weekends 10:00-12:00")) == 2
     assert parse_schedule("") == () and parse_schedule(None) == ()
 
@@ -24,7 +26,9 @@ def test_session_crossing_midnight():
     assert fit == pytest.approx(0.5)
 
 
-@pytest.mark.parametrize("bad", ["whenever", "Mon 25:00-26:00", "Funday 10:00-12:00", "Mon 10:00-10:00"])
+@pytest.mark.parametrize(
+    "bad", ["whenever", "Mon 25:00-26:00", "Funday 10:00-12:00", "Mon 10:00-10:00"]
+)
 def test_unparseable_schedule_raises(bad):
     with pytest.raises(ScheduleParseError):
         parse_schedule(bad)

@@ -35,7 +35,9 @@ def data_path(name: str) -> Path:
     p = resources.files("rxmatch.datasets").joinpath("data", name)
     path = Path(str(p))
     if not path.exists():
-        raise DatasetNotFoundError(f"bundled data file {name!r} is missing from the installed package")
+        raise DatasetNotFoundError(
+            f"bundled data file {name!r} is missing from the installed package"
+        )
     return path
 
 
@@ -52,7 +54,11 @@ def load_synthetic_directory(**kwargs) -> Directory:
 def load_synthetic_referrals(split: str | None = None) -> pd.DataFrame:
     """Labelled referrals (people's own words, home, constraints), optionally one split
     (``"train"``, ``"dev"`` or ``"test"``)."""
-    rows = [json.loads(line) for line in data_path("synthetic_referrals.jsonl").read_text("utf-8").splitlines() if line.strip()]
+    rows = [
+        json.loads(line)
+        for line in data_path("synthetic_referrals.jsonl").read_text("utf-8").splitlines()
+        if line.strip()
+    ]
     df = pd.DataFrame(rows)
     if split is not None:
         if split not in ("train", "dev", "test"):
@@ -63,7 +69,9 @@ def load_synthetic_referrals(split: str | None = None) -> pd.DataFrame:
 
 def load_synthetic_qrels() -> pd.DataFrame:
     """Graded relevance judgements: referral_id, resource_id, relevance (1–3; 0 omitted)."""
-    return pd.read_csv(data_path("synthetic_qrels.csv"), dtype={"referral_id": str, "resource_id": str})
+    return pd.read_csv(
+        data_path("synthetic_qrels.csv"), dtype={"referral_id": str, "resource_id": str}
+    )
 
 
 def load_synthetic_truth() -> pd.DataFrame:

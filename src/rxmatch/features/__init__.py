@@ -5,8 +5,8 @@ from .fuzzy import FuzzyIndex, WordMatch, content_words, stem, tokenize
 from .geo import GeoIndex, decay, geocode_address, geocode_zip, haversine_km
 from .schedule import Session, parse_availability, parse_schedule, schedule_fit
 from .text import (
-    EmbeddingCache,
     Embedder,
+    EmbeddingCache,
     HashingEmbedder,
     SentenceTransformerEmbedder,
     clean_text,

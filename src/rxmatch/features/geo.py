@@ -141,7 +141,9 @@ class GeoIndex:
     def __len__(self) -> int:
         return len(self.lat)
 
-    def query_radius(self, lat: float, lon: float, radius_km: float) -> tuple[np.ndarray, np.ndarray]:
+    def query_radius(
+        self, lat: float, lon: float, radius_km: float
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Positions (sorted) and distances in km of the points within ``radius_km``."""
         if self._tree is None or radius_km <= 0:
             return np.empty(0, dtype=np.intp), np.empty(0)

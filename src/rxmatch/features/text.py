@@ -32,7 +32,9 @@ __all__ = [
 ]
 
 MAX_TEXT_CHARS = 10_000
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]"
+)
 
 
 def clean_text(text: object, *, max_chars: int = MAX_TEXT_CHARS, what: str = "text") -> str:

@@ -64,7 +64,9 @@ def explain_match(
         reasons.append(f"close in meaning to what you said (similarity {sem:.2f})")
     if category:
         label = category_label(category)
-        reasons.append(f"{label}" + (" (category inferred from the description)" if category_inferred else ""))
+        reasons.append(
+            f"{label}" + (" (category inferred from the description)" if category_inferred else "")
+        )
     if via == "online":
         reasons.append("online: no travel needed")
     elif via == "outreach" and distance_km is not None:
@@ -81,14 +83,23 @@ def explain_match(
         elif best_session is not None:
             reasons.append(f"meets {best_session}, partly when you are free")
         elif sessions:
-            reasons.append("its times do not fit when you said you are free: " + "; ".join(str(s) for s in sessions[:3]))
+            reasons.append(
+                "its times do not fit when you said you are free: "
+                + "; ".join(str(s) for s in sessions[:3])
+            )
         else:
             reasons.append("times not stated")
     elif sessions:
-        reasons.append("meets " + "; ".join(str(s) for s in sessions[:3]) + ("…" if len(sessions) > 3 else ""))
+        reasons.append(
+            "meets " + "; ".join(str(s) for s in sessions[:3]) + ("…" if len(sessions) > 3 else "")
+        )
     for f in flags:
         reasons.append(f"{f}: check before referring")
     age = describe_age(last_verified, today)
-    if age and last_verified is not None and (today - last_verified).days > 365.25 * stale_after_years:
+    if (
+        age
+        and last_verified is not None
+        and (today - last_verified).days > 365.25 * stale_after_years
+    ):
         reasons.append(age + ": details may have changed")
     return tuple(reasons)

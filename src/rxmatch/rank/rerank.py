@@ -47,14 +47,15 @@ def mmr(
     counts: dict[str | None, int] = {}
     remaining = list(range(len(cand)))
     while remaining and len(chosen) < n:
-        def value(j: int) -> float:
-            red = 0.0 if not chosen else max(0.0, float(max_sim[j]))
-            return lambda_ * float(scores[cand[j]]) - (1 - lambda_) * red
-
         allowed = remaining
         if max_per_category is not None:
-            allowed = [j for j in remaining if counts.get(categories[cand[j]], 0) < max_per_category] or remaining
-        best = max(allowed, key=lambda j: (round(value(j), 12), -allowed.index(j)))
+            allowed = [
+                j for j in remaining if counts.get(categories[cand[j]], 0) < max_per_category
+            ] or remaining
+        redundancy = np.maximum(0.0, max_sim[allowed]) if chosen else np.zeros(len(allowed))
+        values = lambda_ * scores[cand[allowed]] - (1 - lambda_) * redundancy
+        # first of the best (allowed keeps score-then-id order, so ties stay deterministic)
+        best = allowed[int(np.argmax(np.round(values, 12)))]
         chosen.append(best)
         remaining.remove(best)
         c = categories[cand[best]]

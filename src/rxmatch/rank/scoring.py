@@ -43,7 +43,9 @@ class Weights:
 DEFAULT_WEIGHTS = Weights()
 
 
-def blend(components: Mapping[str, np.ndarray], weights: Weights, *, use_schedule: bool) -> np.ndarray:
+def blend(
+    components: Mapping[str, np.ndarray], weights: Weights, *, use_schedule: bool
+) -> np.ndarray:
     """Weighted sum of components with weights renormalized over those in use."""
     w = weights.as_dict()
     if not use_schedule:
@@ -58,7 +60,9 @@ def blend(components: Mapping[str, np.ndarray], weights: Weights, *, use_schedul
     return np.clip(out, 0.0, 1.0)
 
 
-def category_affinity(query_vec: np.ndarray, prototypes: np.ndarray, temperature: float = 0.05) -> np.ndarray:
+def category_affinity(
+    query_vec: np.ndarray, prototypes: np.ndarray, temperature: float = 0.05
+) -> np.ndarray:
     """How strongly the person's words point to each category: a softmax of cosine
     similarities to the category prototypes, scaled so the top category scores 1."""
     sims = prototypes @ query_vec
@@ -67,8 +71,13 @@ def category_affinity(query_vec: np.ndarray, prototypes: np.ndarray, temperature
     return p / p.max()
 
 
-def freshness_factor(age_years: np.ndarray, *, grace_years: float = 1.0, full_years: float = 5.0,
-                     max_penalty: float = 0.15) -> np.ndarray:
+def freshness_factor(
+    age_years: np.ndarray,
+    *,
+    grace_years: float = 1.0,
+    full_years: float = 5.0,
+    max_penalty: float = 0.15,
+) -> np.ndarray:
     """Multiplier in [1 - max_penalty, 1] that lowers confidence in records not verified
     for more than ``grace_years``, reaching the full penalty at ``full_years``. Unknown
     ages (NaN) get no penalty."""
