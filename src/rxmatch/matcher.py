@@ -137,20 +137,41 @@ class Matcher:
         if self.weights is not None and not isinstance(self.weights, Weights):
             raise InvalidParameterError("weights must be an rxmatch.rank.Weights")
 
-    def fit(self, directory: Directory) -> Matcher:
-        """Embed and index a :class:`Directory`. Returns ``self``."""
+    def fit(self, directory: Directory, *, embeddings: np.ndarray | None = None) -> Matcher:
+        """Embed and index a :class:`Directory`. Returns ``self``.
+
+        ``embeddings`` (optional): precomputed ``(len(directory), dim)`` vectors of the
+        resource texts (:func:`resource_text`) made by this matcher's embedder, for example
+        from a saved index; they are L2-normalized here and not recomputed.
+        """
         if not isinstance(directory, Directory):
             raise TypeError("Matcher.fit expects an rxmatch.Directory (see Directory.load)")
         self._validate_params()
         emb = self.embedder if self.embedder is not None else SentenceTransformerEmbedder()
         cache = self.cache if self.cache is not None else EmbeddingCache()
         df = directory.frame
-        texts = [
-            resource_text(n, d, t) for n, d, t in zip(df["name"], df["description"], df["tags"])
-        ]
-        show = self.show_progress_bar if self.show_progress_bar is not None else len(texts) > 2000
-        vecs = cache.encode(emb, texts, batch_size=self.batch_size, show_progress_bar=show)
+        if embeddings is None:
+            texts = [
+                resource_text(n, d, t) for n, d, t in zip(df["name"], df["description"], df["tags"])
+            ]
+            show = (
+                self.show_progress_bar if self.show_progress_bar is not None else len(texts) > 2000
+            )
+            vecs = cache.encode(emb, texts, batch_size=self.batch_size, show_progress_bar=show)
+        else:
+            vecs = np.asarray(embeddings, dtype=np.float32)
+            if vecs.ndim != 2 or vecs.shape[0] != len(df):
+                raise InvalidParameterError(
+                    f"embeddings must have shape ({len(df)}, dim), not {vecs.shape}"
+                )
+            norms = np.linalg.norm(vecs, axis=1, keepdims=True)
+            norms[norms == 0] = 1.0
+            vecs = vecs / norms
         protos = cache.encode(emb, [c.prototype for c in CATEGORIES], batch_size=self.batch_size)
+        if protos.shape[1] != vecs.shape[1]:
+            raise InvalidParameterError(
+                f"embeddings have {vecs.shape[1]} dimensions but the embedder makes {protos.shape[1]}"
+            )
 
         cats = [None if pd.isna(c) else str(c) for c in df["category"]]
         inferred = np.array([c is None for c in cats], dtype=bool)
