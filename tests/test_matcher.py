@@ -367,3 +367,29 @@ def test_widening_is_opt_in_and_reported(st_embedder, directory):
         .recommend(far_person)
     )
     assert len(wide) >= 1 and "widened" in wide.notes[0]
+
+
+def test_incremental_add_update_remove(st_embedder, directory):
+    m = Matcher(st_embedder).fit(directory)
+    m.add([dict(id="pottery-1", name="Clay Corner", description="Beginner pottery on the wheel.",
+                lat=37.5640, lon=-122.3245, category="arts", free=True)])
+    assert m.n_reembedded_ == 1 and len(m.table_) == len(ROWS) + 1
+    assert m.recommend(person("I'd love to try pottery"), k=1)[0].resource_id == "pottery-1"
+    m.update([dict(id="pottery-1", name="Clay Corner", description="Gentle chair yoga for seniors.",
+                   lat=37.5640, lon=-122.3245, category="movement", free=True)])
+    assert m.n_reembedded_ == 1
+    assert m.recommend(person("I'd love to try pottery"), k=1)[0].resource_id != "pottery-1"
+    m.remove(["pottery-1"])
+    assert "pottery-1" not in m.table_.ids and m.n_reembedded_ == 0
+    fresh = Matcher(st_embedder).fit(directory)
+    assert m.recommend(person(), k=5).ids == fresh.recommend(person(), k=5).ids
+    with pytest.raises(InvalidParameterError, match="already in the index"):
+        m.add([ROWS[0]])
+    with pytest.raises(InvalidParameterError, match="no resource"):
+        m.remove(["nope"])
+
+
+def test_query_vector_skips_encoding(matcher):
+    ref = person()
+    q = matcher.encode_query(ref.what_matters)
+    assert matcher.recommend(ref, k=5, query_vector=q).ids == matcher.recommend(ref, k=5).ids

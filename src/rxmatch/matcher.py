@@ -12,19 +12,20 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
-from .directory import Directory
+from .directory import Directory, LoadReport
 from .exceptions import InvalidParameterError, NotFittedError, ReferralError, RxMatchError
-from .features.eligibility import check_eligibility
+from .features.eligibility import EligibilityIndex, exclusion_reason, flag_texts
 from .features.fuzzy import FuzzyIndex, content_words, stem
 from .features.geo import GeoIndex, decay
 from .features.schedule import schedule_fit
 from .features.text import Embedder, EmbeddingCache, SentenceTransformerEmbedder
-from .rank.candidates import retrieve_candidates
+from .rank.candidates import VIA_ONLINE, VIA_OUTREACH, retrieve_candidates
 from .rank.explain import explain_match
 from .rank.rerank import mmr
 from .rank.scoring import DEFAULT_WEIGHTS, Weights, blend, category_affinity, freshness_factor
@@ -33,7 +34,13 @@ from .records import Exclusion, Match, Recommendations
 from .referral import Referral
 from .taxonomy import CATEGORIES, CATEGORY_KEYS
 
-__all__ = ["Matcher"]
+__all__ = ["Matcher", "resource_text"]
+
+
+def elig_code_name(code: int) -> str:
+    from .features.eligibility import REASON_CODES
+
+    return tuple(REASON_CODES)[code]
 
 
 def resource_text(name: str, description: str, tags: Sequence[str]) -> str:
@@ -173,12 +180,24 @@ class Matcher:
                 f"embeddings have {vecs.shape[1]} dimensions but the embedder makes {protos.shape[1]}"
             )
 
+        return self._build(directory, vecs, protos, emb, cache)
+
+    def _build(
+        self,
+        directory: Directory,
+        vecs: np.ndarray,
+        protos: np.ndarray,
+        emb: Embedder,
+        cache: EmbeddingCache,
+    ) -> Matcher:
+        df = directory.frame
         cats = [None if pd.isna(c) else str(c) for c in df["category"]]
         inferred = np.array([c is None for c in cats], dtype=bool)
         if inferred.any():
-            best = (vecs[inferred] @ protos.T).argmax(axis=1)
+            best = np.asarray(vecs[inferred] @ protos.T).argmax(axis=1)
             it = iter(best)
             cats = [CATEGORY_KEYS[next(it)] if c is None else c for c in cats]
+        category_index = np.array([CATEGORY_KEYS.index(c) for c in cats], dtype=np.intp)
 
         lat = df["lat"].to_numpy(np.float64)
         lon = df["lon"].to_numpy(np.float64)
@@ -186,13 +205,18 @@ class Matcher:
         online = df["online"].to_numpy(bool)
         srad = df["service_radius_km"].to_numpy(np.float64)
         geo_rows = np.flatnonzero(has_place)
+        taxonomy_vocabulary = tuple(
+            sorted({w for c in CATEGORIES for v in c.vocabulary for w in v.split()})
+        )
         fuzzy = FuzzyIndex().fit(
             {
                 "name": list(df["name"]),
                 "tags": [" ".join(t) for t in df["tags"]],
                 "description": list(df["description"]),
-            }
+            },
+            extra_vocabulary=taxonomy_vocabulary,
         )
+        free = [None if pd.isna(v) else bool(v) for v in df["free"]]
         self.table_ = ResourceTable(
             ids=df["id"].to_numpy(object),
             names=list(df["name"]),
@@ -207,12 +231,12 @@ class Matcher:
             service_radius_km=srad,
             min_age=df["min_age"].to_numpy(np.float64),
             max_age=df["max_age"].to_numpy(np.float64),
-            free=[None if pd.isna(v) else bool(v) for v in df["free"]],
+            free=free,
             cost=[None if pd.isna(v) else str(v) for v in df["cost"]],
             languages=list(df["languages"]),
             accessibility=list(df["accessibility"]),
             sessions=list(df["sessions"]),
-            last_verified=list(df["last_verified"]),
+            last_verified=[None if pd.isna(d) else d for d in df["last_verified"]],
             embeddings=vecs,
             geo=GeoIndex(lat[geo_rows], lon[geo_rows]),
             geo_rows=geo_rows,
@@ -220,25 +244,141 @@ class Matcher:
             outreach_rows=np.flatnonzero(has_place & ~np.isnan(srad) & (srad > 0)),
             fuzzy=fuzzy,
         )
-        self.category_index_ = np.array([CATEGORY_KEYS.index(c) for c in cats], dtype=np.intp)
-        self.prototypes_ = protos
-        self.taxonomy_vocabulary_ = tuple(
-            sorted({w for c in CATEGORIES for v in c.vocabulary for w in v.split()})
+        self.eligibility_ = EligibilityIndex(
+            min_age=self.table_.min_age,
+            max_age=self.table_.max_age,
+            languages=self.table_.languages,
+            accessibility=self.table_.accessibility,
+            free=free,
+            online=online,
+            has_place=has_place,
+            category_index=category_index,
         )
-        self.category_words_ = [{w for v in c.vocabulary for w in v.split()} for c in CATEGORIES]
+        self.has_sessions_ = np.array([len(x) > 0 for x in self.table_.sessions], dtype=bool)
+        self.category_index_ = category_index
+        self.prototypes_ = protos
+        self.taxonomy_vocabulary_ = taxonomy_vocabulary
+        self.category_stems_ = [
+            {stem(w) for v in c.vocabulary for w in v.split()} for c in CATEGORIES
+        ]
         self.embedder_ = emb
         self.cache_ = cache
         self.directory_ = directory
         self.reference_date_ = self.reference_date or date.today()
         age_days = np.array(
             [
-                np.nan if d is None or pd.isna(d) else (self.reference_date_ - d).days
-                for d in df["last_verified"]
+                np.nan if d is None else (self.reference_date_ - d).days
+                for d in self.table_.last_verified
             ],
             dtype=np.float64,
         )
         self.freshness_ = freshness_factor(age_days / 365.25, max_penalty=self.stale_penalty)
         return self
+
+    # ---- incremental updates -------------------------------------------------------------
+    def _with_records(self, records: pd.DataFrame | Directory, *, replace: bool) -> Matcher:
+        self._check_fitted()
+        new = (
+            records
+            if isinstance(records, Directory)
+            else Directory.from_frame(
+                pd.DataFrame(records) if not isinstance(records, pd.DataFrame) else records,
+                source="update",
+            )
+        )
+        old = self.directory_.frame
+        new_f = new.frame
+        clash = set(new_f["id"]) & set(old["id"])
+        if replace:
+            missing = set(new_f["id"]) - set(old["id"])
+            if missing:
+                raise InvalidParameterError(
+                    f"update: no resource with id(s) {sorted(missing)[:5]}; use add()"
+                )
+        elif clash:
+            raise InvalidParameterError(
+                f"add: id(s) {sorted(clash)[:5]} already in the index; use update()"
+            )
+        keep = ~old["id"].isin(new_f["id"])
+        frame = pd.concat([old[keep.to_numpy()], new_f], ignore_index=True)
+        report = LoadReport(
+            self.directory_.report.source,
+            self.directory_.report.n_input + new.report.n_input,
+            len(frame),
+            self.directory_.report.skipped + new.report.skipped,
+            self.directory_.report.issues + new.report.issues,
+        )
+        return self._refit(Directory(frame, report))
+
+    def _refit(self, directory: Directory) -> Matcher:
+        """Refit on ``directory``, embedding only new or changed resource texts."""
+        t = self.table_
+        old_text = {
+            rid: resource_text(n, d, tg)
+            for rid, n, d, tg in zip(t.ids, t.names, t.descriptions, t.tags)
+        }
+        old_pos = {rid: i for i, rid in enumerate(t.ids)}
+        df = directory.frame
+        texts = [
+            resource_text(n, d, tg) for n, d, tg in zip(df["name"], df["description"], df["tags"])
+        ]
+        vecs = np.empty((len(df), t.embeddings.shape[1]), dtype=np.float32)
+        todo = []
+        for i, (rid, text) in enumerate(zip(df["id"], texts)):
+            if old_text.get(rid) == text:
+                vecs[i] = t.embeddings[old_pos[rid]]
+            else:
+                todo.append(i)
+        if todo:
+            vecs[todo] = self.cache_.encode(
+                self.embedder_, [texts[i] for i in todo], batch_size=self.batch_size
+            )
+        self.n_reembedded_ = len(todo)
+        return self._build(directory, vecs, self.prototypes_, self.embedder_, self.cache_)
+
+    def add(self, records: pd.DataFrame | Directory | list[dict[str, Any]]) -> Matcher:
+        """Add new resources to a fitted index; only their texts are embedded."""
+        return self._with_records(records, replace=False)
+
+    def update(self, records: pd.DataFrame | Directory | list[dict[str, Any]]) -> Matcher:
+        """Replace existing resources (matched by ``id``); only changed texts are embedded."""
+        return self._with_records(records, replace=True)
+
+    def remove(self, ids: Iterable[str]) -> Matcher:
+        """Remove resources by id (unknown ids raise :class:`InvalidParameterError`)."""
+        self._check_fitted()
+        ids = {str(i) for i in ids}
+        old = self.directory_.frame
+        unknown = ids - set(old["id"])
+        if unknown:
+            raise InvalidParameterError(f"remove: no resource with id(s) {sorted(unknown)[:5]}")
+        frame = old[~old["id"].isin(ids).to_numpy()].reset_index(drop=True)
+        if frame.empty:
+            raise InvalidParameterError("remove: that would leave the index empty")
+        rep = self.directory_.report
+        return self._refit(
+            Directory(
+                frame, LoadReport(rep.source, rep.n_input, len(frame), rep.skipped, rep.issues)
+            )
+        )
+
+    # ---- persistence ---------------------------------------------------------------------
+    def save(self, path: str | Path) -> None:
+        """Save the fitted index to a folder (no pickle; checksums; atomic). See
+        :func:`rxmatch.persistence.save_matcher`."""
+        from .persistence import save_matcher
+
+        self._check_fitted()
+        save_matcher(self, path)
+
+    @classmethod
+    def load(
+        cls, path: str | Path, *, embedder: Embedder | None = None, mmap: bool = True
+    ) -> Matcher:
+        """Load an index saved with :meth:`save`; the embeddings are memory-mapped."""
+        from .persistence import load_matcher
+
+        return load_matcher(path, embedder=embedder, mmap=mmap)
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "table_"):
@@ -263,7 +403,7 @@ class Matcher:
         """The person's words as embedded: likely typos corrected against the directory's
         and the taxonomy's vocabulary ("gardning" → "gardening")."""
         self._check_fitted()
-        return self.table_.fuzzy.correct(text, self.taxonomy_vocabulary_)
+        return self.table_.fuzzy.correct(text)
 
     def encode_query(self, text: str) -> np.ndarray:
         """Embed a person's words (never cached, never logged)."""
@@ -271,13 +411,22 @@ class Matcher:
         return self.embedder_.encode([self.query_text(text)], batch_size=1)[0]
 
     def recommend(
-        self, referral: Referral | dict[str, Any], k: int | None = None
+        self,
+        referral: Referral | dict[str, Any],
+        k: int | None = None,
+        *,
+        query_vector: np.ndarray | None = None,
     ) -> Recommendations:
-        """Ranked, explained matches for one referral (``k`` at most)."""
+        """Ranked, explained matches for one referral (``k`` at most).
+
+        ``query_vector``: the person's words already embedded with this matcher's embedder
+        (see :meth:`encode_query`), to skip encoding.
+        """
         self._check_fitted()
         ref = referral if isinstance(referral, Referral) else Referral.from_mapping(referral)
         k = self._k(k)
-        return self._rank(ref, self.encode_query(ref.what_matters), k)
+        q = self.encode_query(ref.what_matters) if query_vector is None else query_vector
+        return self._rank(ref, np.asarray(q, dtype=np.float32).ravel(), k)
 
     def recommend_many(
         self,
@@ -343,60 +492,46 @@ class Matcher:
         return df
 
     # ---- internals -----------------------------------------------------------------------
-    def _score(self, ref: Referral, q: np.ndarray) -> dict[str, Any]:
+    def _candidates(self, ref: Referral) -> tuple[Any, float, list[str]]:
         t = self.table_
         radius = ref.radius_km
         notes: list[str] = []
-        cands = retrieve_candidates(
-            t,
-            lat=ref.lat,
-            lon=ref.lon,
-            radius_km=radius,
-            online_ok=ref.online_ok,
-            online_only=ref.online_only,
-        )
+        kw = dict(lat=ref.lat, lon=ref.lon, online_ok=ref.online_ok, online_only=ref.online_only)
+        cands = retrieve_candidates(t, radius_km=radius, **kw)
         if self.widen_if_fewer_than > 0 and not ref.online_only:
             limit = radius * self.max_widen_factor
-            while (cands.via != "online").sum() < self.widen_if_fewer_than and radius < limit:
+            while (cands.via != VIA_ONLINE).sum() < self.widen_if_fewer_than and radius < limit:
                 radius = min(limit, radius * 1.5)
-                cands = retrieve_candidates(
-                    t,
-                    lat=ref.lat,
-                    lon=ref.lon,
-                    radius_km=radius,
-                    online_ok=ref.online_ok,
-                    online_only=ref.online_only,
-                )
+                cands = retrieve_candidates(t, radius_km=radius, **kw)
             if radius > ref.radius_km:
                 notes.append(
                     f"few resources within {ref.radius_km:g} km: search widened to {radius:.1f} km"
                 )
+        return cands, radius, notes
+
+    def _score(self, ref: Referral, q: np.ndarray) -> dict[str, Any]:
+        t = self.table_
+        cands, _, notes = self._candidates(ref)
         rows = cands.rows
-        elig = check_eligibility(
+        excluded_idx = [CATEGORY_KEYS.index(c) for c in ref.excluded_categories]
+        elig = self.eligibility_.check(
+            rows,
             age=ref.age,
             languages=ref.languages,
             accessibility_needs=ref.accessibility_needs,
             free_only=ref.free_only,
             online_only=ref.online_only,
             online_ok=ref.online_ok,
-            excluded_categories=ref.excluded_categories,
-            min_age=t.min_age[rows],
-            max_age=t.max_age[rows],
-            res_languages=[t.languages[r] for r in rows],
-            res_access=[t.accessibility[r] for r in rows],
-            res_free=[t.free[r] for r in rows],
-            res_online=t.online[rows],
-            res_has_place=t.has_place[rows],
-            res_category=[t.categories[r] for r in rows],
-        )
-        excluded = tuple(
-            Exclusion(str(t.ids[r]), code, reason)
-            for r, keep, code, reason in zip(rows, elig.keep, elig.codes, elig.reasons)
-            if not keep
+            excluded_category_index=excluded_idx,
         )
         keep = elig.keep
-        rows, dist, via = rows[keep], cands.distance_km[keep], cands.via[keep]
-        flags = [f for f, kp in zip(elig.flags, keep) if kp]
+        ex_rows, ex_codes = rows[~keep], elig.code[~keep]
+        rows, dist, via, flags = (
+            rows[keep],
+            cands.distance_km[keep],
+            cands.via[keep],
+            elig.flags[keep],
+        )
 
         comps: dict[str, np.ndarray] = {}
         comps["semantic"] = np.clip(t.embeddings[rows] @ q, 0.0, 1.0).astype(np.float64)
@@ -408,31 +543,54 @@ class Matcher:
             offset=self.decay_offset * ref.radius_km,
             scale=self.decay_scale * ref.radius_km,
         )
-        d_score = np.where(via == "online", self.online_distance_score, d_score)
-        d_score = np.where(via == "outreach", 1.0, d_score)
+        d_score = np.where(via == VIA_ONLINE, self.online_distance_score, d_score)
+        d_score = np.where(via == VIA_OUTREACH, 1.0, d_score)
         comps["distance"] = d_score
         affinity = category_affinity(q, self.prototypes_)
         stems = {stem(w) for w in content_words(self.query_text(ref.what_matters))}
-        for ci, vocab in enumerate(self.category_words_):
-            if stems & {stem(v) for v in vocab}:
+        for ci, vocab in enumerate(self.category_stems_):
+            if stems & vocab:
                 affinity[ci] = max(affinity[ci], self.lexical_intent_floor)
         comps["category_fit"] = affinity[self.category_index_[rows]]
-        best_sessions: list[Any] = [None] * len(rows)
+        best_sessions: dict[int, Any] = {}
         if ref.windows:
             sched = np.full(len(rows), 0.5)
-            for i, r in enumerate(rows):
-                fit, best = schedule_fit(t.sessions[r], ref.windows)
-                if fit is not None:
-                    sched[i] = fit
-                    best_sessions[i] = best
+            for i in np.flatnonzero(self.has_sessions_[rows]):
+                fit, best = schedule_fit(t.sessions[rows[i]], ref.windows)
+                sched[i] = fit
+                best_sessions[int(i)] = best
             comps["schedule"] = sched
         if ref.preferred_categories:
-            pref = set(ref.preferred_categories)
-            comps["preference"] = np.array([1.0 if t.categories[r] in pref else 0.0 for r in rows])
+            pref = [CATEGORY_KEYS.index(c) for c in ref.preferred_categories]
+            comps["preference"] = np.isin(self.category_index_[rows], pref).astype(np.float64)
         weights = self.weights or DEFAULT_WEIGHTS
-        scores = blend(comps, weights, use_schedule=bool(ref.windows)) if len(rows) else np.zeros(0)
-        penalty = np.array([1.0 - self.unknown_penalty if f else 1.0 for f in flags])
-        scores = scores * self.freshness_[rows] * (penalty if len(rows) else 1.0)
+        if len(rows):
+            scores = blend(comps, weights, use_schedule=bool(ref.windows))
+            penalty = np.where(flags > 0, 1.0 - self.unknown_penalty, 1.0)
+            scores = scores * self.freshness_[rows] * penalty
+        else:
+            scores = np.zeros(0)
+
+        def exclusions() -> tuple[Exclusion, ...]:
+            out = []
+            for r, c in zip(ex_rows, ex_codes):
+                code = elig_code_name(int(c))
+                out.append(
+                    Exclusion(
+                        str(t.ids[r]),
+                        code,
+                        exclusion_reason(
+                            code,
+                            min_age=t.min_age[r],
+                            max_age=t.max_age[r],
+                            languages=t.languages[r],
+                            accessibility_needs=ref.accessibility_needs,
+                            res_access=t.accessibility[r],
+                        ),
+                    )
+                )
+            return tuple(out)
+
         return {
             "rows": rows,
             "dist": dist,
@@ -441,10 +599,10 @@ class Matcher:
             "components": comps,
             "scores": scores,
             "words": words,
-            "excluded": excluded,
+            "exclusions": exclusions,
             "notes": notes,
             "best_sessions": best_sessions,
-            "n_candidates": len(cands.rows),
+            "n_candidates": len(cands),
         }
 
     def _rank(self, ref: Referral, q: np.ndarray, k: int) -> Recommendations:
@@ -453,18 +611,20 @@ class Matcher:
         rows = s["rows"]
         order = mmr(
             s["scores"],
-            t.embeddings[rows],
-            [t.ids[r] for r in rows],
-            [t.categories[r] for r in rows],
+            lambda idx: t.embeddings[rows[idx]],
+            t.ids[rows],
+            self.category_index_[rows],
             k,
             lambda_=1.0 - float(self.diversity),
             max_per_category=self.max_per_category,
         )
+        via_names = {0: "radius", 1: "outreach", 2: "online"}
         matches = []
         for rank, i in enumerate(order, start=1):
             r = rows[i]
             comp = {name: float(v[i]) for name, v in s["components"].items()}
             dist = float(s["dist"][i])
+            flags = flag_texts(int(s["flags"][i]))
             matched = (
                 t.fuzzy.explain(
                     s["words"],
@@ -481,15 +641,15 @@ class Matcher:
                 matched=matched,
                 components=comp,
                 distance_km=None if math.isnan(dist) else dist,
-                via=str(s["via"][i]),
+                via=via_names[int(s["via"][i])],
                 category=t.categories[r],
                 category_inferred=bool(t.category_inferred[r]),
                 free=t.free[r],
                 cost=t.cost[r],
-                best_session=s["best_sessions"][i],
+                best_session=s["best_sessions"].get(int(i)),
                 sessions=t.sessions[r],
                 availability_given=bool(ref.windows),
-                flags=s["flags"][i],
+                flags=flags,
                 last_verified=t.last_verified[r],
                 today=self.reference_date_,
             )
@@ -506,15 +666,15 @@ class Matcher:
                     online=bool(t.online[r]),
                     reasons=reasons,
                     matched_words=tuple(matched),
-                    flags=tuple(s["flags"][i]),
+                    flags=flags,
                 )
             )
         return Recommendations(
             matches=tuple(matches),
             referral_id=ref.referral_id,
-            excluded=s["excluded"],
             notes=tuple(s["notes"]),
             n_candidates=s["n_candidates"],
+            exclusions=s["exclusions"],
         )
 
     def __repr__(self) -> str:

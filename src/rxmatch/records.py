@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from types import MappingProxyType
 from typing import Any, overload
 
@@ -76,19 +77,28 @@ class Exclusion:
 class Recommendations(Sequence[Match]):
     """The ranked, explained matches for one referral (an immutable sequence of
     :class:`Match`). ``excluded`` answers "why not X?" for candidates that failed a hard
-    rule; ``notes`` says what the search did (for example that it widened the radius)."""
+    rule (built on first access); ``notes`` says what the search did (for example that it
+    widened the radius); ``n_candidates`` counts the resources within reach."""
 
     matches: tuple[Match, ...]
     referral_id: str | None = None
-    excluded: tuple[Exclusion, ...] = ()
     notes: tuple[str, ...] = ()
     n_candidates: int = 0
+    exclusions: tuple[Exclusion, ...] | Callable[[], tuple[Exclusion, ...]] = field(
+        default=(), repr=False, compare=False
+    )
     _by_id: Mapping[str, Match] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(
             self, "_by_id", MappingProxyType({m.resource_id: m for m in self.matches})
         )
+
+    @cached_property
+    def excluded(self) -> tuple[Exclusion, ...]:
+        """Candidates within reach that a hard rule filtered out, with the reason."""
+        ex = self.exclusions
+        return tuple(ex() if callable(ex) else ex)
 
     @overload
     def __getitem__(self, i: int) -> Match: ...

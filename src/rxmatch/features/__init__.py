@@ -1,6 +1,6 @@
 """Features: turn text, places, schedules and eligibility into numbers."""
 
-from .eligibility import REASON_CODES, EligibilityResult, check_eligibility
+from .eligibility import REASON_CODES, EligibilityIndex, EligibilityResult, exclusion_reason
 from .fuzzy import FuzzyIndex, WordMatch, content_words, stem, tokenize
 from .geo import GeoIndex, decay, geocode_address, geocode_zip, haversine_km
 from .schedule import Session, parse_availability, parse_schedule, schedule_fit
@@ -16,7 +16,8 @@ from .text import (
 __all__ = [
     "REASON_CODES",
     "EligibilityResult",
-    "check_eligibility",
+    "EligibilityIndex",
+    "exclusion_reason",
     "FuzzyIndex",
     "WordMatch",
     "content_words",

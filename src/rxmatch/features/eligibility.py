@@ -1,20 +1,30 @@
-"""Hard eligibility rules: age, language, accessibility, cost and online-only.
+"""Hard eligibility rules: age, language, accessibility, cost, online and category.
 
 Each rule is a filter, not a penalty; every exclusion keeps a reason code so that
 "why not X?" can be answered. Unknown facts (a resource that does not say whether it is
-accessible or free) are not excluded: they are flagged, and the flag lowers the score a
-little and shows in the explanation, so that the link worker can check.
+accessible or free, or in which languages it runs, for a person who does not speak English)
+are not excluded: they are flagged, and the flag lowers the score a little and shows in the
+explanation, so that the link worker can check.
+
+The rules run vectorized over candidate rows: languages and accessibility codes are stored
+as bit masks (``uint64`` words), so a query does no per-row Python work.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["EligibilityResult", "check_eligibility", "REASON_CODES"]
+__all__ = [
+    "EligibilityIndex",
+    "EligibilityResult",
+    "REASON_CODES",
+    "FLAG_TEXT",
+    "flag_texts",
+    "exclusion_reason",
+]
 
 REASON_CODES = {
     "age_below_min": "the person is younger than the minimum age",
@@ -23,89 +33,180 @@ REASON_CODES = {
     "accessibility": "lacks a needed accessibility feature",
     "not_free": "not free, and free-only was asked",
     "not_online": "not online, and online-only was asked",
-    "online_not_ok": "online, and the person does not want online",
+    "online_not_ok": "online only, and the person does not want online",
     "category_excluded": "in a category the person excluded",
 }
+_CODE_ORDER = tuple(REASON_CODES)
+
+FLAG_TEXT = {
+    1: "accessibility not stated",
+    2: "cost not stated",
+    4: "language not stated",
+}
+
+
+def _bitmasks(values: Sequence[Sequence[str]]) -> tuple[dict[str, int], np.ndarray]:
+    vocab: dict[str, int] = {}
+    for vs in values:
+        for v in vs:
+            vocab.setdefault(v, len(vocab))
+    words = max(1, (len(vocab) + 63) // 64)
+    mask = np.zeros((len(values), words), dtype=np.uint64)
+    for i, vs in enumerate(values):
+        for v in vs:
+            b = vocab[v]
+            mask[i, b // 64] |= np.uint64(1) << np.uint64(b % 64)
+    return vocab, mask
+
+
+def _query_mask(
+    vocab: dict[str, int], values: Sequence[str], words: int
+) -> tuple[np.ndarray, list[str]]:
+    mask = np.zeros(words, dtype=np.uint64)
+    unknown = []
+    for v in values:
+        if v in vocab:
+            b = vocab[v]
+            mask[b // 64] |= np.uint64(1) << np.uint64(b % 64)
+        else:
+            unknown.append(v)
+    return mask, unknown
 
 
 @dataclass(frozen=True)
 class EligibilityResult:
-    keep: np.ndarray  # bool mask over the rows checked
-    codes: tuple[str | None, ...]  # first failing rule per row (None if kept)
-    reasons: tuple[str | None, ...]
-    flags: tuple[tuple[str, ...], ...]  # unknowns to check, per row
+    """Outcome of the rules over candidate rows (aligned with the rows checked)."""
+
+    keep: np.ndarray  # bool
+    code: np.ndarray  # int8: -1 kept, else index into REASON_CODES
+    flags: np.ndarray  # uint8 bit set of FLAG_TEXT keys
+
+    def code_name(self, i: int) -> str | None:
+        c = int(self.code[i])
+        return None if c < 0 else _CODE_ORDER[c]
+
+
+class EligibilityIndex:
+    """Per-resource facts for the hard rules, as arrays built once at fit time."""
+
+    def __init__(
+        self,
+        *,
+        min_age: np.ndarray,
+        max_age: np.ndarray,
+        languages: Sequence[Sequence[str]],
+        accessibility: Sequence[Sequence[str]],
+        free: Sequence[bool | None],
+        online: np.ndarray,
+        has_place: np.ndarray,
+        category_index: np.ndarray,
+    ):
+        self.min_age = np.asarray(min_age, dtype=np.float64)
+        self.max_age = np.asarray(max_age, dtype=np.float64)
+        self.lang_vocab, self.lang_mask = _bitmasks(languages)
+        self.has_lang = np.array([len(v) > 0 for v in languages], dtype=bool)
+        self.access_vocab, self.access_mask = _bitmasks(accessibility)
+        self.has_access = np.array([len(v) > 0 for v in accessibility], dtype=bool)
+        self.free = np.array([-1 if f is None else int(bool(f)) for f in free], dtype=np.int8)
+        self.online = np.asarray(online, dtype=bool)
+        self.has_place = np.asarray(has_place, dtype=bool)
+        self.category_index = np.asarray(category_index, dtype=np.intp)
+
+    def check(
+        self,
+        rows: np.ndarray,
+        *,
+        age: float | None,
+        languages: Sequence[str],
+        accessibility_needs: Sequence[str],
+        free_only: bool,
+        online_only: bool,
+        online_ok: bool,
+        excluded_category_index: Sequence[int],
+    ) -> EligibilityResult:
+        """Apply the person's constraints to ``rows`` (positions in the fitted table)."""
+        n = len(rows)
+        code = np.full(n, -1, dtype=np.int8)
+        flags = np.zeros(n, dtype=np.uint8)
+
+        def fail(mask: np.ndarray, name: str) -> None:
+            code[(code < 0) & mask] = _CODE_ORDER.index(name)
+
+        if age is not None:
+            lo, hi = self.min_age[rows], self.max_age[rows]
+            fail(~np.isnan(lo) & (age < lo), "age_below_min")
+            fail(~np.isnan(hi) & (age > hi), "age_above_max")
+        if languages:
+            qmask, _ = _query_mask(self.lang_vocab, languages, self.lang_mask.shape[1])
+            common = ((self.lang_mask[rows] & qmask) != 0).any(axis=1)
+            has = self.has_lang[rows]
+            fail(has & ~common, "language")
+            if "english" not in languages:
+                flags[~has] |= 4
+        if accessibility_needs:
+            need, unknown = _query_mask(
+                self.access_vocab, accessibility_needs, self.access_mask.shape[1]
+            )
+            has = self.has_access[rows]
+            if unknown:  # no resource offers it: every resource that states its access lacks it
+                fail(has, "accessibility")
+            else:
+                ok = ((self.access_mask[rows] & need) == need).all(axis=1)
+                fail(has & ~ok, "accessibility")
+            flags[~has] |= 1
+        if free_only:
+            fr = self.free[rows]
+            fail(fr == 0, "not_free")
+            flags[fr < 0] |= 2
+        online = self.online[rows]
+        if online_only:
+            fail(~online, "not_online")
+        if not online_ok:
+            fail(online & ~self.has_place[rows], "online_not_ok")
+        if len(excluded_category_index):
+            fail(
+                np.isin(self.category_index[rows], list(excluded_category_index)),
+                "category_excluded",
+            )
+        keep = code < 0
+        flags[~keep] = 0
+        return EligibilityResult(keep=keep, code=code, flags=flags)
+
+
+def flag_texts(bits: int) -> tuple[str, ...]:
+    """The flags set in ``bits`` as short texts."""
+    return tuple(t for b, t in FLAG_TEXT.items() if bits & b)
 
 
 def _fmt_age(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else f"{x:g}"
 
 
-def check_eligibility(
+def exclusion_reason(
+    code: str,
     *,
-    age: float | None,
+    min_age: float,
+    max_age: float,
     languages: Sequence[str],
     accessibility_needs: Sequence[str],
-    free_only: bool,
-    online_only: bool,
-    online_ok: bool,
-    excluded_categories: Sequence[str],
-    min_age: np.ndarray,
-    max_age: np.ndarray,
-    res_languages: Sequence[tuple[str, ...]],
-    res_access: Sequence[tuple[str, ...]],
-    res_free: Sequence[bool | None],
-    res_online: np.ndarray,
-    res_has_place: np.ndarray,
-    res_category: Sequence[str | None],
-) -> EligibilityResult:
-    """Check a person's constraints against resource rows (arrays aligned by row)."""
-    n = len(res_online)
-    keep = np.ones(n, dtype=bool)
-    codes: list[str | None] = [None] * n
-    reasons: list[str | None] = [None] * n
-    flags: list[tuple[str, ...]] = [()] * n
-    person_langs = set(languages)
-    speaks_english = not person_langs or "english" in person_langs
-    excluded = set(excluded_categories)
-
-    def fail(i: int, code: str, reason: str) -> None:
-        if keep[i]:
-            keep[i] = False
-            codes[i] = code
-            reasons[i] = reason
-
-    for i in range(n):
-        f: list[str] = []
-        if age is not None:
-            lo, hi = min_age[i], max_age[i]
-            if not math.isnan(lo) and age < lo:
-                fail(i, "age_below_min", f"for ages {_fmt_age(lo)}+")
-            elif not math.isnan(hi) and age > hi:
-                fail(i, "age_above_max", f"for ages up to {_fmt_age(hi)}")
-        rl = set(res_languages[i])
-        if person_langs:
-            if rl and not (rl & person_langs):
-                fail(i, "language", f"offered in {', '.join(sorted(rl))} only")
-            elif not rl and not speaks_english:
-                f.append("language not stated")
-        if accessibility_needs:
-            ra = set(res_access[i])
-            if ra:
-                lacking = [a for a in accessibility_needs if a not in ra]
-                if lacking:
-                    fail(i, "accessibility", f"no {', '.join(lacking).replace('_', ' ')}")
-            else:
-                f.append("accessibility not stated")
-        if free_only:
-            if res_free[i] is False:
-                fail(i, "not_free", "not free")
-            elif res_free[i] is None:
-                f.append("cost not stated")
-        if online_only and not res_online[i]:
-            fail(i, "not_online", "not available online")
-        if not online_ok and res_online[i] and not res_has_place[i]:
-            fail(i, "online_not_ok", "online only")
-        if res_category[i] in excluded:
-            fail(i, "category_excluded", "in an excluded category")
-        flags[i] = tuple(f)
-    return EligibilityResult(keep, tuple(codes), tuple(reasons), tuple(flags))
+    res_access: Sequence[str],
+) -> str:
+    """A short human-readable reason for an exclusion code and the resource's facts."""
+    if code == "age_below_min":
+        return f"for ages {_fmt_age(min_age)}+"
+    if code == "age_above_max":
+        return f"for ages up to {_fmt_age(max_age)}"
+    if code == "language":
+        return f"offered in {', '.join(sorted(languages))} only"
+    if code == "accessibility":
+        lacking = [a for a in accessibility_needs if a not in set(res_access)]
+        return f"no {', '.join(lacking).replace('_', ' ')}"
+    if code == "not_free":
+        return "not free"
+    if code == "not_online":
+        return "not available online"
+    if code == "online_not_ok":
+        return "online only"
+    if code == "category_excluded":
+        return "in an excluded category"
+    return REASON_CODES.get(code, code)

@@ -262,7 +262,11 @@ class FuzzyIndex:
         self.cutoff = cutoff
         self.min_fuzzy_len = min_fuzzy_len
 
-    def fit(self, fields: dict[str, Sequence[str]]) -> FuzzyIndex:
+    def fit(
+        self, fields: dict[str, Sequence[str]], extra_vocabulary: Sequence[str] = ()
+    ) -> FuzzyIndex:
+        """Index the fields (``name``, ``tags``, ``description``: one text per resource).
+        ``extra_vocabulary`` adds words that :meth:`correct` may correct towards."""
         n = len(next(iter(fields.values())))
         vocab: dict[str, int] = {}
         rows: list[int] = []
@@ -283,8 +287,16 @@ class FuzzyIndex:
         self.vocab_ = vocab
         self.terms_ = list(vocab)
         self.stems_: dict[str, list[int]] = {}
+        self.buckets_: dict[str, tuple[list[str], list[int]]] = {}
         for t, j in vocab.items():
             self.stems_.setdefault(stem(t), []).append(j)
+            terms, cols = self.buckets_.setdefault(t[0], ([], []))
+            terms.append(t)
+            cols.append(j)
+        self.known_ = frozenset(vocab) | frozenset(w.lower() for w in extra_vocabulary)
+        self.known_buckets_: dict[str, list[str]] = {}
+        for t in sorted(self.known_):
+            self.known_buckets_.setdefault(t[0], []).append(t)
         df = np.asarray((self.matrix_ > 0).sum(axis=0)).ravel()
         self.idf_ = np.log((1 + n) / (1 + df)) + 1.0
         self.default_idf_ = float(np.log(1 + n) + 1.0)
@@ -299,12 +311,14 @@ class FuzzyIndex:
         out: dict[int, float] = {}
         for j in self.stems_.get(stem(word), ()):
             out[j] = 1.0
-        if len(word) >= self.min_fuzzy_len:
-            for term, score, j in process.extract(
-                word, self.terms_, scorer=fuzz.ratio, score_cutoff=self.cutoff, limit=10
+        if len(word) >= self.min_fuzzy_len and word[0] in self.buckets_:
+            terms, cols = self.buckets_[word[0]]
+            for term, score, k in process.extract(
+                word, terms, scorer=fuzz.ratio, score_cutoff=self.cutoff, limit=10
             ):
-                if abs(len(term) - len(word)) <= 3 and term[0] == word[0]:
-                    out[j] = max(out.get(j, 0.0), score / 100.0)
+                if abs(len(term) - len(word)) <= 3:
+                    out[cols[k]] = max(out.get(cols[k], 0.0), score / 100.0)
+        # No cache here on purpose: these are the person's words.
         return sorted(out.items())
 
     def score(self, text: str, rows: np.ndarray | None = None) -> tuple[np.ndarray, list[str]]:
@@ -313,38 +327,41 @@ class FuzzyIndex:
         n = self.n_ if rows is None else len(rows)
         if not words or n == 0:
             return np.zeros(n), words
-        sub = self.matrix_ if rows is None else self.matrix_[rows]
-        total = np.zeros(n)
+        total = np.zeros(self.n_)
         weight_sum = 0.0
+        m = self.matrix_  # CSC: each word's column holds only the resources that use it
         for w in words:
             cols = self.expand(w)
             idf = max((self.idf_[j] for j, _ in cols), default=self.default_idf_)
             weight_sum += idf
             if not cols:
                 continue
-            idx = [j for j, _ in cols]
-            sims = np.array([sim for _, sim in cols])
-            block = sub[:, idx]
-            best = (block.multiply(sims[None, :])).max(axis=1).toarray().ravel()
+            best = np.zeros(self.n_)
+            for j, sim in cols:
+                lo, hi = m.indptr[j], m.indptr[j + 1]
+                r = m.indices[lo:hi]
+                np.maximum.at(best, r, m.data[lo:hi] * sim)
             total += idf * best
+        if rows is not None:
+            total = total[rows]
         return (total / weight_sum if weight_sum else total), words
 
-    def correct(self, text: str, extra_vocabulary: Sequence[str] = (), cutoff: float = 86.0) -> str:
-        """Replace likely typos in ``text`` by the closest word of the directory's (and
-        ``extra_vocabulary``'s) vocabulary, so that the embedding sees "gardening", not
-        "gardning". Known words, short words and stopwords are left alone."""
+    def correct(self, text: str, cutoff: float = 86.0) -> str:
+        """Replace likely typos in ``text`` by the closest word of the directory's (and the
+        ``extra_vocabulary``'s) vocabulary with the same first letter, so that the embedding
+        sees "gardening", not "gardning". Known words, short words and stopwords are kept."""
         from rapidfuzz import fuzz, process
-
-        known = set(self.vocab_) | set(extra_vocabulary)
-        choices = list(known)
 
         def fix(m: re.Match[str]) -> str:
             w = m.group(0)
             lw = w.lower()
-            if len(lw) < 5 or lw in known or lw in STOPWORDS or stem(lw) in self.stems_:
+            if len(lw) < 5 or lw in self.known_ or lw in STOPWORDS or stem(lw) in self.stems_:
                 return w
-            best = process.extractOne(lw, choices, scorer=fuzz.ratio, score_cutoff=cutoff)
-            if best is None or best[0][0] != lw[0] or abs(len(best[0]) - len(lw)) > 2:
+            bucket = self.known_buckets_.get(lw[0])
+            if not bucket:
+                return w
+            best = process.extractOne(lw, bucket, scorer=fuzz.ratio, score_cutoff=cutoff)
+            if best is None or abs(len(best[0]) - len(lw)) > 2:
                 return w
             return best[0]
 

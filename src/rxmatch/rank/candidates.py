@@ -10,14 +10,19 @@ import numpy as np
 from ..features.geo import haversine_km
 from .table import ResourceTable
 
-__all__ = ["Candidates", "retrieve_candidates"]
+__all__ = ["Candidates", "retrieve_candidates", "VIA_RADIUS", "VIA_OUTREACH", "VIA_ONLINE"]
+
+VIA_RADIUS, VIA_OUTREACH, VIA_ONLINE = 0, 1, 2
 
 
 @dataclass(frozen=True)
 class Candidates:
-    rows: np.ndarray  # positions in the ResourceTable, sorted
-    distance_km: np.ndarray  # NaN for online-only resources (or when the person has no place)
-    via: np.ndarray  # "radius", "outreach" or "online" per row
+    rows: np.ndarray  # positions in the ResourceTable, sorted ascending
+    distance_km: np.ndarray  # NaN where unknown (online-only resources, or no home given)
+    via: np.ndarray  # int8: VIA_RADIUS, VIA_OUTREACH or VIA_ONLINE
+
+    def __len__(self) -> int:
+        return len(self.rows)
 
 
 def retrieve_candidates(
@@ -30,29 +35,41 @@ def retrieve_candidates(
     online_only: bool,
 ) -> Candidates:
     """All resources the person could reach: within ``radius_km`` of home, or an outreach
-    service whose ``service_radius_km`` covers home, or online (if ``online_ok``)."""
-    found: dict[int, tuple[float, str]] = {}
-    if lat is not None and lon is not None and not online_only:
+    service whose ``service_radius_km`` covers home, or online (if ``online_ok``).
+    A resource found several ways keeps the first of radius, outreach, online."""
+    parts_rows: list[np.ndarray] = []
+    parts_dist: list[np.ndarray] = []
+    parts_via: list[np.ndarray] = []
+    home = lat is not None and lon is not None
+    if home and not online_only:
         pos, dist = table.geo.query_radius(lat, lon, radius_km)
-        for p, d in zip(table.geo_rows[pos], dist):
-            found[int(p)] = (float(d), "radius")
-        if len(table.outreach_rows):
-            orow = table.outreach_rows
+        parts_rows.append(table.geo_rows[pos])
+        parts_dist.append(dist)
+        parts_via.append(np.full(len(pos), VIA_RADIUS, dtype=np.int8))
+        orow = table.outreach_rows
+        if len(orow):
             d = haversine_km(lat, lon, table.lat[orow], table.lon[orow])
-            for p, dd in zip(orow, d):
-                if dd <= table.service_radius_km[p] and int(p) not in found:
-                    found[int(p)] = (float(dd), "outreach")
-    if online_ok or online_only:
-        for p in table.online_rows:
-            p = int(p)
-            if p not in found:
-                dist = float("nan")
-                if lat is not None and table.has_place[p]:
-                    dist = float(haversine_km(lat, lon, table.lat[p], table.lon[p]))
-                found[p] = (dist, "online")
-    rows = np.array(sorted(found), dtype=np.intp)
-    return Candidates(
-        rows=rows,
-        distance_km=np.array([found[int(r)][0] for r in rows], dtype=np.float64),
-        via=np.array([found[int(r)][1] for r in rows], dtype=object),
-    )
+            ok = d <= table.service_radius_km[orow]
+            parts_rows.append(orow[ok])
+            parts_dist.append(d[ok])
+            parts_via.append(np.full(int(ok.sum()), VIA_OUTREACH, dtype=np.int8))
+    if (online_ok or online_only) and len(table.online_rows):
+        orow = table.online_rows
+        d = np.full(len(orow), np.nan)
+        if home:
+            placed = table.has_place[orow]
+            d[placed] = haversine_km(lat, lon, table.lat[orow[placed]], table.lon[orow[placed]])
+        parts_rows.append(orow)
+        parts_dist.append(d)
+        parts_via.append(np.full(len(orow), VIA_ONLINE, dtype=np.int8))
+    if not parts_rows:
+        return Candidates(np.empty(0, np.intp), np.empty(0), np.empty(0, np.int8))
+    rows = np.concatenate(parts_rows).astype(np.intp, copy=False)
+    dist = np.concatenate(parts_dist)
+    via = np.concatenate(parts_via)
+    # keep the first way each row was found (stable sort by row, then via order)
+    order = np.lexsort((via, rows))
+    rows, dist, via = rows[order], dist[order], via[order]
+    first = np.ones(len(rows), dtype=bool)
+    first[1:] = rows[1:] != rows[:-1]
+    return Candidates(rows[first], dist[first], via[first])

@@ -10,17 +10,29 @@ import numpy as np
 __all__ = ["mmr", "top_n"]
 
 
-def top_n(scores: np.ndarray, ids: Sequence[str], n: int) -> np.ndarray:
-    """Indices of the ``n`` best scores, ties broken by resource id (deterministic)."""
-    order = sorted(range(len(scores)), key=lambda i: (-round(float(scores[i]), 12), str(ids[i])))
+def top_n(scores: np.ndarray, ids: Sequence[str] | np.ndarray, n: int) -> np.ndarray:
+    """Indices of the ``n`` best scores, ties broken by resource id (deterministic).
+
+    Runs in O(len(scores)) with ``argpartition`` and sorts only the leaders (and any ties
+    at the boundary) in Python."""
+    m = len(scores)
+    if n <= 0 or m == 0:
+        return np.empty(0, dtype=np.intp)
+    s = np.round(np.asarray(scores, dtype=np.float64), 12)
+    if m > n:
+        kth = np.partition(-s, n - 1)[n - 1]
+        sel = np.flatnonzero(-s <= kth)
+    else:
+        sel = np.arange(m)
+    order = sorted(sel.tolist(), key=lambda i: (-s[i], str(ids[i])))
     return np.array(order[:n], dtype=np.intp)
 
 
 def mmr(
     scores: np.ndarray,
     embeddings: np.ndarray,
-    ids: Sequence[str],
-    categories: Sequence[str | None],
+    ids: Sequence[str] | np.ndarray,
+    categories: Sequence[str | None] | np.ndarray,
     n: int,
     *,
     lambda_: float = 0.8,
@@ -33,19 +45,21 @@ def mmr(
     ``lambda_ * score - (1 - lambda_) * max cosine similarity to the items already picked``;
     ``lambda_ = 1`` is plain ranking. ``max_per_category`` caps how many items of one
     category enter the list (others are taken first; the cap is relaxed if nothing else is
-    left). Returns indices into ``scores``.
+    left). ``embeddings`` may be a callable ``rows -> vectors`` so that only the pool is
+    gathered. Returns indices into ``scores``.
     """
     if n <= 0 or len(scores) == 0:
         return np.empty(0, dtype=np.intp)
     cand = top_n(scores, ids, max(n, pool))
     if lambda_ >= 1.0 and max_per_category is None:
         return cand[:n]
-    emb = embeddings[cand]
+    emb = embeddings(cand) if callable(embeddings) else embeddings[cand]
     sims = emb @ emb.T
     chosen: list[int] = []
     max_sim = np.full(len(cand), -np.inf)
-    counts: dict[str | None, int] = {}
+    counts: dict[object, int] = {}
     remaining = list(range(len(cand)))
+    cand_scores = np.asarray(scores, dtype=np.float64)[cand]
     while remaining and len(chosen) < n:
         allowed = remaining
         if max_per_category is not None:
@@ -53,7 +67,7 @@ def mmr(
                 j for j in remaining if counts.get(categories[cand[j]], 0) < max_per_category
             ] or remaining
         redundancy = np.maximum(0.0, max_sim[allowed]) if chosen else np.zeros(len(allowed))
-        values = lambda_ * scores[cand[allowed]] - (1 - lambda_) * redundancy
+        values = lambda_ * cand_scores[allowed] - (1 - lambda_) * redundancy
         # first of the best (allowed keeps score-then-id order, so ties stay deterministic)
         best = allowed[int(np.argmax(np.round(values, 12)))]
         chosen.append(best)
