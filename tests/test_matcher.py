@@ -357,26 +357,48 @@ def test_outreach_service_reaches_beyond_radius(st_embedder):
     assert any("comes to you" in r for r in recs.get("visit-1").reasons)
 
 
-def test_widening_is_opt_in_and_reported(st_embedder, directory):
-    far_person = Referral("painting", lat=37.40, lon=-122.20, max_km=2, online_ok=False)
-    strict = Matcher(st_embedder).fit(directory).recommend(far_person)
-    assert len(strict) == 0
-    wide = (
-        Matcher(st_embedder, widen_if_fewer_than=1, max_widen_factor=20)
-        .fit(directory)
-        .recommend(far_person)
-    )
+def test_widening_only_without_explicit_max_km(st_embedder, directory):
+    # ~20 km from every resource: nothing within a 2 km walk
+    walker = Referral("painting", lat=37.40, lon=-122.20, travel_mode="walk", online_ok=False)
+    wide = Matcher(st_embedder, max_widen_factor=20).fit(directory).recommend(walker)
     assert len(wide) >= 1 and "widened" in wide.notes[0]
+    # an explicit max_km is a hard limit: no widening, nothing returned
+    strict = Matcher(st_embedder, max_widen_factor=20).fit(directory)
+    assert len(strict.recommend(walker.replace(max_km=2))) == 0
+    off = Matcher(st_embedder, widen_if_fewer_than=0).fit(directory).recommend(walker)
+    assert len(off) == 0 and not off.notes
 
 
 def test_incremental_add_update_remove(st_embedder, directory):
     m = Matcher(st_embedder).fit(directory)
-    m.add([dict(id="pottery-1", name="Clay Corner", description="Beginner pottery on the wheel.",
-                lat=37.5640, lon=-122.3245, category="arts", free=True)])
+    m.add(
+        [
+            dict(
+                id="pottery-1",
+                name="Clay Corner",
+                description="Beginner pottery on the wheel.",
+                lat=37.5640,
+                lon=-122.3245,
+                category="arts",
+                free=True,
+            )
+        ]
+    )
     assert m.n_reembedded_ == 1 and len(m.table_) == len(ROWS) + 1
     assert m.recommend(person("I'd love to try pottery"), k=1)[0].resource_id == "pottery-1"
-    m.update([dict(id="pottery-1", name="Clay Corner", description="Gentle chair yoga for seniors.",
-                   lat=37.5640, lon=-122.3245, category="movement", free=True)])
+    m.update(
+        [
+            dict(
+                id="pottery-1",
+                name="Clay Corner",
+                description="Gentle chair yoga for seniors.",
+                lat=37.5640,
+                lon=-122.3245,
+                category="movement",
+                free=True,
+            )
+        ]
+    )
     assert m.n_reembedded_ == 1
     assert m.recommend(person("I'd love to try pottery"), k=1)[0].resource_id != "pottery-1"
     m.remove(["pottery-1"])

@@ -13,7 +13,7 @@ import io
 import json
 import math
 import warnings
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -235,6 +235,8 @@ def _as_float(v: Any) -> float | None:
 def _as_date(v: Any) -> date | None:
     if _is_missing(v):
         return None
+    if isinstance(v, (bool, int, float, np.bool_, np.integer, np.floating)):
+        raise ValueError(f"{v!r} is not a date (use YYYY-MM-DD)")
     try:
         ts = pd.Timestamp(v)
     except (TypeError, ValueError):
@@ -307,17 +309,26 @@ class Directory:
         source: str = "DataFrame",
         geocode_postal_codes: bool = True,
         extra_problems: Iterable[RowProblem] = (),
+        row_numbers: Sequence[int] | None = None,
     ) -> Directory:
         """Validate a DataFrame in the rxmatch schema (see ``docs/schema.md``).
 
         ``extra_problems`` lets importers add rows they skipped before this step (for
         example records of another format that could not be mapped), so that one report
-        holds every skip.
+        holds every skip. ``row_numbers`` gives the input row number of each frame row
+        (default ``0..n-1``), so that those reports and the frame's own agree.
         """
         if not isinstance(frame, pd.DataFrame):
             raise TypeError("Directory.from_frame expects a pandas DataFrame")
         df = frame.copy()
         df.columns = [str(c).strip().lstrip("\ufeff").lower() for c in df.columns]
+        dup_cols = sorted({c for c in df.columns if list(df.columns).count(c) > 1})
+        if dup_cols:
+            raise DirectoryValidationError(
+                f"the directory has more than one {dup_cols[0]!r} column "
+                "(column names are compared without case and surrounding spaces)",
+                field=dup_cols[0],
+            )
         if "latitude" in df.columns and "lat" not in df.columns:
             df = df.rename(columns={"latitude": "lat"})
         for alt in ("longitude", "lng", "long"):
@@ -326,6 +337,8 @@ class Directory:
         if "zip" in df.columns and "postal_code" not in df.columns:
             df = df.rename(columns={"zip": "postal_code"})
         missing = [c for c in REQUIRED if c not in df.columns]
+        if missing and len(df) == 0 and not list(extra_problems):
+            raise EmptyDirectoryError(f"no records in {source}", field="*")
         if missing:
             raise DirectoryValidationError(
                 f"the directory has no {', '.join(repr(c) for c in missing)} column "
@@ -333,11 +346,20 @@ class Directory:
                 field=missing[0],
             )
         skipped: list[RowProblem] = list(extra_problems)
+        n_extra = len(skipped)
+        if strict and skipped:
+            p = skipped[0]
+            raise DirectoryValidationError(
+                p.reason, record_id=p.record_id or f"row {p.row}", field=p.field
+            )
         issues: list[RowProblem] = []
         out: list[dict[str, Any]] = []
         seen: dict[str, int] = {}
         records = df.to_dict("records")
-        for i, rec in enumerate(records):
+        if row_numbers is not None and len(row_numbers) != len(records):
+            raise ValueError("row_numbers must give one number per frame row")
+        for pos, rec in enumerate(records):
+            i = int(row_numbers[pos]) if row_numbers is not None else pos
             row, problem, row_issues = _validate_row(i, rec, source, geocode_postal_codes)
             if problem is None and row is not None and row["id"] in seen:
                 problem = RowProblem(
@@ -355,17 +377,18 @@ class Directory:
             assert row is not None
             seen[row["id"]] = i
             out.append(row)
-        report = LoadReport(source, len(records), len(out), tuple(skipped), tuple(issues))
+        n_input = len(records) + n_extra  # rows an importer skipped were input rows too
+        report = LoadReport(source, n_input, len(out), tuple(skipped), tuple(issues))
         if not out:
             detail = "; ".join(str(p) for p in skipped[:5])
             raise EmptyDirectoryError(
-                f"no usable records in {source} ({len(records)} rows read"
+                f"no usable records in {source} ({n_input} rows read"
                 + (f"; first problems: {detail})" if detail else ")"),
                 field="*",
             )
         if skipped:
             warnings.warn(
-                f"{len(skipped)} of {len(records)} rows skipped while loading {source}; "
+                f"{len(skipped)} of {n_input} rows skipped while loading {source}; "
                 "see Directory.report",
                 SkippedRowsWarning,
                 stacklevel=2,
@@ -392,9 +415,39 @@ class Directory:
             sep = csv.Sniffer().sniff(text[:8192], delimiters=",;\t|").delimiter
         except csv.Error:
             sep = ","
-        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
+        try:
+            rows = [r for r in csv.reader(io.StringIO(text, newline=""), delimiter=sep) if r]
+        except csv.Error as exc:
+            raise DirectoryValidationError(
+                f"{path.name} is not a readable CSV: {exc}", field="*"
+            ) from None
+        if not rows:
+            raise EmptyDirectoryError(f"{path.name} is empty (no header row)", field="*")
+        header, body = rows[0], rows[1:]
+        seen_cols: dict[str, int] = {}
+        for j, col in enumerate(header):  # as pandas: blank names get one, repeats a suffix
+            name = col.strip() or f"unnamed: {j}"
+            n = seen_cols.get(name, 0)
+            seen_cols[name] = n + 1
+            header[j] = f"{name}.{n}" if n else name
+        good: list[list[str]] = []
+        numbers: list[int] = []
+        bad: list[RowProblem] = []
+        for i, r in enumerate(body):
+            if len(r) <= len(header):  # short rows: missing trailing fields are empty (as pandas)
+                good.append(r + [""] * (len(header) - len(r)))
+                numbers.append(i)
+                continue
+            rid = r[header.index("id")] if "id" in header and header.index("id") < len(r) else None
+            reason = f"has {len(r)} fields, the header has {len(header)}"
+            if strict:
+                raise DirectoryValidationError(reason, record_id=rid or f"row {i}", field="*")
+            bad.append(RowProblem(i, rid, "*", reason))
+        frame = pd.DataFrame(good, columns=header, dtype=str)
         kwargs.setdefault("source", path.name)
-        return cls.from_frame(frame, strict=strict, **kwargs)
+        return cls.from_frame(
+            frame, strict=strict, extra_problems=bad, row_numbers=numbers, **kwargs
+        )
 
     @classmethod
     def from_json(cls, path: str | Path, *, strict: bool = False, **kwargs: Any) -> Directory:
@@ -402,11 +455,19 @@ class Directory:
         ``data``/``items``/``records``) list."""
         path = Path(path)
         try:
-            data = json.loads(path.read_text(encoding="utf-8-sig"))
+            data = json.loads(path.read_bytes().decode("utf-8-sig"))
+        except UnicodeDecodeError as exc:
+            raise DirectoryValidationError(
+                f"{path.name} is not UTF-8 text (byte {exc.start})", field="*"
+            ) from None
         except json.JSONDecodeError as exc:
             raise DirectoryValidationError(
                 f"{path.name} is not valid JSON: {exc}", field="*"
             ) from exc
+        except RecursionError:
+            raise DirectoryValidationError(
+                f"{path.name}: JSON nested too deeply", field="*"
+            ) from None
         if isinstance(data, dict):
             for key in ("resources", "data", "items", "records", "contents"):
                 if isinstance(data.get(key), list):
@@ -426,6 +487,7 @@ class Directory:
             pd.DataFrame([r for r in data if isinstance(r, dict)], columns=None),
             strict=strict,
             extra_problems=bad,
+            row_numbers=[i for i, r in enumerate(data) if isinstance(r, dict)],
             **kwargs,
         )
 
@@ -434,26 +496,40 @@ class Directory:
         """From JSON Lines: one JSON object per line; unreadable lines are reported."""
         path = Path(path)
         recs: list[dict[str, Any]] = []
+        numbers: list[int] = []
         bad: list[RowProblem] = []
-        with path.open(encoding="utf-8-sig") as fh:
-            for i, line in enumerate(fh):
-                if not line.strip():
-                    continue
-                try:
-                    obj = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    if strict:
-                        raise DirectoryValidationError(
-                            f"line {i + 1} is not valid JSON: {exc.msg}", field="*"
-                        ) from exc
-                    bad.append(RowProblem(i, None, "*", f"line {i + 1} is not valid JSON"))
-                    continue
-                if not isinstance(obj, dict):
-                    bad.append(RowProblem(i, None, "*", f"line {i + 1} is not a JSON object"))
-                    continue
-                recs.append(obj)
+        raw = path.read_bytes().removeprefix(b"\xef\xbb\xbf")
+        for i, bline in enumerate(raw.splitlines()):
+            try:
+                line = bline.decode("utf-8")
+            except UnicodeDecodeError:
+                if strict:
+                    raise DirectoryValidationError(
+                        f"line {i + 1} is not UTF-8 text", field="*"
+                    ) from None
+                bad.append(RowProblem(i, None, "*", f"line {i + 1} is not UTF-8 text"))
+                continue
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except (json.JSONDecodeError, RecursionError) as exc:
+                if strict:
+                    raise DirectoryValidationError(
+                        f"line {i + 1} is not valid JSON: {getattr(exc, 'msg', exc)}",
+                        field="*",
+                    ) from exc
+                bad.append(RowProblem(i, None, "*", f"line {i + 1} is not valid JSON"))
+                continue
+            if not isinstance(obj, dict):
+                bad.append(RowProblem(i, None, "*", f"line {i + 1} is not a JSON object"))
+                continue
+            recs.append(obj)
+            numbers.append(i)
         kwargs.setdefault("source", path.name)
-        return cls.from_frame(pd.DataFrame(recs), strict=strict, extra_problems=bad, **kwargs)
+        return cls.from_frame(
+            pd.DataFrame(recs), strict=strict, extra_problems=bad, row_numbers=numbers, **kwargs
+        )
 
     @classmethod
     def load(cls, path: str | Path, **kwargs: Any) -> Directory:
@@ -467,7 +543,7 @@ class Directory:
         if suffix in (".jsonl", ".ndjson"):
             return cls.from_jsonl(p, **kwargs)
         if suffix == ".json":
-            head = p.read_text(encoding="utf-8-sig")[:1].strip()
+            head = p.read_bytes()[:64].decode("utf-8-sig", errors="replace").strip()[:1]
             return (
                 cls.from_json(p, **kwargs)
                 if head in ("[", "{") and _is_json_doc(p)
@@ -517,9 +593,9 @@ class Directory:
 
 def _is_json_doc(p: Path) -> bool:
     try:
-        json.loads(p.read_text(encoding="utf-8-sig"))
+        json.loads(p.read_bytes().decode("utf-8-sig"))
         return True
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
         return False
 
 

@@ -9,7 +9,8 @@ runs candidates → eligibility → score → re-rank → explain and returns im
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -20,7 +21,8 @@ import pandas as pd
 
 from .directory import Directory, LoadReport
 from .exceptions import InvalidParameterError, NotFittedError, ReferralError, RxMatchError
-from .features.eligibility import EligibilityIndex, exclusion_reason, flag_texts
+from .features.eligibility import REASON_CODES, EligibilityIndex, exclusion_reason, flag_texts
+from .features.facets import CROWD_WORDS, STRENUOUS_WORDS, Facets, split_facets
 from .features.fuzzy import FuzzyIndex, content_words, stem
 from .features.geo import GeoIndex, decay
 from .features.schedule import schedule_fit
@@ -79,7 +81,16 @@ class Matcher:
         reproducible evaluations).
     widen_if_fewer_than : if fewer in-person candidates than this lie within the radius,
         widen it step by step (×1.5) up to ``max_widen_factor`` × radius and say so in
-        ``notes``. 0 (default) never widens, so nothing beyond the radius is returned.
+        ``notes`` (rural and under-served homes). Only when the person gave no ``max_km``:
+        an explicit ``max_km`` is a hard limit. 0 never widens.
+    facets : split the person's words into interests, barriers and dislikes
+        (:func:`rxmatch.features.facets.split_facets`); match each interest separately
+        (``facet_weight`` of the semantic score comes from the best-matching interest),
+        give a plan that covers several wishes (``coverage_bonus`` in re-ranking), lower
+        what resembles a dislike (``dislike_penalty``) and what conflicts with a barrier
+        (``barrier_penalty``: strenuous activities for bad knees, adults-only groups for
+        someone bringing a child, large events for someone who avoids crowds); money
+        worries favour free options.
     lexical_intent_floor : category fit given to a category when the person names one of its
         words (typo-tolerant, English and Spanish), whatever the embedding says.
     cache : an :class:`~rxmatch.features.EmbeddingCache` shared between fits (directory
@@ -101,9 +112,14 @@ class Matcher:
         unknown_penalty: float = 0.05,
         stale_penalty: float = 0.1,
         reference_date: date | None = None,
-        widen_if_fewer_than: int = 0,
+        widen_if_fewer_than: int = 3,
         max_widen_factor: float = 3.0,
         lexical_intent_floor: float = 0.7,
+        facets: bool = True,
+        facet_weight: float = 0.5,
+        coverage_bonus: float = 0.05,
+        dislike_penalty: float = 0.3,
+        barrier_penalty: float = 0.25,
         cache: EmbeddingCache | None = None,
         batch_size: int = 64,
         show_progress_bar: bool | None = None,
@@ -123,6 +139,11 @@ class Matcher:
         self.widen_if_fewer_than = widen_if_fewer_than
         self.max_widen_factor = max_widen_factor
         self.lexical_intent_floor = lexical_intent_floor
+        self.facets = facets
+        self.facet_weight = facet_weight
+        self.coverage_bonus = coverage_bonus
+        self.dislike_penalty = dislike_penalty
+        self.barrier_penalty = barrier_penalty
         self.cache = cache
         self.batch_size = batch_size
         self.show_progress_bar = show_progress_bar
@@ -255,6 +276,15 @@ class Matcher:
             category_index=category_index,
         )
         self.has_sessions_ = np.array([len(x) > 0 for x in self.table_.sessions], dtype=bool)
+        texts_low = [
+            f"{n} {d} {' '.join(tg)}".lower()
+            for n, d, tg in zip(self.table_.names, self.table_.descriptions, self.table_.tags)
+        ]
+        strenuous = re.compile(r"\b(" + "|".join(map(re.escape, STRENUOUS_WORDS)) + r")\b")
+        crowd = re.compile(r"\b(" + "|".join(map(re.escape, CROWD_WORDS)) + r")\b")
+        self.strenuous_ = np.array([bool(strenuous.search(x)) for x in texts_low], dtype=bool)
+        self.crowded_ = np.array([bool(crowd.search(x)) for x in texts_low], dtype=bool)
+        self.adult_only_ = np.nan_to_num(self.table_.min_age, nan=0.0) >= 16
         self.category_index_ = category_index
         self.prototypes_ = protos
         self.taxonomy_vocabulary_ = taxonomy_vocabulary
@@ -423,7 +453,12 @@ class Matcher:
         (see :meth:`encode_query`), to skip encoding.
         """
         self._check_fitted()
-        ref = referral if isinstance(referral, Referral) else Referral.from_mapping(referral)
+        if isinstance(referral, Referral):
+            ref = referral
+        elif isinstance(referral, Mapping):
+            ref = Referral.from_mapping(referral)
+        else:
+            raise ReferralError("must be a Referral or a mapping", field="referral")
         k = self._k(k)
         q = self.encode_query(ref.what_matters) if query_vector is None else query_vector
         return self._rank(ref, np.asarray(q, dtype=np.float32).ravel(), k)
@@ -446,6 +481,8 @@ class Matcher:
 
         self._check_fitted()
         k = self._k(k)
+        if errors not in ("raise", "skip"):
+            raise InvalidParameterError(f"errors must be 'raise' or 'skip', not {errors!r}")
         refs: list[Referral] = []
         skipped: list[dict[str, Any]] = []
         if isinstance(referrals, pd.DataFrame):
@@ -498,7 +535,7 @@ class Matcher:
         notes: list[str] = []
         kw = dict(lat=ref.lat, lon=ref.lon, online_ok=ref.online_ok, online_only=ref.online_only)
         cands = retrieve_candidates(t, radius_km=radius, **kw)
-        if self.widen_if_fewer_than > 0 and not ref.online_only:
+        if self.widen_if_fewer_than > 0 and not ref.online_only and ref.max_km is None:
             limit = radius * self.max_widen_factor
             while (cands.via != VIA_ONLINE).sum() < self.widen_if_fewer_than and radius < limit:
                 radius = min(limit, radius * 1.5)
@@ -509,9 +546,26 @@ class Matcher:
                 )
         return cands, radius, notes
 
+    def _facet_vectors(self, ref: Referral) -> tuple[Facets, np.ndarray | None, np.ndarray | None]:
+        """The person's facets and, where they change the ranking, their embeddings
+        (several interests; dislikes). Never cached."""
+        if not self.facets:
+            return Facets(), None, None
+        f = split_facets(ref.what_matters)
+        interest_texts = [x.text for x in f.interests] if len(f.interests) >= 2 else []
+        dislike_texts = [x.text for x in f.dislikes]
+        texts = interest_texts + dislike_texts
+        if not texts:
+            return f, None, None
+        vecs = self.embedder_.encode([self.query_text(x) for x in texts], batch_size=len(texts))
+        fi = vecs[: len(interest_texts)] if interest_texts else None
+        fd = vecs[len(interest_texts) :] if dislike_texts else None
+        return f, fi, fd
+
     def _score(self, ref: Referral, q: np.ndarray) -> dict[str, Any]:
         t = self.table_
         cands, _, notes = self._candidates(ref)
+        facets, fvecs, dvecs = self._facet_vectors(ref)
         rows = cands.rows
         excluded_idx = [CATEGORY_KEYS.index(c) for c in ref.excluded_categories]
         elig = self.eligibility_.check(
@@ -525,6 +579,14 @@ class Matcher:
             excluded_category_index=excluded_idx,
         )
         keep = elig.keep
+        if ref.availability_required and ref.windows:
+            code = tuple(REASON_CODES).index("schedule_conflict")
+            for i in np.flatnonzero(keep & self.has_sessions_[rows]):
+                fit, _ = schedule_fit(t.sessions[rows[i]], ref.windows)
+                if not fit:
+                    keep[i] = False
+                    elig.code[i] = code
+            elig.flags[keep & ~self.has_sessions_[rows]] |= 8
         ex_rows, ex_codes = rows[~keep], elig.code[~keep]
         rows, dist, via, flags = (
             rows[keep],
@@ -534,7 +596,14 @@ class Matcher:
         )
 
         comps: dict[str, np.ndarray] = {}
-        comps["semantic"] = np.clip(t.embeddings[rows] @ q, 0.0, 1.0).astype(np.float64)
+        E = t.embeddings[rows]
+        sem = np.clip(E @ q, 0.0, 1.0).astype(np.float64)
+        facet_of = None
+        if fvecs is not None and len(rows):
+            per_facet = np.clip(E @ fvecs.T, 0.0, 1.0).astype(np.float64)
+            facet_of = per_facet.argmax(axis=1)
+            sem = (1 - self.facet_weight) * sem + self.facet_weight * per_facet.max(axis=1)
+        comps["semantic"] = sem
         lexical, words = t.fuzzy.score(ref.what_matters, rows)
         comps["lexical"] = lexical
         d_score = decay(
@@ -560,14 +629,28 @@ class Matcher:
                 sched[i] = fit
                 best_sessions[int(i)] = best
             comps["schedule"] = sched
-        if ref.preferred_categories:
-            pref = [CATEGORY_KEYS.index(c) for c in ref.preferred_categories]
-            comps["preference"] = np.isin(self.category_index_[rows], pref).astype(np.float64)
+        wants_free = ref.prefer_free or ref.free_only or "money" in facets.barrier_kinds
+        if ref.preferred_categories or wants_free:
+            pref = np.zeros(len(rows))
+            parts = 0
+            if ref.preferred_categories:
+                keys = [CATEGORY_KEYS.index(c) for c in ref.preferred_categories]
+                pref += np.isin(self.category_index_[rows], keys)
+                parts += 1
+            if wants_free:
+                fr = self.eligibility_.free[rows]
+                pref += np.where(fr == 1, 1.0, np.where(fr < 0, 0.5, 0.0))
+                parts += 1
+            comps["preference"] = pref / parts
         weights = self.weights or DEFAULT_WEIGHTS
         if len(rows):
             scores = blend(comps, weights, use_schedule=bool(ref.windows))
             penalty = np.where(flags > 0, 1.0 - self.unknown_penalty, 1.0)
             scores = scores * self.freshness_[rows] * penalty
+            scores = scores * self._barrier_factor(facets, rows)
+            if dvecs is not None:
+                dis = np.clip(E @ dvecs.T, 0.0, 1.0).max(axis=1)
+                scores = scores * (1.0 - self.dislike_penalty * np.clip((dis - 0.3) / 0.4, 0, 1))
         else:
             scores = np.zeros(0)
 
@@ -603,7 +686,26 @@ class Matcher:
             "notes": notes,
             "best_sessions": best_sessions,
             "n_candidates": len(cands),
+            "facets": facets,
+            "facet_of": facet_of,
         }
+
+    def _barrier_factor(self, facets: Facets, rows: np.ndarray) -> np.ndarray:
+        """Score multiplier for resources that conflict with the person's barriers."""
+        f = np.ones(len(rows))
+        kinds = facets.barrier_kinds
+        p = 1.0 - self.barrier_penalty
+        if "mobility" in kinds:
+            f *= np.where(self.strenuous_[rows], p, 1.0)
+        if "child" in kinds:
+            f *= np.where(self.adult_only_[rows], p, 1.0)
+        if "crowds" in kinds:
+            f *= np.where(self.crowded_[rows], p, 1.0)
+        if "housebound" in kinds:
+            f *= np.where(
+                self.table_.online[rows] | np.isin(rows, self.table_.outreach_rows), 1.0, p
+            )
+        return f
 
     def _rank(self, ref: Referral, q: np.ndarray, k: int) -> Recommendations:
         t = self.table_
@@ -617,7 +719,10 @@ class Matcher:
             k,
             lambda_=1.0 - float(self.diversity),
             max_per_category=self.max_per_category,
+            groups=s["facet_of"],
+            coverage_bonus=self.coverage_bonus if s["facet_of"] is not None else 0.0,
         )
+        interests = s["facets"].interests
         via_names = {0: "radius", 1: "outreach", 2: "online"}
         matches = []
         for rank, i in enumerate(order, start=1):
@@ -652,6 +757,10 @@ class Matcher:
                 flags=flags,
                 last_verified=t.last_verified[r],
                 today=self.reference_date_,
+                travel_mode=ref.travel_mode,
+                facet=(
+                    interests[int(s["facet_of"][i])].text if s["facet_of"] is not None else None
+                ),
             )
             matches.append(
                 Match(
@@ -675,6 +784,7 @@ class Matcher:
             notes=tuple(s["notes"]),
             n_candidates=s["n_candidates"],
             exclusions=s["exclusions"],
+            facets=tuple(s["facets"].describe()),
         )
 
     def __repr__(self) -> str:

@@ -78,12 +78,14 @@ class Recommendations(Sequence[Match]):
     """The ranked, explained matches for one referral (an immutable sequence of
     :class:`Match`). ``excluded`` answers "why not X?" for candidates that failed a hard
     rule (built on first access); ``notes`` says what the search did (for example that it
-    widened the radius); ``n_candidates`` counts the resources within reach."""
+    widened the radius); ``n_candidates`` counts the resources within reach; ``facets``
+    lists how the person's words were read (interests, barriers, dislikes)."""
 
     matches: tuple[Match, ...]
     referral_id: str | None = None
     notes: tuple[str, ...] = ()
     n_candidates: int = 0
+    facets: tuple[str, ...] = ()
     exclusions: tuple[Exclusion, ...] | Callable[[], tuple[Exclusion, ...]] = field(
         default=(), repr=False, compare=False
     )

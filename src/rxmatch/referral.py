@@ -4,7 +4,7 @@ they need from a resource. Validation messages name the field, never the person'
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -12,15 +12,30 @@ from .exceptions import GeocodingError, ReferralError, ScheduleParseError, Unkno
 from .features.geo import check_lat_lon, geocode_zip
 from .features.schedule import parse_availability
 from .features.text import MAX_TEXT_CHARS, clean_text
-from .taxonomy import match_category
+from .taxonomy import CATEGORY_KEYS, match_category
 
-__all__ = ["Referral", "TRAVEL_RADIUS_KM", "DEFAULT_RADIUS_KM"]
+__all__ = ["Referral", "TRAVEL_RADIUS_KM", "DEFAULT_RADIUS_KM", "TRAVEL_SPEED", "travel_minutes"]
 
 #: Default search radius per travel mode, in km (straight-line). Documented in the README:
 #: about 25 minutes at 5 km/h walking with a 1.3 detour factor; ~40 minutes by bus at an
 #: average 15 km/h door to door; ~30 minutes by car in mixed traffic.
 TRAVEL_RADIUS_KM: dict[str, float] = {"walk": 2.0, "bike": 6.0, "transit": 10.0, "car": 25.0}
 DEFAULT_RADIUS_KM = 10.0
+
+#: (average speed km/h, detour factor over the straight line, fixed minutes) per travel mode,
+#: used to turn a straight-line distance into rough door-to-door minutes in explanations.
+TRAVEL_SPEED: dict[str, tuple[float, float, float]] = {
+    "walk": (4.5, 1.3, 0.0),
+    "bike": (14.0, 1.3, 2.0),
+    "transit": (18.0, 1.4, 10.0),
+    "car": (32.0, 1.3, 5.0),
+}
+
+
+def travel_minutes(distance_km: float, mode: str) -> float:
+    """Rough door-to-door minutes for a straight-line distance and a travel mode."""
+    speed, detour, fixed = TRAVEL_SPEED[mode]
+    return fixed + 60.0 * distance_km * detour / speed
 
 
 @dataclass(frozen=True, repr=False)
@@ -35,6 +50,9 @@ class Referral:
         car 25 km), else 10 km.
     age, languages, accessibility_needs, free_only, online_ok, online_only : eligibility.
     availability : free windows such as ``["weekday mornings", "after 6 pm"]``.
+    availability_required : exclude resources whose stated sessions all fall outside
+        ``availability`` (resources with no stated times are kept and flagged).
+    prefer_free : favour free resources (a soft preference; ``free_only`` is the filter).
     preferred_categories, excluded_categories : category names (matched leniently).
     referral_id : an opaque id used in results and tables.
 
@@ -54,6 +72,8 @@ class Referral:
     online_ok: bool = True
     online_only: bool = False
     availability: tuple[str, ...] = ()
+    availability_required: bool = False
+    prefer_free: bool = False
     preferred_categories: tuple[str, ...] = ()
     excluded_categories: tuple[str, ...] = ()
     referral_id: str | None = None
@@ -79,8 +99,15 @@ class Referral:
             v = getattr(self, name)
             if isinstance(v, str):
                 v = tuple(p.strip() for p in v.replace(";", ",").split(",") if p.strip())
+            elif v is not None and (not isinstance(v, Iterable) or isinstance(v, (bytes, Mapping))):
+                raise ReferralError(
+                    f"must be a string or a list of strings, not {type(v).__name__}", field=name
+                )
             set_(self, name, tuple(v or ()))
 
+        for name in ("lat", "lon", "max_km", "age"):
+            if isinstance(getattr(self, name), bool):
+                raise ReferralError("must be a number, not a boolean", field=name)
         if self.lat is not None or self.lon is not None:
             try:
                 lat, lon = float(self.lat), float(self.lon)  # type: ignore[arg-type]
@@ -140,10 +167,13 @@ class Referral:
             set_(self, "age", age)
         for name in ("preferred_categories", "excluded_categories"):
             keys = []
-            for c in getattr(self, name):
+            for pos, c in enumerate(getattr(self, name)):
                 k = match_category(c)
-                if k is None:
-                    raise UnknownCategoryError(f"referral field {name!r}: unknown category {c!r}")
+                if k is None:  # the value is the person's: name its position, not its text
+                    raise UnknownCategoryError(
+                        f"referral field {name!r}: item {pos} is not a known category; "
+                        f"use one of {', '.join(CATEGORY_KEYS)}"
+                    )
                 keys.append(k)
             set_(self, name, tuple(dict.fromkeys(keys)))
         from .directory import ACCESSIBILITY_CODES, normalize_language  # local: avoid a cycle
@@ -153,15 +183,29 @@ class Referral:
         unknown = [a for a in needs if a not in ACCESSIBILITY_CODES]
         if unknown:
             raise ReferralError(
-                f"unknown accessibility code(s) {unknown}; known: {', '.join(ACCESSIBILITY_CODES)}",
+                f"item(s) {[needs.index(a) for a in unknown]} are not known accessibility codes; "
+                f"known: {', '.join(ACCESSIBILITY_CODES)}",
                 field="accessibility_needs",
             )
         set_(self, "accessibility_needs", needs)
         try:
             set_(self, "_windows", parse_availability(self.availability))
-        except ScheduleParseError as exc:
-            raise ReferralError(str(exc), field="availability") from None
-        for name in ("free_only", "online_ok", "online_only"):
+        except ScheduleParseError:
+            bad = next(  # name the window's position, never its text
+                (i for i, w in enumerate(self.availability) if _unreadable_window(w)), None
+            )
+            where = f"window {bad}" if bad is not None else "a window"
+            raise ReferralError(
+                f"cannot read {where} (use e.g. 'weekday mornings', 'Tue 10:00-12:00')",
+                field="availability",
+            ) from None
+        for name in (
+            "free_only",
+            "online_ok",
+            "online_only",
+            "availability_required",
+            "prefer_free",
+        ):
             set_(self, name, bool(getattr(self, name)))
 
     @property
@@ -202,6 +246,14 @@ class Referral:
         )
 
 
+def _unreadable_window(window: Any) -> bool:
+    try:
+        parse_availability([window])
+        return False
+    except ScheduleParseError:
+        return True
+
+
 def _missing(v: Any) -> bool:
     if v is None:
         return True
@@ -209,4 +261,9 @@ def _missing(v: Any) -> bool:
         return True
     if isinstance(v, Sequence) and not isinstance(v, str):
         return False
-    return False
+    try:  # numpy NaN (float32), pandas NA and NaT count as missing too
+        import pandas as pd
+
+        return bool(pd.isna(v)) if not hasattr(v, "__len__") else False
+    except (TypeError, ValueError, ImportError):
+        return False

@@ -35,6 +35,7 @@ REASON_CODES = {
     "not_online": "not online, and online-only was asked",
     "online_not_ok": "online only, and the person does not want online",
     "category_excluded": "in a category the person excluded",
+    "schedule_conflict": "no session when the person is free",
 }
 _CODE_ORDER = tuple(REASON_CODES)
 
@@ -42,6 +43,7 @@ FLAG_TEXT = {
     1: "accessibility not stated",
     2: "cost not stated",
     4: "language not stated",
+    8: "times not stated",
 }
 
 
@@ -209,4 +211,6 @@ def exclusion_reason(
         return "online only"
     if code == "category_excluded":
         return "in an excluded category"
+    if code == "schedule_conflict":
+        return "no session when you are free"
     return REASON_CODES.get(code, code)

@@ -47,9 +47,13 @@ def explain_match(
     last_verified: date | None,
     today: date,
     stale_after_years: float = 2.0,
+    travel_mode: str | None = None,
+    facet: str | None = None,
 ) -> tuple[str, ...]:
     """Reasons for one match, most telling first."""
     reasons: list[str] = []
+    if facet:
+        reasons.append(f"answers your wish: '{facet}'")
     if matched:
         parts = []
         for m in matched[:4]:
@@ -72,7 +76,19 @@ def explain_match(
     elif via == "outreach" and distance_km is not None:
         reasons.append(f"comes to you (serves your area; {distance_km:.1f} km away)")
     elif distance_km is not None and not math.isnan(distance_km):
-        reasons.append(f"{distance_km:.1f} km away")
+        if travel_mode:
+            from ..referral import travel_minutes
+
+            mins = travel_minutes(distance_km, travel_mode)
+            how = {
+                "walk": "on foot",
+                "bike": "by bike",
+                "transit": "by bus or train",
+                "car": "by car",
+            }
+            reasons.append(f"{distance_km:.1f} km away (about {mins:.0f} min {how[travel_mode]})")
+        else:
+            reasons.append(f"{distance_km:.1f} km away")
     if free is True:
         reasons.append("free")
     elif cost:

@@ -38,6 +38,8 @@ def mmr(
     lambda_: float = 0.8,
     max_per_category: int | None = None,
     pool: int = 50,
+    groups: np.ndarray | None = None,
+    coverage_bonus: float = 0.0,
 ) -> np.ndarray:
     """Greedy maximal marginal relevance (Carbonell & Goldstein, 1998).
 
@@ -45,13 +47,16 @@ def mmr(
     ``lambda_ * score - (1 - lambda_) * max cosine similarity to the items already picked``;
     ``lambda_ = 1`` is plain ranking. ``max_per_category`` caps how many items of one
     category enter the list (others are taken first; the cap is relaxed if nothing else is
-    left). ``embeddings`` may be a callable ``rows -> vectors`` so that only the pool is
+    left). With ``groups`` (for example which facet of the person's words each item answers
+    best), an item of a group not yet in the list earns ``coverage_bonus`` (as in xQuAD),
+    so that a plan covers every wish. ``embeddings`` may be a callable ``rows -> vectors`` so that only the pool is
     gathered. Returns indices into ``scores``.
     """
     if n <= 0 or len(scores) == 0:
         return np.empty(0, dtype=np.intp)
     cand = top_n(scores, ids, max(n, pool))
-    if lambda_ >= 1.0 and max_per_category is None:
+    use_groups = groups is not None and coverage_bonus > 0
+    if lambda_ >= 1.0 and max_per_category is None and not use_groups:
         return cand[:n]
     emb = embeddings(cand) if callable(embeddings) else embeddings[cand]
     sims = emb @ emb.T
@@ -68,6 +73,11 @@ def mmr(
             ] or remaining
         redundancy = np.maximum(0.0, max_sim[allowed]) if chosen else np.zeros(len(allowed))
         values = lambda_ * cand_scores[allowed] - (1 - lambda_) * redundancy
+        if use_groups:
+            covered = {groups[cand[c]] for c in chosen}
+            values = values + coverage_bonus * np.array(
+                [groups[cand[j]] not in covered for j in allowed], dtype=np.float64
+            )
         # first of the best (allowed keeps score-then-id order, so ties stay deterministic)
         best = allowed[int(np.argmax(np.round(values, 12)))]
         chosen.append(best)

@@ -9,6 +9,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from ..exceptions import InvalidParameterError
+
 __all__ = ["Weights", "DEFAULT_WEIGHTS", "blend", "category_affinity", "freshness_factor"]
 
 
@@ -35,9 +37,9 @@ class Weights:
     def __post_init__(self) -> None:
         for k, v in asdict(self).items():
             if not (isinstance(v, (int, float)) and v >= 0 and np.isfinite(v)):
-                raise ValueError(f"weight {k!r} must be a finite number >= 0, not {v!r}")
+                raise InvalidParameterError(f"weight {k!r} must be a finite number >= 0, not {v!r}")
         if sum(asdict(self).values()) <= 0:
-            raise ValueError("at least one weight must be > 0")
+            raise InvalidParameterError("at least one weight must be > 0")
 
 
 DEFAULT_WEIGHTS = Weights()
