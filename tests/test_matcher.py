@@ -415,3 +415,46 @@ def test_query_vector_skips_encoding(matcher):
     ref = person()
     q = matcher.encode_query(ref.what_matters)
     assert matcher.recommend(ref, k=5, query_vector=q).ids == matcher.recommend(ref, k=5).ids
+
+
+def test_facets_cover_both_wishes_and_respect_barriers(st_embedder):
+    rows = ROWS + [
+        dict(id="hike-1", name="Peak Baggers Hiking Club",
+             description="Fast-paced hikes up steep mountain trails, 15 km or more.",
+             lat=37.5620, lon=-122.3260, category="nature", free=True),
+    ]
+    m = Matcher(st_embedder, diversity=0.0).fit(Directory.from_records(rows))
+    text = "I used to paint, I'd like to get outdoors more, but my knees are bad"
+    recs = m.recommend(person(text), k=4)
+    cats = [x.category for x in recs]
+    assert "arts_culture" in cats and "nature_outdoors" in cats
+    assert any(f.startswith("barrier (mobility)") for f in recs.facets)
+    assert any(r.startswith("answers your wish") for r in recs[0].reasons)
+    # the strenuous hike is pushed below gentler outdoor options for bad knees
+    ids = m.recommend(person(text), k=20).ids
+    assert ids.index("hike-1") > ids.index("park-1")
+    without = Matcher(st_embedder, diversity=0.0, facets=False).fit(Directory.from_records(rows))
+    assert not without.recommend(person(text), k=4).facets
+
+
+def test_dislikes_lower_what_resembles_them(st_embedder, directory):
+    m = Matcher(st_embedder, diversity=0.0).fit(directory)
+    base = m.recommend(person("something creative to do"), k=20)
+    disliked = m.recommend(person("something creative to do, but I don't like singing"), k=20)
+    assert disliked.get("spanish-1") is None or (
+        disliked.ids.index("spanish-1") >= base.ids.index("spanish-1")
+    )
+
+
+def test_availability_required_filters_and_flags(matcher):
+    ref = person("a walk in the park", availability=["weekends"], availability_required=True)
+    recs = matcher.recommend(ref, k=20)
+    assert "park-1" not in recs.ids and recs.why_not("park-1") == "no session when you are free"
+    assert "times not stated" in recs.get("food-1").flags
+
+
+def test_prefer_free_and_travel_minutes(matcher):
+    recs = matcher.recommend(person(prefer_free=True, travel_mode="walk", max_km=3), k=5)
+    assert recs.get("art-1").components["preference"] == 1.0
+    assert recs.get("art-2").components["preference"] == 0.0
+    assert any("min on foot" in r for r in recs.get("art-1").reasons)

@@ -1,0 +1,63 @@
+"""A persistent embedding cache for evaluations (directory texts only, never a person's
+words), so the synthetic directory is embedded once per machine, not on every run."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from ..directory import Directory
+from ..features.text import Embedder, EmbeddingCache
+from .shared import SharedIndex
+
+__all__ = ["default_cache_path", "load_cache", "save_cache", "cached_index"]
+
+
+def default_cache_path() -> Path:
+    """``$RXMATCH_CACHE_DIR/embeddings.npz``, else ``~/.cache/rxmatch/embeddings.npz``."""
+    base = os.environ.get("RXMATCH_CACHE_DIR")
+    root = Path(base) if base else Path.home() / ".cache" / "rxmatch"
+    return root / "embeddings.npz"
+
+
+def load_cache(path: str | Path | None = None) -> EmbeddingCache:
+    """The cache saved at ``path`` (default :func:`default_cache_path`), or an empty one
+    when there is none or it cannot be read."""
+    p = Path(path) if path is not None else default_cache_path()
+    if p.is_file():
+        try:
+            return EmbeddingCache.load(p)
+        except (OSError, ValueError, KeyError):
+            return EmbeddingCache()
+    return EmbeddingCache()
+
+
+def save_cache(cache: EmbeddingCache, path: str | Path | None = None) -> Path | None:
+    """Save ``cache`` (directory texts only) to ``path``; returns the path, or ``None`` when
+    the location is not writable (evaluation then simply re-embeds next time)."""
+    p = Path(path) if path is not None else default_cache_path()
+    try:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        tmp = p.with_name(p.stem + ".tmp.npz")
+        cache.save(tmp)
+        tmp.replace(p)
+        return p
+    except OSError:
+        return None
+
+
+def cached_index(
+    directory: Directory,
+    embedder: Embedder | None = None,
+    *,
+    path: str | Path | None = None,
+    **matcher_kwargs: Any,
+) -> SharedIndex:
+    """A :class:`SharedIndex` whose directory embeddings come from (and go to) the
+    persistent cache at ``path`` (default :func:`default_cache_path`)."""
+    cache = load_cache(path)
+    shared = SharedIndex.from_directory(directory, embedder, cache=cache, **matcher_kwargs)
+    if cache.misses:
+        save_cache(cache, path)
+    return shared

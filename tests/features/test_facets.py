@@ -1,0 +1,45 @@
+import pytest
+
+from rxmatch.features.facets import split_facets
+
+
+def test_interests_and_barriers_are_split():
+    f = split_facets(
+        "I used to paint, I'd like to get outdoors more, but my knees are bad and I have no car"
+    )
+    assert [x.text for x in f.interests] == ["I used to paint", "I'd like to get outdoors more"]
+    assert f.barrier_kinds == {"mobility", "no_car"}
+    assert not f.dislikes
+
+
+@pytest.mark.parametrize(
+    "text,kind",
+    [
+        ("I need to bring my daughter along", "child"),
+        ("money is tight at the moment", "money"),
+        ("I work nights at the hospital", "night_shift"),
+        ("big crowds make me anxious", "crowds"),
+        ("I'm in a wheelchair", "mobility"),
+        ("no tengo carro", "no_car"),
+        ("me duelen las rodillas", "mobility"),
+    ],
+)
+def test_barrier_cues(text, kind):
+    assert kind in split_facets(text).barrier_kinds
+
+
+def test_dislikes_keep_their_object():
+    f = split_facets("the doctor says I need to move more but gyms aren't me, nothing too physical")
+    assert {d.text for d in f.dislikes} == {"gyms", "physical"}
+    assert [x.text for x in f.interests] == ["the doctor says I need to move more"]
+
+
+def test_need_in_a_barrier_clause_is_also_an_interest():
+    f = split_facets("casi no tengo dinero para la comida este mes")
+    assert "money" in f.barrier_kinds
+    assert f.interests and f.interests[0].cue == "need"
+
+
+def test_plain_answer_is_one_interest():
+    f = split_facets("since my wife passed I don't really talk to anyone")
+    assert len(f.interests) == 1 and not f.barriers and not f.dislikes
