@@ -419,9 +419,15 @@ def test_query_vector_skips_encoding(matcher):
 
 def test_facets_cover_both_wishes_and_respect_barriers(st_embedder):
     rows = ROWS + [
-        dict(id="hike-1", name="Peak Baggers Hiking Club",
-             description="Fast-paced hikes up steep mountain trails, 15 km or more.",
-             lat=37.5620, lon=-122.3260, category="nature", free=True),
+        dict(
+            id="hike-1",
+            name="Peak Baggers Hiking Club",
+            description="Fast-paced hikes up steep mountain trails, 15 km or more.",
+            lat=37.5620,
+            lon=-122.3260,
+            category="nature",
+            free=True,
+        ),
     ]
     m = Matcher(st_embedder, diversity=0.0).fit(Directory.from_records(rows))
     text = "I used to paint, I'd like to get outdoors more, but my knees are bad"
