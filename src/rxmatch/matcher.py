@@ -36,7 +36,7 @@ from .records import Exclusion, Match, Recommendations
 from .referral import Referral
 from .taxonomy import CATEGORIES, CATEGORY_KEYS
 
-__all__ = ["Matcher", "resource_text"]
+__all__ = ["Matcher", "EncodedQuery", "resource_text"]
 
 
 def elig_code_name(code: int) -> str:
@@ -53,10 +53,20 @@ def resource_text(name: str, description: str, tags: Sequence[str]) -> str:
     return text
 
 
-@dataclass(frozen=True)
-class _Query:
-    referral: Referral
+@dataclass(frozen=True, repr=False)
+class EncodedQuery:
+    """A person's words, embedded: the whole answer (``vector``), the facets read from it,
+    and the embeddings of the facets that change the ranking (several interests; dislikes).
+    Made by :meth:`Matcher.encode`; pass it to ``recommend(..., query_vector=...)`` to rank
+    without encoding again. Never cached or written anywhere by rxmatch."""
+
     vector: np.ndarray
+    facets: Facets
+    interest_vectors: np.ndarray | None = None
+    dislike_vectors: np.ndarray | None = None
+
+    def __repr__(self) -> str:
+        return f"EncodedQuery(dim={self.vector.shape[-1]}, facets={len(self.facets.all)})"
 
 
 class Matcher:
@@ -440,6 +450,39 @@ class Matcher:
         self._check_fitted()
         return self.embedder_.encode([self.query_text(text)], batch_size=1)[0]
 
+    def encode(self, referral: Referral) -> EncodedQuery:
+        """Embed a referral's words and facets in one batch (see :class:`EncodedQuery`)."""
+        return self.encode_many([referral])[0]
+
+    def encode_many(self, referrals: Sequence[Referral]) -> list[EncodedQuery]:
+        """Embed many referrals' words and facets in one batch."""
+        self._check_fitted()
+        texts: list[str] = []
+        plan = []
+        for r in referrals:
+            f = split_facets(r.what_matters) if self.facets else Facets()
+            interests = [x.text for x in f.interests] if len(f.interests) >= 2 else []
+            dislikes = [x.text for x in f.dislikes]
+            start = len(texts)
+            texts.extend([r.what_matters, *interests, *dislikes])
+            plan.append((f, start, len(interests), len(dislikes)))
+        if not texts:
+            return []
+        vecs = self.embedder_.encode(
+            [self.query_text(x) for x in texts], batch_size=self.batch_size
+        )
+        out = []
+        for f, start, n_i, n_d in plan:
+            out.append(
+                EncodedQuery(
+                    vector=vecs[start],
+                    facets=f,
+                    interest_vectors=vecs[start + 1 : start + 1 + n_i] if n_i else None,
+                    dislike_vectors=vecs[start + 1 + n_i : start + 1 + n_i + n_d] if n_d else None,
+                )
+            )
+        return out
+
     def recommend(
         self,
         referral: Referral | dict[str, Any],
@@ -449,8 +492,9 @@ class Matcher:
     ) -> Recommendations:
         """Ranked, explained matches for one referral (``k`` at most).
 
-        ``query_vector``: the person's words already embedded with this matcher's embedder
-        (see :meth:`encode_query`), to skip encoding.
+        ``query_vector``: the person's words already embedded with this matcher's embedder:
+        an :class:`EncodedQuery` from :meth:`encode` (skips all encoding), or the vector
+        of the whole answer from :meth:`encode_query` (facets are still encoded).
         """
         self._check_fitted()
         if isinstance(referral, Referral):
@@ -460,8 +504,8 @@ class Matcher:
         else:
             raise ReferralError("must be a Referral or a mapping", field="referral")
         k = self._k(k)
-        q = self.encode_query(ref.what_matters) if query_vector is None else query_vector
-        return self._rank(ref, np.asarray(q, dtype=np.float32).ravel(), k)
+        q = self.encode(ref) if query_vector is None else query_vector
+        return self._rank(ref, q, k)
 
     def recommend_many(
         self,
@@ -501,10 +545,7 @@ class Matcher:
                 skipped.append({"row": i, "field": getattr(exc, "field", None), "reason": str(exc)})
         frames = []
         if refs:
-            vecs = self.embedder_.encode(
-                [self.query_text(r.what_matters) for r in refs], batch_size=self.batch_size
-            )
-            for r, v in zip(refs, vecs):
+            for r, v in zip(refs, self.encode_many(refs)):
                 frames.append(self._rank(r, v, k).to_frame())
         out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
         out.attrs["skipped"] = pd.DataFrame(skipped, columns=["row", "field", "reason"])
@@ -562,10 +603,15 @@ class Matcher:
         fd = vecs[len(interest_texts) :] if dislike_texts else None
         return f, fi, fd
 
-    def _score(self, ref: Referral, q: np.ndarray) -> dict[str, Any]:
+    def _score(self, ref: Referral, q: np.ndarray | EncodedQuery) -> dict[str, Any]:
         t = self.table_
         cands, _, notes = self._candidates(ref)
-        facets, fvecs, dvecs = self._facet_vectors(ref)
+        if isinstance(q, EncodedQuery):
+            facets, fvecs, dvecs = q.facets, q.interest_vectors, q.dislike_vectors
+            q = q.vector
+        else:
+            facets, fvecs, dvecs = self._facet_vectors(ref)
+        q = np.asarray(q, dtype=np.float32).ravel()
         rows = cands.rows
         excluded_idx = [CATEGORY_KEYS.index(c) for c in ref.excluded_categories]
         elig = self.eligibility_.check(
@@ -707,7 +753,7 @@ class Matcher:
             )
         return f
 
-    def _rank(self, ref: Referral, q: np.ndarray, k: int) -> Recommendations:
+    def _rank(self, ref: Referral, q: np.ndarray | EncodedQuery, k: int) -> Recommendations:
         t = self.table_
         s = self._score(ref, q)
         rows = s["rows"]

@@ -361,7 +361,7 @@ class RxMatchSystem(System):
             str(shared.ids[r]): None if (o or math.isnan(d)) else float(d)
             for r, d, o in zip(cands.rows, cands.distance_km, cands.online)
         }
-        recs = self.matcher_._rank(referral, shared.query_vector(referral), int(k))
+        recs = self.matcher_.recommend(referral, int(k), query_vector=shared.encoded(referral))
         return Ranking(
             ids=tuple(m.resource_id for m in recs),
             distance_km=tuple(dist.get(m.resource_id, m.distance_km) for m in recs),

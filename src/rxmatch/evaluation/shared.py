@@ -21,7 +21,8 @@ import numpy as np
 
 from ..directory import Directory
 from ..features.text import Embedder
-from ..matcher import Matcher
+from ..matcher import EncodedQuery, Matcher
+from ..rank.candidates import VIA_ONLINE
 from ..referral import Referral
 
 __all__ = ["SharedIndex", "CandidateSet"]
@@ -66,7 +67,7 @@ class SharedIndex:
         self.embeddings: np.ndarray = t.embeddings
         self.categories: list[str | None] = list(t.categories)
         self.row_of: dict[str, int] = {str(r): i for i, r in enumerate(t.ids)}
-        self._vectors: dict[str, np.ndarray] = {}
+        self._encoded: dict[str, EncodedQuery] = {}
         self._candidates: dict[Referral, CandidateSet] = {}
 
     @classmethod
@@ -81,23 +82,28 @@ class SharedIndex:
 
     # ---- query vectors -------------------------------------------------------------------
     def encode(self, referrals: Iterable[Referral]) -> None:
-        """Embed the words of many referrals in one batch (memoised in memory)."""
-        texts = [r.what_matters for r in referrals if r.what_matters not in self._vectors]
-        texts = list(dict.fromkeys(texts))
-        if not texts:
+        """Embed the words (and facets) of many referrals in one batch (memoised in
+        memory, keyed by the text; evaluation data only)."""
+        todo: dict[str, Referral] = {}
+        for r in referrals:
+            if r.what_matters not in self._encoded:
+                todo.setdefault(r.what_matters, r)
+        if not todo:
             return
-        m = self.matcher
-        vecs = m.embedder_.encode([m.query_text(t) for t in texts], batch_size=m.batch_size)
-        for t, v in zip(texts, vecs):
-            self._vectors[t] = np.asarray(v, dtype=np.float32)
+        for text, enc in zip(todo, self.matcher.encode_many(list(todo.values()))):
+            self._encoded[text] = enc
+
+    def encoded(self, referral: Referral) -> EncodedQuery:
+        """The person's words and facets as embedded by ``Matcher.encode``."""
+        e = self._encoded.get(referral.what_matters)
+        if e is None:
+            self.encode([referral])
+            e = self._encoded[referral.what_matters]
+        return e
 
     def query_vector(self, referral: Referral) -> np.ndarray:
-        """The embedding of the person's words (as ``Matcher.encode_query``)."""
-        v = self._vectors.get(referral.what_matters)
-        if v is None:
-            self.encode([referral])
-            v = self._vectors[referral.what_matters]
-        return v
+        """The embedding of the person's whole answer (as ``Matcher.encode_query``)."""
+        return np.asarray(self.encoded(referral).vector, dtype=np.float32)
 
     # ---- candidates ----------------------------------------------------------------------
     def candidates(self, referral: Referral) -> CandidateSet:
@@ -105,16 +111,17 @@ class SharedIndex:
         got = self._candidates.get(referral)
         if got is not None:
             return got
-        q = self.query_vector(referral)
+        enc = self.encoded(referral)
+        q = np.asarray(enc.vector, dtype=np.float32)
         # The Matcher's own candidate retrieval and eligibility step, so that every system
         # ranks exactly the set rxmatch ranks.
-        state = self.matcher._score(referral, q)
+        state = self.matcher._score(referral, enc)
         rows = np.asarray(state["rows"], dtype=np.intp)
-        via = np.asarray(state["via"], dtype=object)
+        via = np.asarray(state["via"])
         cs = CandidateSet(
             rows=rows,
             distance_km=np.asarray(state["dist"], dtype=np.float64),
-            online=via == "online",
+            online=via == VIA_ONLINE,
             cosine=(self.embeddings[rows] @ q).astype(np.float64)
             if len(rows)
             else np.zeros(0, dtype=np.float64),
@@ -125,5 +132,5 @@ class SharedIndex:
 
     def clear(self) -> None:
         """Forget memoised query vectors and candidate sets."""
-        self._vectors.clear()
+        self._encoded.clear()
         self._candidates.clear()
