@@ -19,7 +19,7 @@ demo: install
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest tests --nbmake notebooks --nbmake-timeout=900
 
 evaluate: install
 	$(BIN)/rxmatch evaluate --dataset synthetic --split test

@@ -28,14 +28,26 @@ from .exceptions import (
     TextTruncatedWarning,
     UnknownCategoryError,
 )
+from .features.facets import Facet, Facets, split_facets
 from .features.text import Embedder, EmbeddingCache, HashingEmbedder, SentenceTransformerEmbedder
-from .matcher import Matcher
+from .matcher import EncodedQuery, Matcher
 from .rank.scoring import Weights
 from .records import COMPONENTS, Exclusion, Match, Recommendations
 from .referral import TRAVEL_RADIUS_KM, Referral
 from .taxonomy import CATEGORIES, CATEGORY_KEYS, SOCIAL_PRESCRIBING_SECTORS, match_category
 
 __version__ = "0.1.0"
+
+_LAZY_SUBMODULES = ("evaluation", "io", "persistence", "dedup", "distributed")
+
+
+def __getattr__(name: str):  # PEP 562: heavy or optional subpackages load on first use
+    if name in _LAZY_SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'rxmatch' has no attribute {name!r}")
+
 
 __all__ = [
     "__version__",
@@ -44,6 +56,10 @@ __all__ = [
     "LoadReport",
     "RowProblem",
     "Matcher",
+    "EncodedQuery",
+    "Facet",
+    "Facets",
+    "split_facets",
     "Referral",
     "TRAVEL_RADIUS_KM",
     "Match",
