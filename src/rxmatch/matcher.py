@@ -82,7 +82,9 @@ class Matcher:
         ``function_score``): full score within ``decay_offset × radius``, half score at
         ``(decay_offset + decay_scale) × radius``.
     online_distance_score : distance component given to online resources (no travel).
-    diversity : 0 turns re-ranking off; otherwise MMR with ``lambda = 1 - diversity``.
+    diversity : 0 (default) ranks by score; otherwise MMR with ``lambda = 1 - diversity``
+        for a more varied plan (on the synthetic train+dev splits, 0.05 costs 0.014 nDCG@10
+        and 0.1 costs 0.027). Several wishes are covered by facets either way.
     max_per_category : cap of matches per category in one list (``None``: no cap).
     unknown_penalty : score multiplier lost when a fact the person needs is not stated
         (accessibility, cost, language); the match is flagged, not excluded.
@@ -117,7 +119,7 @@ class Matcher:
         decay_offset: float = 0.1,
         decay_scale: float = 0.5,
         online_distance_score: float = 0.5,
-        diversity: float = 0.15,
+        diversity: float = 0.0,
         max_per_category: int | None = None,
         unknown_penalty: float = 0.05,
         stale_penalty: float = 0.1,
