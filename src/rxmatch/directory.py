@@ -73,7 +73,7 @@ _ACCESS_ALIASES = {
     "seated options": "seated_options",
     "seated": "seated_options",
     "disabled parking": "disabled_parking",
-    "wheelchair_van": "wheelchair",
+    "wheelchair_van": "wheelchair_transport",
 }
 _LANG_ALIASES = {
     "en": "english",

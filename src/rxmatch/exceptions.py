@@ -19,6 +19,7 @@ __all__ = [
     "UnknownCategoryError",
     "InvalidParameterError",
     "DatasetNotFoundError",
+    "OptionalDependencyError",
     "RxMatchWarning",
     "SkippedRowsWarning",
     "TextTruncatedWarning",
@@ -91,6 +92,10 @@ class InvalidParameterError(RxMatchError, ValueError):
 
 class DatasetNotFoundError(RxMatchError, FileNotFoundError):
     """A dataset (bundled or external) is not available."""
+
+
+class OptionalDependencyError(RxMatchError, ImportError):
+    """A feature needs an optional extra that is not installed (the message says which)."""
 
 
 class RxMatchWarning(UserWarning):

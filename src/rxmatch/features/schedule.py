@@ -99,7 +99,8 @@ class Session:
         return s, s + self.duration
 
     def __str__(self) -> str:
-        return f"{DAYS[self.day]} {_fmt(self.start)}-{_fmt(self.end)}"
+        end = "24:00" if self.end == 1440 else _fmt(self.end)
+        return f"{DAYS[self.day]} {_fmt(self.start)}-{end}"
 
 
 def _fmt(m: int) -> str:
@@ -183,7 +184,8 @@ def parse_schedule(value: object) -> tuple[Session, ...]:
                 raise ScheduleParseError(f"cannot read schedule session {text!r}") from exc
         if t1 == t2:
             raise ScheduleParseError(f"schedule session {part!r} has zero length")
-        out.extend(Session(d, t1 % 1440, t2 % 1440) for d in days)
+        end = t2 if t2 == 1440 and t1 != 1440 else t2 % 1440  # "24:00" ends the day
+        out.extend(Session(d, t1 % 1440, end) for d in days)
     return tuple(sorted(set(out)))
 
 
