@@ -328,7 +328,7 @@ def test_recommend_many(matcher):
         out = matcher.recommend_many(frame, k=3, errors="skip")
     assert list(out["referral_id"].unique()) == ["p1", "p2"]
     assert out.groupby("referral_id").size().max() == 3
-    assert out.attrs["skipped"].iloc[0]["field"] == "what_matters"
+    assert out.attrs["skipped"][0]["field"] == "what_matters"
     single = matcher.recommend(Referral.from_mapping(frame.iloc[0].to_dict()), k=3)
     assert list(out[out.referral_id == "p1"]["resource_id"]) == single.ids
 

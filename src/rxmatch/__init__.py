@@ -29,8 +29,10 @@ from .exceptions import (
     UnknownCategoryError,
 )
 from .features.facets import Facet, Facets, split_facets
+from .features.multilingual import E5SmallEmbedder, USEM3Embedder
 from .features.text import Embedder, EmbeddingCache, HashingEmbedder, SentenceTransformerEmbedder
 from .matcher import EncodedQuery, Matcher
+from .rank.allocate import Allocation, allocate
 from .rank.scoring import Weights
 from .records import COMPONENTS, Exclusion, Match, Recommendations
 from .referral import TRAVEL_RADIUS_KM, Referral
@@ -70,6 +72,10 @@ __all__ = [
     "Embedder",
     "SentenceTransformerEmbedder",
     "HashingEmbedder",
+    "USEM3Embedder",
+    "E5SmallEmbedder",
+    "allocate",
+    "Allocation",
     "EmbeddingCache",
     "CATEGORIES",
     "CATEGORY_KEYS",

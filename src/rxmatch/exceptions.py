@@ -18,6 +18,7 @@ __all__ = [
     "IndexFormatError",
     "UnknownCategoryError",
     "InvalidParameterError",
+    "TestSplitError",
     "DatasetNotFoundError",
     "OptionalDependencyError",
     "RxMatchWarning",
@@ -88,6 +89,13 @@ class UnknownCategoryError(RxMatchError, ValueError):
 
 class InvalidParameterError(RxMatchError, ValueError):
     """A parameter of a call (``k``, a weight, a radius) is out of its range."""
+
+
+class TestSplitError(InvalidParameterError):
+    """Tuning was asked to look at test-split referrals (the test split is reported, never
+    tuned on)."""
+
+    __test__ = False  # not a pytest test class
 
 
 class DatasetNotFoundError(RxMatchError, FileNotFoundError):

@@ -103,6 +103,9 @@ class Matcher:
         (``barrier_penalty``: strenuous activities for bad knees, adults-only groups for
         someone bringing a child, large events for someone who avoids crowds); money
         worries favour free options.
+    category_temperature : softmax temperature of the category fit (cosine units; see
+        :func:`rxmatch.rank.category_affinity`). ``None``: the embedder's
+        ``category_temperature`` attribute if it has one, else 0.05 (all-MiniLM-L6-v2).
     lexical_intent_floor : category fit given to a category when the person names one of its
         words (typo-tolerant, English and Spanish), whatever the embedding says.
     cache : an :class:`~rxmatch.features.EmbeddingCache` shared between fits (directory
@@ -127,6 +130,7 @@ class Matcher:
         widen_if_fewer_than: int = 3,
         max_widen_factor: float = 3.0,
         lexical_intent_floor: float = 0.7,
+        category_temperature: float | None = None,
         facets: bool = True,
         facet_weight: float = 0.5,
         coverage_bonus: float = 0.05,
@@ -151,6 +155,7 @@ class Matcher:
         self.widen_if_fewer_than = widen_if_fewer_than
         self.max_widen_factor = max_widen_factor
         self.lexical_intent_floor = lexical_intent_floor
+        self.category_temperature = category_temperature
         self.facets = facets
         self.facet_weight = facet_weight
         self.coverage_bonus = coverage_bonus
@@ -172,6 +177,8 @@ class Matcher:
             raise InvalidParameterError("online_distance_score must be in [0, 1]")
         if not 0 <= self.unknown_penalty < 1 or not 0 <= self.stale_penalty < 1:
             raise InvalidParameterError("unknown_penalty and stale_penalty must be in [0, 1)")
+        if self.category_temperature is not None and not self.category_temperature > 0:
+            raise InvalidParameterError("category_temperature must be > 0 or None")
         if self.max_per_category is not None and self.max_per_category < 1:
             raise InvalidParameterError("max_per_category must be >= 1 or None")
         if self.weights is not None and not isinstance(self.weights, Weights):
@@ -441,6 +448,12 @@ class Matcher:
             raise InvalidParameterError(f"k must be at least 1, not {k}")
         return int(k)
 
+    def _encode_person(self, texts: list[str], *, batch_size: int) -> np.ndarray:
+        """Embed a person's words: with the embedder's ``encode_queries`` when it has one
+        (asymmetric models such as E5 prefix queries differently from passages)."""
+        encode = getattr(self.embedder_, "encode_queries", None) or self.embedder_.encode
+        return encode(texts, batch_size=batch_size)
+
     def query_text(self, text: str) -> str:
         """The person's words as embedded: likely typos corrected against the directory's
         and the taxonomy's vocabulary ("gardning" → "gardening")."""
@@ -450,7 +463,7 @@ class Matcher:
     def encode_query(self, text: str) -> np.ndarray:
         """Embed a person's words (never cached, never logged)."""
         self._check_fitted()
-        return self.embedder_.encode([self.query_text(text)], batch_size=1)[0]
+        return self._encode_person([self.query_text(text)], batch_size=1)[0]
 
     def encode(self, referral: Referral) -> EncodedQuery:
         """Embed a referral's words and facets in one batch (see :class:`EncodedQuery`)."""
@@ -470,9 +483,7 @@ class Matcher:
             plan.append((f, start, len(interests), len(dislikes)))
         if not texts:
             return []
-        vecs = self.embedder_.encode(
-            [self.query_text(x) for x in texts], batch_size=self.batch_size
-        )
+        vecs = self._encode_person([self.query_text(x) for x in texts], batch_size=self.batch_size)
         out = []
         for f, start, n_i, n_d in plan:
             out.append(
@@ -520,7 +531,8 @@ class Matcher:
 
         Returns a long DataFrame: one row per (referral, match), with ``referral_id``
         (the row's ``referral_id`` column, else its position). With ``errors="skip"``,
-        invalid referrals are left out and listed in ``result.attrs["skipped"]``
+        invalid referrals are left out and listed in ``result.attrs["skipped"]`` (a list of
+        dicts)
         (row, field, reason), and a warning gives their count.
         """
         import warnings
@@ -550,7 +562,8 @@ class Matcher:
             for r, v in zip(refs, self.encode_many(refs)):
                 frames.append(self._rank(r, v, k).to_frame())
         out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-        out.attrs["skipped"] = pd.DataFrame(skipped, columns=["row", "field", "reason"])
+        # a list of {"row", "field", "reason"} (a DataFrame in attrs breaks pd.concat)
+        out.attrs["skipped"] = skipped
         if skipped:
             warnings.warn(
                 f"{len(skipped)} referrals skipped; see result.attrs['skipped']", stacklevel=2
@@ -600,7 +613,7 @@ class Matcher:
         texts = interest_texts + dislike_texts
         if not texts:
             return f, None, None
-        vecs = self.embedder_.encode([self.query_text(x) for x in texts], batch_size=len(texts))
+        vecs = self._encode_person([self.query_text(x) for x in texts], batch_size=len(texts))
         fi = vecs[: len(interest_texts)] if interest_texts else None
         fd = vecs[len(interest_texts) :] if dislike_texts else None
         return f, fi, fd
@@ -610,6 +623,8 @@ class Matcher:
         cands, _, notes = self._candidates(ref)
         if isinstance(q, EncodedQuery):
             facets, fvecs, dvecs = q.facets, q.interest_vectors, q.dislike_vectors
+            if not self.facets:
+                facets, fvecs, dvecs = Facets(), None, None
             q = q.vector
         else:
             facets, fvecs, dvecs = self._facet_vectors(ref)
@@ -663,7 +678,8 @@ class Matcher:
         d_score = np.where(via == VIA_ONLINE, self.online_distance_score, d_score)
         d_score = np.where(via == VIA_OUTREACH, 1.0, d_score)
         comps["distance"] = d_score
-        affinity = category_affinity(q, self.prototypes_)
+        temp = self.category_temperature or getattr(self.embedder_, "category_temperature", 0.05)
+        affinity = category_affinity(q, self.prototypes_, float(temp))
         stems = {stem(w) for w in content_words(self.query_text(ref.what_matters))}
         for ci, vocab in enumerate(self.category_stems_):
             if stems & vocab:

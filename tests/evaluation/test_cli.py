@@ -68,7 +68,7 @@ def test_real_pipeline_on_real_synthetic_data(small_synthetic, hashing_shared):
 def test_cli_json_and_csv(small_synthetic, hashing_shared, monkeypatch, tmp_path):
     d, refs, qrels = small_synthetic
     monkeypatch.setattr(eval_cli, "_load", lambda dataset, split: (d, refs, qrels))
-    monkeypatch.setattr(eval_cli, "cached_index", lambda directory: hashing_shared)
+    monkeypatch.setattr(eval_cli, "cached_index", lambda directory, embedder=None: hashing_shared)
     out = io.StringIO()
     csv = tmp_path / "table.csv"
     args = argparse.Namespace(

@@ -369,7 +369,7 @@ def test_recommend_many_reports_bad_rows(hashing_matcher):
     with pytest.warns(UserWarning, match="2 referrals skipped"):
         out = hashing_matcher.recommend_many(frame, k=3, errors="skip")
     assert set(out["referral_id"]) == {"ok"}
-    skipped = out.attrs["skipped"]
+    skipped = pd.DataFrame(out.attrs["skipped"])
     assert list(skipped["row"]) == [1, 2]
     assert list(skipped["field"]) == ["what_matters", "lat"]
 

@@ -13,6 +13,7 @@ See ``docs/evaluation.md``.
 """
 
 from .baselines import (
+    RANKING_PARAMS,
     SYSTEMS,
     BM25System,
     CategoryKeywordSystem,
@@ -24,6 +25,7 @@ from .baselines import (
     RxMatchSystem,
     System,
     VectorBlendSystem,
+    ablation_systems,
     make_system,
 )
 from .bootstrap import bootstrap_gini_ci, bootstrap_indices, bootstrap_mean_ci
@@ -76,6 +78,8 @@ __all__ = [
     "Ranking",
     "SYSTEMS",
     "make_system",
+    "ablation_systems",
+    "RANKING_PARAMS",
     "RandomSystem",
     "NearestSystem",
     "CategoryKeywordSystem",

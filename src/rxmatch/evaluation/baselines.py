@@ -33,7 +33,7 @@ import copy
 import math
 import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -328,27 +328,46 @@ class CordsTwoStageSystem(System):
 
 
 class RxMatchSystem(System):
-    """The real :class:`~rxmatch.Matcher` (candidates → eligibility → hybrid score → MMR).
+    """The real :class:`~rxmatch.Matcher` (candidates → eligibility → hybrid score → re-rank).
 
-    ``weights`` and ``diversity`` override the shared Matcher's (which keeps its defaults);
-    everything else is the shared Matcher's.
+    ``weights``, ``diversity`` and any other ranking parameter in :data:`RANKING_PARAMS`
+    override the shared Matcher's (which keeps its defaults); everything fitted is shared.
+    ``name`` labels the system in tables (for ablations, e.g. ``"rxmatch -facets"``).
     """
 
     name = "rxmatch"
 
-    def __init__(self, weights: Weights | None = None, diversity: float | None = None):
+    def __init__(
+        self,
+        weights: Weights | None = None,
+        diversity: float | None = None,
+        *,
+        name: str | None = None,
+        **params: Any,
+    ):
         super().__init__()
+        unknown = set(params) - set(RANKING_PARAMS)
+        if unknown:
+            raise InvalidParameterError(
+                f"RxMatchSystem: {sorted(unknown)} cannot change after fit; "
+                f"allowed: {', '.join(RANKING_PARAMS)}"
+            )
         self.weights = weights
         self.diversity = diversity
+        self.params = params
+        if name is not None:
+            self.name = name
 
     def _fit_extra(self, shared: SharedIndex) -> None:
         m = shared.matcher
-        if self.weights is not None or self.diversity is not None:
-            m = copy.copy(m)  # shares the fitted table; only these two parameters differ
+        if self.weights is not None or self.diversity is not None or self.params:
+            m = copy.copy(m)  # shares the fitted table; only ranking parameters differ
             if self.weights is not None:
                 m.weights = self.weights
             if self.diversity is not None:
                 m.diversity = float(self.diversity)
+            for key, value in self.params.items():
+                setattr(m, key, value)
             m._validate_params()
         self.matcher_ = m
 
@@ -367,6 +386,44 @@ class RxMatchSystem(System):
             distance_km=tuple(dist.get(m.resource_id, m.distance_km) for m in recs),
             categories=tuple(m.category for m in recs),
         )
+
+
+#: Matcher parameters that act at ranking time (safe to vary on a fitted index).
+RANKING_PARAMS = (
+    "facets",
+    "facet_weight",
+    "coverage_bonus",
+    "dislike_penalty",
+    "barrier_penalty",
+    "lexical_intent_floor",
+    "category_temperature",
+    "unknown_penalty",
+    "online_distance_score",
+    "decay_kind",
+    "decay_offset",
+    "decay_scale",
+    "max_per_category",
+    "widen_if_fewer_than",
+    "max_widen_factor",
+)
+
+
+def ablation_systems() -> list[System]:
+    """rxmatch and variants with one piece removed or changed, for ablation tables."""
+    w = Weights()
+    return [
+        RxMatchSystem(),
+        RxMatchSystem(name="rxmatch -facets", facets=False),
+        RxMatchSystem(name="rxmatch -barriers", barrier_penalty=0.0, dislike_penalty=0.0),
+        RxMatchSystem(name="rxmatch -category_fit", weights=replace(w, category_fit=0.0)),
+        RxMatchSystem(name="rxmatch -lexical", weights=replace(w, lexical=0.0)),
+        RxMatchSystem(name="rxmatch -schedule", weights=replace(w, schedule=0.0)),
+        RxMatchSystem(name="rxmatch -preference", weights=replace(w, preference=0.0)),
+        RxMatchSystem(name="rxmatch -widening", widen_if_fewer_than=0),
+        RxMatchSystem(name="rxmatch +distance 0.2", weights=replace(w, distance=0.2)),
+        RxMatchSystem(name="rxmatch +diversity 0.1", diversity=0.1),
+        RxMatchSystem(name="rxmatch +category cap 3", max_per_category=3),
+    ]
 
 
 #: Every system by name, in the order tables show them.

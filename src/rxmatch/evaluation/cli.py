@@ -6,11 +6,12 @@ import argparse
 import json
 import sys
 import warnings
-from typing import TextIO
+from typing import Any, TextIO
 
 import pandas as pd
 
 from ..exceptions import DatasetNotFoundError, InvalidParameterError
+from .baselines import ablation_systems
 from .cache import cached_index
 from .harness import EvaluationResult, evaluate
 
@@ -36,6 +37,25 @@ def _load(dataset: str, split: str):  # type: ignore[no-untyped-def]
     return directory, referrals, qrels
 
 
+#: Encoders ``--embedder`` accepts: name -> (module, class)
+EMBEDDERS = {
+    "minilm": ("rxmatch.features.text", "SentenceTransformerEmbedder"),
+    "usem3": ("rxmatch.features.multilingual", "USEM3Embedder"),
+    "e5-small": ("rxmatch.features.multilingual", "E5SmallEmbedder"),
+}
+
+
+def _embedder(name: str | None):  # type: ignore[no-untyped-def]
+    if name is None or name == "minilm":
+        return None  # the Matcher's default (bundled all-MiniLM-L6-v2)
+    if name not in EMBEDDERS:
+        raise InvalidParameterError(f"unknown embedder {name!r}; known: {', '.join(EMBEDDERS)}")
+    import importlib
+
+    module, cls = EMBEDDERS[name]
+    return getattr(importlib.import_module(module), cls)()
+
+
 def format_table(result: EvaluationResult, per_block: int = 4) -> str:
     """Every system × metric as ``mean [ci_low, ci_high]``, in blocks of ``per_block``
     metrics so that lines stay readable."""
@@ -55,8 +75,10 @@ def cli_evaluate(args: argparse.Namespace, out: TextIO | None = None) -> int:
     if args.k < 1:
         raise InvalidParameterError("-k must be at least 1")
     directory, referrals, qrels = _load(args.dataset, args.split)
-    systems = args.systems if args.systems else None
-    shared = cached_index(directory)
+    systems: Any = args.systems if args.systems else None
+    if getattr(args, "ablation", False):
+        systems = ["dense", *ablation_systems()]
+    shared = cached_index(directory, _embedder(getattr(args, "embedder", None)))
     result = evaluate(
         systems,
         None,
@@ -89,6 +111,17 @@ def cli_evaluate(args: argparse.Namespace, out: TextIO | None = None) -> int:
     print(file=out)
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         print(format_table(result), file=out)
+        for by in getattr(args, "by", None) or []:
+            part = result.summary(by=by, metrics=[f"ndcg@{args.k}", f"recall@{args.k}", "mean_km"])
+            part["cell"] = part.apply(
+                lambda r: f"{r['mean']:.3f} [{r['ci_low']:.3f}, {r['ci_high']:.3f}] (n={r['n']})",
+                axis=1,
+            )
+            wide = part.pivot_table(
+                index=[by, "system"], columns="metric", values="cell", aggfunc="first"
+            )
+            print(f"\nby {by}:", file=out)
+            print(wide.to_string(), file=out)
     if args.csv:
         print(f"\nwrote {args.csv}", file=out)
     return 0

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..directory import Directory
-from ..exceptions import InvalidParameterError
+from ..exceptions import InvalidParameterError, TestSplitError
 from ..features.text import Embedder
 from ..rank.rerank import mmr
 from ..rank.scoring import DEFAULT_WEIGHTS, Weights, blend
@@ -32,18 +32,12 @@ _WEIGHT_NAMES = tuple(f.name for f in fields(Weights))
 #: The default grid: 3 values for each of the four main weights and for diversity
 #: (schedule and preference keep their defaults).
 DEFAULT_GRID: dict[str, tuple[float, ...]] = {
-    "semantic": (0.4, 0.5, 0.6),
-    "lexical": (0.05, 0.1, 0.2),
-    "distance": (0.1, 0.2, 0.3),
-    "category_fit": (0.1, 0.15, 0.25),
-    "diversity": (0.0, 0.15, 0.3),
+    "semantic": (0.5, 0.68, 0.85),
+    "lexical": (0.1, 0.19, 0.3),
+    "distance": (0.0, 0.03, 0.1),
+    "category_fit": (0.05, 0.1, 0.15),
+    "diversity": (0.0, 0.05, 0.15),
 }
-
-
-class TestSplitError(InvalidParameterError):
-    """Tuning was asked to look at test-split referrals."""
-
-    __test__ = False  # not a pytest test class
 
 
 def _configs(grid: Mapping[str, Sequence[float]], base: Weights, diversity: float):

@@ -1,8 +1,10 @@
 """Features: turn text, places, schedules and eligibility into numbers."""
 
 from .eligibility import REASON_CODES, EligibilityIndex, EligibilityResult, exclusion_reason
+from .facets import Facet, Facets, split_facets
 from .fuzzy import FuzzyIndex, WordMatch, content_words, stem, tokenize
 from .geo import GeoIndex, decay, geocode_address, geocode_zip, haversine_km
+from .multilingual import E5SmallEmbedder, USEM3Embedder
 from .schedule import Session, parse_availability, parse_schedule, schedule_fit
 from .text import (
     Embedder,
@@ -14,6 +16,11 @@ from .text import (
 )
 
 __all__ = [
+    "Facet",
+    "Facets",
+    "split_facets",
+    "USEM3Embedder",
+    "E5SmallEmbedder",
     "REASON_CODES",
     "EligibilityResult",
     "EligibilityIndex",

@@ -227,6 +227,19 @@ def stem(word: str) -> str:
     return word
 
 
+_SPANISH_MARKERS = frozenset(
+    """que de la el los las y en para con por mi me se una muy pero no es estoy tengo quiero
+    gustaría gustaria desde porque mis sola solo casa hijo hija esposo esposa""".split()
+)
+
+
+def looks_spanish(text: str) -> bool:
+    """A cheap guess: at least 20% of the words (and two or more) are common Spanish words."""
+    words = tokenize(text)
+    hits = sum(w in _SPANISH_MARKERS for w in words)
+    return hits >= 2 and hits >= 0.2 * len(words)
+
+
 def content_words(text: str) -> list[str]:
     """Tokens of ``text`` without stopwords and one-letter words, in order, unique."""
     seen: dict[str, None] = {}
@@ -349,8 +362,12 @@ class FuzzyIndex:
     def correct(self, text: str, cutoff: float = 86.0) -> str:
         """Replace likely typos in ``text`` by the closest word of the directory's (and the
         ``extra_vocabulary``'s) vocabulary with the same first letter, so that the embedding
-        sees "gardening", not "gardning". Known words, short words and stopwords are kept."""
+        sees "gardening", not "gardning". Known words, short words and stopwords are kept,
+        and text that reads as Spanish is left alone (its words are not typos of English)."""
         from rapidfuzz import fuzz, process
+
+        if looks_spanish(text):
+            return text
 
         def fix(m: re.Match[str]) -> str:
             w = m.group(0)

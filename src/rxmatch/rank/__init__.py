@@ -1,5 +1,6 @@
 """Ranking: candidate retrieval → scoring → re-ranking → explanation."""
 
+from .allocate import Allocation, allocate
 from .candidates import Candidates, retrieve_candidates
 from .explain import explain_match
 from .rerank import mmr, top_n
@@ -7,6 +8,8 @@ from .scoring import DEFAULT_WEIGHTS, Weights, blend, category_affinity, freshne
 from .table import ResourceTable
 
 __all__ = [
+    "Allocation",
+    "allocate",
     "Candidates",
     "retrieve_candidates",
     "explain_match",

@@ -11,7 +11,8 @@ and an optional exposure cap, and assigns each referral at most one resource so 
 
 without any resource receiving more people than its places (or than ``exposure_cap`` of
 the caseload). It is a bipartite *b*-matching, solved exactly as a linear program over the
-transportation polytope with HiGHS (:func:`scipy.optimize.milp`); see ``docs/capacity.md``.
+transportation polytope with HiGHS's dual simplex (:func:`scipy.optimize.linprog`); see
+``docs/capacity.md``.
 People who cannot be placed are reported with the reason, never dropped.
 """
 
@@ -203,6 +204,7 @@ def _validate(candidates: pd.DataFrame) -> pd.DataFrame:
         )
     cols = list(_REQUIRED) + (["rank"] if "rank" in candidates.columns else [])
     df = candidates[cols].reset_index(drop=True).copy()
+    df.attrs = {}  # e.g. recommend_many's attrs["skipped"] frame breaks pandas merges
     for col in ("referral_id", "resource_id"):
         bad = df[col].isna()
         if bad.any():
@@ -241,47 +243,60 @@ def _solve(
     n_ref: int,
     prioritise: str,
 ) -> np.ndarray:
-    """0/1 choice per candidate edge maximizing the objective; HiGHS via scipy.milp."""
-    from scipy.optimize import Bounds, LinearConstraint, milp
+    """0/1 choice per candidate edge maximizing the objective.
+
+    The constraint matrix (one row per referral, one per limited resource, plus, in the
+    second stage, the placement count) describes a network-flow polytope, so a *basic*
+    optimal solution is integral. HiGHS's dual simplex returns one; it is checked, and
+    should it ever be fractional the same problem goes to HiGHS's MIP solver.
+    """
+    from scipy.optimize import Bounds, LinearConstraint, linprog, milp
     from scipy.sparse import csr_array, vstack
 
     m = len(score)
     cols = np.arange(m)
-    a_ref = csr_array((np.ones(m), (ref_code, cols)), shape=(n_ref, m))
-    rows = [a_ref]
-    ub = [np.ones(n_ref)]
+    rows = [csr_array((np.ones(m), (ref_code, cols)), shape=(n_ref, m))]
+    upper = [np.ones(n_ref)]
     finite = np.isfinite(limit)
     if finite.any():
         sub = np.flatnonzero(finite)
         pos = np.full(len(limit), -1)
         pos[sub] = np.arange(len(sub))
         keep = finite[res_code]
-        a_res = csr_array(
-            (np.ones(int(keep.sum())), (pos[res_code[keep]], cols[keep])), shape=(len(sub), m)
+        rows.append(
+            csr_array(
+                (np.ones(int(keep.sum())), (pos[res_code[keep]], cols[keep])),
+                shape=(len(sub), m),
+            )
         )
-        rows.append(a_res)
-        ub.append(limit[sub])
-    a = vstack(rows).tocsr()
-    upper = np.concatenate(ub)
-    integrality = np.ones(m)
-    bounds = Bounds(np.zeros(m), np.ones(m))
-    options = {"mip_rel_gap": 0.0, "presolve": True}
+        upper.append(limit[sub])
 
-    def run(c: np.ndarray, constraints: list[Any]) -> np.ndarray:
-        res = milp(c, constraints=constraints, integrality=integrality, bounds=bounds,
-                   options=options)  # fmt: skip
-        if res.status != 0 or res.x is None:  # pragma: no cover - the problem is always feasible
+    def run(c: np.ndarray, a: Any, b: np.ndarray) -> np.ndarray:
+        res = linprog(c, A_ub=a, b_ub=b, bounds=(0, 1), method="highs-ds")
+        if res.status != 0 or res.x is None:  # pragma: no cover - always feasible (x = 0)
             raise RxMatchError(f"allocation solver failed: {res.message}")
-        return np.asarray(res.x)
+        x = np.asarray(res.x)
+        if np.abs(x - np.round(x)).max(initial=0.0) > _INT_TOL:  # pragma: no cover
+            res = milp(
+                c,
+                constraints=[LinearConstraint(a, -np.inf, b)],
+                integrality=np.ones(m),
+                bounds=Bounds(0, 1),
+                options={"mip_rel_gap": 0.0},
+            )
+            if res.status != 0 or res.x is None:
+                raise RxMatchError(f"allocation solver failed: {res.message}")
+            x = np.asarray(res.x)
+        return x
 
-    base = [LinearConstraint(a, -np.inf, upper)]
+    a = vstack(rows).tocsr()
+    b = np.concatenate(upper)
     if prioritise == "placements":
-        x1 = run(-np.ones(m), base)
-        placed = float(np.round(x1.sum()))
-        base = [*base, LinearConstraint(np.ones((1, m)), placed - 0.5, np.inf)]
-    x = run(-score, base)
-    if np.abs(x - np.round(x)).max(initial=0.0) > _INT_TOL:  # pragma: no cover - defensive
-        raise RxMatchError("allocation solver returned a fractional solution")
+        placed = float(np.round(run(-np.ones(m), a, b).sum()))
+        # exactly "at least `placed`": a looser bound would admit fractional vertices
+        a = vstack([a, csr_array(-np.ones((1, m)))]).tocsr()
+        b = np.concatenate([b, [-placed]])
+    x = run(-score, a, b)
     chosen = x > 0.5
     # check the rounded solution, not the solver's word for it
     per_ref = np.bincount(ref_code[chosen], minlength=n_ref)
@@ -328,10 +343,12 @@ def allocate(
 
     Notes
     -----
-    The problem is a bipartite *b*-matching; its constraint matrix is totally unimodular,
-    so the linear program has integral optima. It is solved with HiGHS through
-    :func:`scipy.optimize.milp` (integrality declared, relative gap 0), and the rounded
-    solution is checked against every constraint. Rows are put in sorted id order first,
+    The problem is a bipartite *b*-matching (a min-cost flow); its linear program has
+    integral basic optima. It is solved with HiGHS's dual simplex through
+    :func:`scipy.optimize.linprog` (``method="highs-ds"``), twice when prioritising
+    placements (first the most placements, then the best total score with that many);
+    the solution is checked to be integral (else re-solved by :func:`scipy.optimize.milp`)
+    and, once rounded, against every constraint. Rows are put in sorted id order first,
     so the result does not depend on the input row order; among allocations with equal
     objective, the one returned is fixed for a given input.
 
