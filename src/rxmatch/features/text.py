@@ -270,18 +270,23 @@ class EmbeddingCache:
             return np.stack([self._store[k] for k in keys]).astype(np.float32, copy=False)
 
     def save(self, path: str | Path) -> None:
-        keys = list(self._store)
-        np.savez(
-            Path(path),
-            models=np.array([k[0] for k in keys], dtype=str),
-            hashes=np.array([k[1] for k in keys], dtype=str),
-            vectors=np.stack([self._store[k] for k in keys]) if keys else np.zeros((0, 0)),
-        )
+        """Write the cache to ``path`` (``.npz``; one vector block per model, no pickle)."""
+        by_model: dict[str, list[tuple[str, np.ndarray]]] = {}
+        with self._lock:
+            for (model, h), v in self._store.items():
+                by_model.setdefault(model, []).append((h, v))
+        arrays: dict[str, np.ndarray] = {"models": np.array(list(by_model), dtype=str)}
+        for i, items in enumerate(by_model.values()):
+            arrays[f"hashes_{i}"] = np.array([h for h, _ in items], dtype=str)
+            arrays[f"vectors_{i}"] = np.stack([v for _, v in items]).astype(np.float32)
+        np.savez(Path(path), **arrays)
 
     @classmethod
     def load(cls, path: str | Path) -> EmbeddingCache:
+        """Read a cache written by :meth:`save` (``allow_pickle=False``)."""
         cache = cls()
         with np.load(Path(path), allow_pickle=False) as z:
-            for m, h, v in zip(z["models"], z["hashes"], z["vectors"]):
-                cache._store[(str(m), str(h))] = v.astype(np.float32)
+            for i, model in enumerate(z["models"]):
+                for h, v in zip(z[f"hashes_{i}"], z[f"vectors_{i}"]):
+                    cache._store[(str(model), str(h))] = v.astype(np.float32)
         return cache
