@@ -25,7 +25,7 @@ class Weights:
     resource within reach as equally relevant, so distance gets little weight here; raise
     ``distance`` where nearness matters more to the people you serve. The synthetic labels
     also ignore time, so no weight on ``schedule`` can be learnt from them (on train+dev
-    nDCG@10 falls as it grows: 0 → 0.475, 0.05 → 0.461, 0.10 → 0.439); 0.05 is kept as a
+    nDCG@10 falls as it grows: 0 → 0.473, 0.05 → 0.461, 0.10 → 0.436); 0.05 is kept as a
     prior so that, among similar matches, one the person can attend ranks first.
     ``schedule`` only counts when the person gave availability; otherwise its weight is
     spread over the others.
