@@ -102,7 +102,8 @@ class Matcher:
         what resembles a dislike (``dislike_penalty``) and what conflicts with a barrier
         (``barrier_penalty``: strenuous activities for bad knees, adults-only groups for
         someone bringing a child, large events for someone who avoids crowds); money
-        worries favour free options.
+        worries favour free options. Dislikes are left out of the text embedded as the
+        whole answer; ``query_without_barriers`` leaves the barriers out too.
     category_temperature : softmax temperature of the category fit (cosine units; see
         :func:`rxmatch.rank.category_affinity`). ``None``: the embedder's
         ``category_temperature`` attribute if it has one, else 0.05 (all-MiniLM-L6-v2).
@@ -136,6 +137,7 @@ class Matcher:
         coverage_bonus: float = 0.05,
         dislike_penalty: float = 0.3,
         barrier_penalty: float = 0.25,
+        query_without_barriers: bool = False,
         cache: EmbeddingCache | None = None,
         batch_size: int = 64,
         show_progress_bar: bool | None = None,
@@ -161,6 +163,7 @@ class Matcher:
         self.coverage_bonus = coverage_bonus
         self.dislike_penalty = dislike_penalty
         self.barrier_penalty = barrier_penalty
+        self.query_without_barriers = query_without_barriers
         self.cache = cache
         self.batch_size = batch_size
         self.show_progress_bar = show_progress_bar
@@ -206,14 +209,17 @@ class Matcher:
             )
             vecs = cache.encode(emb, texts, batch_size=self.batch_size, show_progress_bar=show)
         else:
-            vecs = np.asarray(embeddings, dtype=np.float32)
+            vecs = embeddings if isinstance(embeddings, np.memmap) else np.asarray(embeddings)
+            if vecs.dtype != np.float32:
+                vecs = vecs.astype(np.float32)
             if vecs.ndim != 2 or vecs.shape[0] != len(df):
                 raise InvalidParameterError(
                     f"embeddings must have shape ({len(df)}, dim), not {vecs.shape}"
                 )
             norms = np.linalg.norm(vecs, axis=1, keepdims=True)
-            norms[norms == 0] = 1.0
-            vecs = vecs / norms
+            if not np.allclose(norms, 1.0, atol=1e-4):  # keep a memory map as it is
+                norms[norms == 0] = 1.0
+                vecs = vecs / norms
         protos = cache.encode(emb, [c.prototype for c in CATEGORIES], batch_size=self.batch_size)
         if protos.shape[1] != vecs.shape[1]:
             raise InvalidParameterError(
@@ -479,7 +485,7 @@ class Matcher:
             interests = [x.text for x in f.interests] if len(f.interests) >= 2 else []
             dislikes = [x.text for x in f.dislikes]
             start = len(texts)
-            texts.extend([r.what_matters, *interests, *dislikes])
+            texts.extend([self._main_text(r.what_matters, f), *interests, *dislikes])
             plan.append((f, start, len(interests), len(dislikes)))
         if not texts:
             return []
@@ -601,6 +607,15 @@ class Matcher:
                     f"few resources within {ref.radius_km:g} km: search widened to {radius:.1f} km"
                 )
         return cands, radius, notes
+
+    def _main_text(self, text: str, f: Facets) -> str:
+        """The words embedded as the whole answer: without what the person dislikes (and,
+        with ``query_without_barriers``, without the barriers), so that "I don't like
+        singing" does not pull choirs up. Unchanged when nothing else is left."""
+        drop = list(f.dislikes) + (list(f.barriers) if self.query_without_barriers else [])
+        if not self.facets or not drop or not f.interests:
+            return text
+        return ". ".join(x.text for x in f.interests)
 
     def _facet_vectors(self, ref: Referral) -> tuple[Facets, np.ndarray | None, np.ndarray | None]:
         """The person's facets and, where they change the ranking, their embeddings

@@ -396,6 +396,7 @@ RANKING_PARAMS = (
     "dislike_penalty",
     "barrier_penalty",
     "lexical_intent_floor",
+    "query_without_barriers",
     "category_temperature",
     "unknown_penalty",
     "online_distance_score",

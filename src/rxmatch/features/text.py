@@ -181,6 +181,18 @@ class SentenceTransformerEmbedder:
     def __repr__(self) -> str:
         return f"SentenceTransformerEmbedder(name={self.name!r}, device={self.device!r})"
 
+    def __getstate__(self) -> dict:
+        # picklable (e.g. for process workers): without the lock and the loaded model,
+        # which each process loads from its own site-packages
+        state = self.__dict__.copy()
+        state["_st"] = None
+        del state["_lock"]
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
 
 class HashingEmbedder:
     """A light, dependency-free lexical embedder: hashed word and character n-grams
@@ -239,6 +251,15 @@ class EmbeddingCache:
 
     def __len__(self) -> int:
         return len(self._store)
+
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        del state["_lock"]
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
 
     def encode(
         self,

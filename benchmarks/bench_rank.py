@@ -1,0 +1,332 @@
+"""Benchmark rxmatch's index and ranking against a brute-force scan and the naive way.
+
+    python benchmarks/bench_rank.py --sizes 1000,100000,1000000 --json results/run.json
+
+Every size runs in its own subprocess (so memory numbers are not polluted by the previous
+size) and measures, in the same run:
+
+* ``build``: ``Matcher.fit(directory, embeddings=...)`` time and RSS growth (psutil,
+  resident set size after minus before; the embeddings were allocated before).
+* ``rank``: per-query ranking latency (p50/p95), query vectors precomputed, i.e. without
+  encoding: ``recommend(referral, k, query_vector=...)``.
+* ``e2e``: ``recommend(referral, k)`` with the real model encoding the query.
+* ``batch``: ``recommend_many`` throughput (referrals per second, encoding included).
+* ``save`` / ``load``: :func:`rxmatch.persistence.save_matcher` / ``load_matcher``
+  (mmap) time, and the RSS growth of the load.
+* baselines: ``brute``: one matrix product over all embeddings, a vectorized haversine
+  filter and ``argpartition`` top-k; ``naive``: pandas ``DataFrame.apply`` with
+  ``geopy.distance.distance`` per row plus ``sentence_transformers.util.semantic_search``
+  over every row (on a few queries only at large sizes: the count is in the JSON).
+
+Directories come from ``synth.py`` (seeded); embeddings are random unit vectors (encoding
+1M texts would take hours; ranking latency does not depend on their values). Queries are
+referral homes in dense city areas (80 %) and rural places (20 %), radius 15 km.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+K = 10
+
+
+def _rss() -> int:
+    import psutil
+
+    return psutil.Process().memory_info().rss
+
+
+def _pct(xs: list[float]) -> dict[str, float]:
+    a = np.asarray(xs) * 1000.0
+    return {
+        "p50_ms": float(np.percentile(a, 50)),
+        "p95_ms": float(np.percentile(a, 95)),
+        "mean_ms": float(a.mean()),
+        "n_queries": len(xs),
+    }
+
+
+def _haversine(lat: float, lon: float, lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
+    p1, p2 = np.radians(lat), np.radians(lats)
+    dp = p2 - p1
+    dl = np.radians(lons - lon)
+    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return 2 * 6371.0088 * np.arcsin(np.sqrt(a))
+
+
+def brute_force(
+    emb: np.ndarray,
+    lat: np.ndarray,
+    lon: np.ndarray,
+    online: np.ndarray,
+    q: np.ndarray,
+    qlat: float,
+    qlon: float,
+    radius: float,
+    k: int,
+) -> np.ndarray:
+    """Full scan: all embeddings × query, vectorized distance filter, top-k."""
+    sims = emb @ q
+    d = _haversine(qlat, qlon, lat, lon)
+    ok = (d <= radius) | online
+    idx = np.flatnonzero(ok)
+    if len(idx) > k:
+        top = np.argpartition(-sims[idx], k)[:k]
+        idx = idx[top]
+    return idx[np.argsort(-sims[idx])]
+
+
+def naive(frame: Any, emb_t: Any, q_t: Any, qlat: float, qlon: float, radius: float, k: int):
+    """The naive way: geopy distance per row with DataFrame.apply, semantic_search on all."""
+    import math
+
+    from geopy.distance import distance
+    from sentence_transformers import util
+
+    def dist(row: Any) -> float:
+        if math.isnan(row["lat"]):
+            return math.nan
+        return distance((qlat, qlon), (row["lat"], row["lon"])).km
+
+    d = frame.apply(dist, axis=1)
+    hits = util.semantic_search(q_t, emb_t, top_k=len(frame))[0]
+    out = []
+    online = frame["online"].to_numpy()
+    dv = d.to_numpy()
+    for h in hits:
+        i = h["corpus_id"]
+        if online[i] or dv[i] <= radius:
+            out.append(i)
+            if len(out) == k:
+                break
+    return out
+
+
+def run_one(n: int, args: argparse.Namespace) -> dict[str, Any]:
+    import pandas as pd
+    import torch
+    from synth import QUERY_TEXTS, synth_directory, synth_embeddings, synth_queries
+
+    import rxmatch
+    from rxmatch.persistence import load_matcher, save_matcher
+
+    torch.set_num_threads(args.threads)
+    res: dict[str, Any] = {"n": n, "load_average_at_start": list(os.getloadavg())}
+    t = time.perf_counter()
+    directory = synth_directory(n, seed=args.seed)
+    emb = synth_embeddings(n, seed=args.seed)
+    res["synth_s"] = time.perf_counter() - t
+    res["embedding_matrix_mb"] = emb.nbytes / 2**20
+    st = rxmatch.SentenceTransformerEmbedder()
+    qvecs_by_text = dict(zip(QUERY_TEXTS, st.encode(QUERY_TEXTS)))  # loads the model
+    queries = synth_queries(args.queries, seed=args.seed)
+
+    gc.collect()
+    rss0 = _rss()
+    t = time.perf_counter()
+    matcher = rxmatch.Matcher(st, reference_date=date(2026, 1, 1)).fit(directory, embeddings=emb)
+    res["build_s"] = time.perf_counter() - t
+    gc.collect()
+    res["build_rss_mb"] = (_rss() - rss0) / 2**20
+
+    def rank(ref: Any, vec: np.ndarray) -> Any:
+        try:
+            return matcher.recommend(ref, K, query_vector=vec)
+        except TypeError:  # older Matcher without query_vector
+            return matcher._rank(ref, vec, K)
+
+    qv = [qvecs_by_text[r.what_matters] for r in queries]
+    for r, v in list(zip(queries, qv))[:5]:
+        rank(r, v)  # warm-up
+    times, ncand = [], []
+    for r, v in zip(queries, qv):
+        t = time.perf_counter()
+        recs = rank(r, v)
+        times.append(time.perf_counter() - t)
+        ncand.append(recs.n_candidates)
+    res["rank"] = _pct(times)
+    res["rank"]["mean_candidates"] = float(np.mean(ncand))
+
+    e2e_q = queries[: args.e2e_queries]
+    times = []
+    for r in e2e_q:
+        t = time.perf_counter()
+        matcher.recommend(r, K)
+        times.append(time.perf_counter() - t)
+    res["e2e"] = _pct(times)
+
+    frame = pd.DataFrame(
+        [
+            {
+                "referral_id": r.referral_id,
+                "what_matters": r.what_matters,
+                "lat": r.lat,
+                "lon": r.lon,
+                "max_km": r.max_km,
+            }
+            for r in queries[: args.batch]
+        ]
+    )
+    t = time.perf_counter()
+    out = matcher.recommend_many(frame, K)
+    dt = time.perf_counter() - t
+    res["batch"] = {"referrals": len(frame), "seconds": dt, "referrals_per_s": len(frame) / dt}
+    assert out["referral_id"].nunique() > 0
+
+    tmp = Path(tempfile.mkdtemp(prefix="rxbench-", dir=args.tmpdir))
+    try:
+        t = time.perf_counter()
+        save_matcher(matcher, tmp / "index")
+        res["save_s"] = time.perf_counter() - t
+        res["index_disk_mb"] = sum(p.stat().st_size for p in (tmp / "index").iterdir()) / 2**20
+        gc.collect()
+        rss0 = _rss()
+        t = time.perf_counter()
+        loaded = load_matcher(tmp / "index", embedder=st, mmap=True)
+        res["load_s"] = time.perf_counter() - t
+        gc.collect()
+        res["load_rss_mb"] = (_rss() - rss0) / 2**20
+        if n < 1_000_000:  # (skipped at 1M to save minutes; the checksum share is the same)
+            t = time.perf_counter()
+            load_matcher(tmp / "index", embedder=st, mmap=True, verify_checksums=False)
+            res["load_nochecksum_s"] = time.perf_counter() - t
+        a = matcher.recommend(queries[0], K, query_vector=qv[0]).ids
+        b = loaded.recommend(queries[0], K, query_vector=qv[0]).ids
+        res["load_same_results"] = a == b
+        del loaded
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    gc.collect()
+
+    # ---- baselines ----------------------------------------------------------------------
+    lat = directory.frame["lat"].to_numpy(np.float64)
+    lon = directory.frame["lon"].to_numpy(np.float64)
+    online = directory.frame["online"].to_numpy(bool)
+    times = []
+    for r, v in zip(queries, qv):
+        t = time.perf_counter()
+        brute_force(emb, lat, lon, online, v, r.lat, r.lon, r.radius_km, K)
+        times.append(time.perf_counter() - t)
+    res["brute"] = _pct(times)
+
+    n_naive = args.naive_queries if n < 100_000 else max(2, args.naive_queries // 10)
+    if n >= 1_000_000:
+        n_naive = min(n_naive, 2)
+    nframe = pd.DataFrame({"lat": lat, "lon": lon, "online": online})
+    emb_t = torch.from_numpy(emb)
+    times = []
+    for r, v in list(zip(queries, qv))[:n_naive]:
+        t = time.perf_counter()
+        naive(nframe, emb_t, torch.from_numpy(v), r.lat, r.lon, r.radius_km, K)
+        times.append(time.perf_counter() - t)
+    res["naive"] = _pct(times)
+
+    res["ratio_brute_over_rxmatch_p50"] = res["brute"]["p50_ms"] / res["rank"]["p50_ms"]
+    res["ratio_naive_over_rxmatch_p50"] = res["naive"]["p50_ms"] / res["rank"]["p50_ms"]
+    res["build_rss_over_matrix"] = res["build_rss_mb"] / res["embedding_matrix_mb"]
+    res["load_rss_over_matrix"] = res["load_rss_mb"] / res["embedding_matrix_mb"]
+    return res
+
+
+def _table(rows: list[dict[str, Any]]) -> str:
+    cols = [
+        ("n", "{:>9,}", "n"),
+        ("build s", "{:>8.1f}", "build_s"),
+        ("build MB", "{:>8.0f}", "build_rss_mb"),
+        ("rank p50", "{:>8.2f}", ("rank", "p50_ms")),
+        ("rank p95", "{:>8.2f}", ("rank", "p95_ms")),
+        ("cands", "{:>7.0f}", ("rank", "mean_candidates")),
+        ("e2e p50", "{:>8.2f}", ("e2e", "p50_ms")),
+        ("batch/s", "{:>8.0f}", ("batch", "referrals_per_s")),
+        ("save s", "{:>7.2f}", "save_s"),
+        ("load s", "{:>7.2f}", "load_s"),
+        ("load MB", "{:>8.0f}", "load_rss_mb"),
+        ("brute p50", "{:>9.2f}", ("brute", "p50_ms")),
+        ("naive p50", "{:>10.1f}", ("naive", "p50_ms")),
+        ("brute/rx", "{:>8.2f}", "ratio_brute_over_rxmatch_p50"),
+        ("naive/rx", "{:>8.1f}", "ratio_naive_over_rxmatch_p50"),
+    ]
+    head = " ".join(f"{c[0]:>{len(c[1].format(1))}}" for c in cols)
+    lines = [head]
+    for r in rows:
+        cells = []
+        for _, fmt, key in cols:
+            v = r[key[0]][key[1]] if isinstance(key, tuple) else r[key]
+            cells.append(fmt.format(v))
+        lines.append(" ".join(cells))
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--sizes", default="1000,10000,100000")
+    ap.add_argument("--json", type=Path, default=None, help="write the results here")
+    ap.add_argument("--queries", type=int, default=200, help="ranking queries per size")
+    ap.add_argument("--e2e-queries", type=int, default=50)
+    ap.add_argument("--batch", type=int, default=200, help="referrals in the batch test")
+    ap.add_argument("--naive-queries", type=int, default=20, help="(fewer at >= 100k)")
+    ap.add_argument("--threads", type=int, default=1, help="torch threads")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--tmpdir", default=None)
+    ap.add_argument("--one", type=int, default=None, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+
+    if args.one is not None:
+        print(json.dumps(run_one(args.one, args)))
+        return 0
+
+    rows = []
+    for n in [int(s) for s in args.sizes.split(",")]:
+        cmd = [sys.executable, str(Path(__file__).resolve()), "--one", str(n)]
+        for opt in ("queries", "e2e_queries", "batch", "naive_queries", "threads", "seed"):
+            cmd += [f"--{opt.replace('_', '-')}", str(getattr(args, opt))]
+        if args.tmpdir:
+            cmd += ["--tmpdir", args.tmpdir]
+        t = time.perf_counter()
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=os.environ.copy())
+        if proc.returncode != 0:
+            sys.stderr.write(proc.stderr)
+            raise SystemExit(f"size {n} failed")
+        row = json.loads(proc.stdout.strip().splitlines()[-1])
+        row["wall_s"] = time.perf_counter() - t
+        rows.append(row)
+        print(f"size {n:,} done in {row['wall_s']:.0f} s", file=sys.stderr, flush=True)
+    print(_table(rows))
+    if args.json:
+        import rxmatch
+
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        meta = {
+            "rxmatch_version": rxmatch.__version__,
+            "python": platform.python_version(),
+            "machine": platform.machine(),
+            "cpu_count": os.cpu_count(),
+            "load_average_at_end": list(os.getloadavg()),
+            "k": K,
+            "torch_threads": args.threads,
+            "memory_metric": "psutil RSS delta (resident set size after minus before, MiB)",
+            "embeddings": "random unit vectors, dim 384 (synthetic); queries: real model",
+        }
+        args.json.write_text(json.dumps({"meta": meta, "results": rows}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

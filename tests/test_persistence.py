@@ -1,0 +1,249 @@
+"""Saved indexes: round trip, integrity checks, model identity, atomic replacement, no pickle."""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import rxmatch
+from rxmatch import persistence
+from rxmatch.persistence import FORMAT_VERSION, load_matcher, read_manifest, save_matcher
+
+REFERRALS = [
+    rxmatch.Referral("I used to paint and miss being creative", postal_code="94401"),
+    rxmatch.Referral("gardening outdoors with other people", lat=37.56, lon=-122.32, max_km=8),
+    rxmatch.Referral(
+        "lonely, want to meet people",
+        postal_code="94063",
+        age=72,
+        availability=["weekday mornings"],
+        languages=["spanish"],
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def hashing_matcher(demo_directory):
+    return rxmatch.Matcher(
+        rxmatch.HashingEmbedder(384),
+        reference_date=date(2026, 1, 1),
+        diversity=0.2,
+        n=7,
+        weights=rxmatch.Weights(semantic=0.6, lexical=0.1, distance=0.3),
+    ).fit(demo_directory)
+
+
+@pytest.fixture()
+def saved(tmp_path, hashing_matcher) -> Path:
+    return save_matcher(hashing_matcher, tmp_path / "index")
+
+
+def _same_value(a: object, b: object) -> bool:
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+        return True
+    return type(a) is type(b) and a == b
+
+
+def _assert_same_frame(a: pd.DataFrame, b: pd.DataFrame) -> None:
+    assert list(a.columns) == list(b.columns)
+    assert len(a) == len(b)
+    for col in a.columns:
+        bad = [(x, y) for x, y in zip(a[col], b[col]) if not _same_value(x, y)]
+        assert not bad, f"column {col!r} differs after the round trip: {bad[:3]}"
+
+
+def _recs(m: rxmatch.Matcher) -> list[pd.DataFrame]:
+    return [m.recommend(r, k=8).to_frame() for r in REFERRALS]
+
+
+def test_round_trip_same_recommendations_and_table(saved, hashing_matcher, demo_directory):
+    loaded = load_matcher(saved, embedder=rxmatch.HashingEmbedder(384))
+    _assert_same_frame(demo_directory.frame, loaded.directory_.frame)
+    assert loaded.directory_.report == demo_directory.report
+    # fit re-normalizes the stored unit vectors, which may move the last bit
+    np.testing.assert_allclose(
+        np.asarray(loaded.table_.embeddings),
+        np.asarray(hashing_matcher.table_.embeddings),
+        rtol=0,
+        atol=1e-6,
+    )
+    for a, b in zip(_recs(hashing_matcher), _recs(loaded)):
+        assert len(a) > 0
+        pd.testing.assert_frame_equal(a, b)
+    # configuration survives, including the date freshness is computed against
+    params = persistence._config_params(rxmatch.Matcher)
+    assert {"n", "diversity", "decay_kind"} <= set(params)
+    for p in params:
+        assert getattr(loaded, p) == getattr(hashing_matcher, p), p
+    assert loaded.n == 7 and loaded.diversity == 0.2
+    assert loaded.weights == hashing_matcher.weights
+    assert loaded.reference_date_ == date(2026, 1, 1)
+
+
+def test_round_trip_real_model(tmp_path, demo_matcher, st_embedder):
+    path = save_matcher(demo_matcher, tmp_path / "st")
+    loaded = rxmatch.Matcher.load(path, embedder=st_embedder)
+    for a, b in zip(_recs(demo_matcher), _recs(loaded)):
+        pd.testing.assert_frame_equal(a, b)
+    assert read_manifest(path)["model"] == {"name": "all-MiniLM-L6-v2", "dim": 384}
+
+
+def test_embeddings_file_is_memory_mappable(saved):
+    arr = np.load(saved / "embeddings.npy", mmap_mode="r", allow_pickle=False)
+    assert isinstance(arr, np.memmap)
+    assert arr.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(arr, axis=1), 1.0, atol=1e-5)
+
+
+def test_loaded_matcher_keeps_the_memory_map(saved):
+    loaded = load_matcher(saved, embedder=rxmatch.HashingEmbedder(384), mmap=True)
+    assert isinstance(loaded.table_.embeddings, np.memmap)
+
+
+def test_csv_table_when_pyarrow_is_missing(tmp_path, hashing_matcher, demo_directory, monkeypatch):
+    monkeypatch.setattr(persistence, "has_pyarrow", lambda: False)
+    path = save_matcher(hashing_matcher, tmp_path / "csv")
+    assert (path / "resources.csv").is_file()
+    assert not (path / "resources.parquet").exists()
+    loaded = load_matcher(path, embedder=rxmatch.HashingEmbedder(384), mmap=False)
+    _assert_same_frame(demo_directory.frame, loaded.directory_.frame)
+    pd.testing.assert_frame_equal(
+        hashing_matcher.recommend(REFERRALS[0], k=5).to_frame(),
+        loaded.recommend(REFERRALS[0], k=5).to_frame(),
+    )
+
+
+def test_manifest_records_checksums_of_every_file(saved):
+    manifest = read_manifest(saved)
+    on_disk = {p.name for p in saved.iterdir()} - {"manifest.json"}
+    assert set(manifest["files"]) == on_disk
+    assert manifest["format_version"] == FORMAT_VERSION
+    assert manifest["rxmatch_version"] == rxmatch.__version__
+    assert manifest["model"] == {"name": "hashing-384-0", "dim": 384}
+
+
+def test_no_pickle_anywhere(saved):
+    for p in saved.iterdir():
+        head = p.read_bytes()[:8]
+        assert not head.startswith(b"\x80"), f"{p.name} looks like a pickle"
+        assert p.suffix in {".npy", ".npz", ".json", ".parquet", ".csv"}, p.name
+    for name in ("embeddings.npy", "prototypes.npy"):
+        np.load(saved / name, allow_pickle=False)
+    with np.load(saved / "fuzzy_matrix.npz", allow_pickle=False) as z:
+        assert "data" in z.files
+
+
+def test_corrupted_file_is_named(saved):
+    p = saved / "resources.parquet"
+    data = bytearray(p.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # same size, one byte flipped
+    p.write_bytes(bytes(data))
+    with pytest.raises(rxmatch.IndexFormatError, match=r"resources\.parquet.*corrupted"):
+        load_matcher(saved, embedder=rxmatch.HashingEmbedder(384))
+
+
+def test_truncated_embeddings_are_named(saved):
+    p = saved / "embeddings.npy"
+    p.write_bytes(p.read_bytes()[:-100])
+    with pytest.raises(rxmatch.IndexFormatError, match=r"embeddings\.npy.*truncated"):
+        load_matcher(saved, embedder=rxmatch.HashingEmbedder(384))
+
+
+def test_missing_file_is_named(saved):
+    (saved / "config.json").unlink()
+    with pytest.raises(rxmatch.IndexFormatError, match=r"config\.json.*missing"):
+        load_matcher(saved, embedder=rxmatch.HashingEmbedder(384))
+
+
+def test_different_model_is_refused(saved):
+    with pytest.raises(rxmatch.IndexFormatError, match="saved with model 'hashing-384-0'.*loading"):
+        load_matcher(saved, embedder=rxmatch.HashingEmbedder(384, seed=1))
+    with pytest.raises(rxmatch.IndexFormatError, match="dim 384.*dim 256"):
+        load_matcher(saved, embedder=_Renamed(rxmatch.HashingEmbedder(256), "hashing-384-0"))
+
+
+class _Renamed:
+    """An embedder that claims another model's name (to test the dim check alone)."""
+
+    def __init__(self, inner, name):
+        self.inner, self.name = inner, name
+
+    @property
+    def dim(self):
+        return self.inner.dim
+
+    def encode(self, texts, **kw):
+        return self.inner.encode(texts, **kw)
+
+
+def test_format_version_mismatch(saved):
+    mpath = saved / "manifest.json"
+    manifest = json.loads(mpath.read_text())
+    manifest["format_version"] = FORMAT_VERSION + 1
+    mpath.write_text(json.dumps(manifest))
+    with pytest.raises(rxmatch.IndexFormatError, match="format version 2 .* not supported"):
+        load_matcher(saved, embedder=rxmatch.HashingEmbedder(384))
+
+
+def test_not_an_index(tmp_path):
+    with pytest.raises(rxmatch.IndexFormatError, match="no saved index"):
+        load_matcher(tmp_path / "nothing", embedder=rxmatch.HashingEmbedder(384))
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(rxmatch.IndexFormatError, match="manifest.json is missing"):
+        load_matcher(tmp_path / "empty", embedder=rxmatch.HashingEmbedder(384))
+
+
+def _other_matcher(demo_directory) -> rxmatch.Matcher:
+    frame = demo_directory.frame.iloc[:20]
+    small = rxmatch.Directory(frame, rxmatch.LoadReport("first-20", 20, 20))
+    return rxmatch.Matcher(rxmatch.HashingEmbedder(384)).fit(small)
+
+
+def test_crash_before_swap_keeps_old_index(saved, demo_directory, monkeypatch):
+    def crash(path):
+        raise KeyboardInterrupt("simulated crash after writing the files")
+
+    monkeypatch.setattr(persistence, "_fsync_dir", crash)
+    with pytest.raises(KeyboardInterrupt):
+        save_matcher(_other_matcher(demo_directory), saved)
+    monkeypatch.undo()
+    loaded = load_matcher(saved, embedder=rxmatch.HashingEmbedder(384))
+    assert len(loaded.directory_) == len(demo_directory)
+    assert [p.name for p in saved.parent.iterdir()] == [saved.name]  # temp folder removed
+
+
+def test_crash_during_swap_restores_old_index(saved, demo_directory, monkeypatch):
+    real_replace = persistence.os.replace
+    calls = []
+
+    def flaky_replace(src, dst):
+        calls.append((src, dst))
+        if len(calls) == 2:  # old index moved aside; the new one fails to move in
+            raise OSError("simulated failure while renaming")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(persistence.os, "replace", flaky_replace)
+    with pytest.raises(OSError, match="simulated"):
+        save_matcher(_other_matcher(demo_directory), saved)
+    monkeypatch.undo()
+    loaded = load_matcher(saved, embedder=rxmatch.HashingEmbedder(384))
+    assert len(loaded.directory_) == len(demo_directory)
+
+
+def test_save_replaces_existing_index(saved, demo_directory):
+    save_matcher(_other_matcher(demo_directory), saved)
+    loaded = load_matcher(saved, embedder=rxmatch.HashingEmbedder(384))
+    assert len(loaded.directory_) == 20
+    assert loaded.directory_.report.source == "first-20"
+    assert [p.name for p in saved.parent.iterdir()] == [saved.name]
+
+
+def test_unfitted_matcher_cannot_be_saved(tmp_path):
+    with pytest.raises(rxmatch.NotFittedError):
+        save_matcher(rxmatch.Matcher(rxmatch.HashingEmbedder(384)), tmp_path / "x")
