@@ -102,8 +102,10 @@ class Matcher:
         what resembles a dislike (``dislike_penalty``) and what conflicts with a barrier
         (``barrier_penalty``: strenuous activities for bad knees, adults-only groups for
         someone bringing a child, large events for someone who avoids crowds); money
-        worries favour free options. Dislikes are left out of the text embedded as the
-        whole answer; ``query_without_barriers`` leaves the barriers out too.
+        worries favour free options. Dislikes and (``query_without_barriers``, default)
+        barriers are left out of the text embedded as the whole answer, so that "I don't
+        like singing" does not pull choirs up nor "my knees are bad" clinics (on the
+        synthetic train+dev splits leaving barriers out raised nDCG@10 0.461 → 0.468).
     category_temperature : softmax temperature of the category fit (cosine units; see
         :func:`rxmatch.rank.category_affinity`). ``None``: the embedder's
         ``category_temperature`` attribute if it has one, else 0.05 (all-MiniLM-L6-v2).
@@ -137,7 +139,7 @@ class Matcher:
         coverage_bonus: float = 0.05,
         dislike_penalty: float = 0.3,
         barrier_penalty: float = 0.25,
-        query_without_barriers: bool = False,
+        query_without_barriers: bool = True,
         cache: EmbeddingCache | None = None,
         batch_size: int = 64,
         show_progress_bar: bool | None = None,
