@@ -464,3 +464,15 @@ def test_prefer_free_and_travel_minutes(matcher):
     assert recs.get("art-1").components["preference"] == 1.0
     assert recs.get("art-2").components["preference"] == 0.0
     assert any("min on foot" in r for r in recs.get("art-1").reasons)
+
+
+def test_candidate_pool_scores_only_the_closest_in_meaning(st_embedder, directory):
+    full = Matcher(st_embedder, candidate_pool=None).fit(directory)
+    small = Matcher(st_embedder, candidate_pool=3).fit(directory)
+    ref = person(max_km=50)
+    comps = full.score_components(ref).sort_values("semantic", ascending=False)
+    top3 = set(comps["resource_id"][:3])
+    recs = small.recommend(ref, k=10)
+    assert len(recs) == 3 and set(recs.ids) == top3
+    with pytest.raises(InvalidParameterError):
+        Matcher(st_embedder, candidate_pool=0).fit(directory)

@@ -111,6 +111,9 @@ class Matcher:
         ``category_temperature`` attribute if it has one, else 0.05 (all-MiniLM-L6-v2).
     lexical_intent_floor : category fit given to a category when the person names one of its
         words (typo-tolerant, English and Spanish), whatever the embedding says.
+    candidate_pool : when more eligible candidates than this lie within reach (a dense
+        city, or many online resources), only this many closest in meaning are scored in
+        full (two-stage retrieval); ``None`` scores all.
     cache : an :class:`~rxmatch.features.EmbeddingCache` shared between fits (directory
         texts only).
     """
@@ -140,6 +143,7 @@ class Matcher:
         dislike_penalty: float = 0.3,
         barrier_penalty: float = 0.25,
         query_without_barriers: bool = True,
+        candidate_pool: int | None = 2000,
         cache: EmbeddingCache | None = None,
         batch_size: int = 64,
         show_progress_bar: bool | None = None,
@@ -166,6 +170,7 @@ class Matcher:
         self.dislike_penalty = dislike_penalty
         self.barrier_penalty = barrier_penalty
         self.query_without_barriers = query_without_barriers
+        self.candidate_pool = candidate_pool
         self.cache = cache
         self.batch_size = batch_size
         self.show_progress_bar = show_progress_bar
@@ -182,6 +187,10 @@ class Matcher:
             raise InvalidParameterError("online_distance_score must be in [0, 1]")
         if not 0 <= self.unknown_penalty < 1 or not 0 <= self.stale_penalty < 1:
             raise InvalidParameterError("unknown_penalty and stale_penalty must be in [0, 1)")
+        if self.candidate_pool is not None and (
+            not isinstance(self.candidate_pool, int) or self.candidate_pool < 1
+        ):
+            raise InvalidParameterError("candidate_pool must be a positive integer or None")
         if self.category_temperature is not None and not self.category_temperature > 0:
             raise InvalidParameterError("category_temperature must be > 0 or None")
         if self.max_per_category is not None and self.max_per_category < 1:
@@ -683,6 +692,13 @@ class Matcher:
             per_facet = np.clip(E @ fvecs.T, 0.0, 1.0).astype(np.float64)
             facet_of = per_facet.argmax(axis=1)
             sem = (1 - self.facet_weight) * sem + self.facet_weight * per_facet.max(axis=1)
+        pool = self.candidate_pool
+        if pool is not None and len(rows) > pool:
+            # two-stage: score fully only the ``pool`` closest in meaning (ties by position)
+            keep_i = np.sort(np.argpartition(-sem, pool - 1)[:pool])
+            rows, dist, via, flags = rows[keep_i], dist[keep_i], via[keep_i], flags[keep_i]
+            E, sem = E[keep_i], sem[keep_i]
+            facet_of = None if facet_of is None else facet_of[keep_i]
         comps["semantic"] = sem
         lexical, words = t.fuzzy.score(ref.what_matters, rows)
         comps["lexical"] = lexical
