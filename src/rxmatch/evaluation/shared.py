@@ -68,13 +68,17 @@ class SharedIndex:
         self.categories: list[str | None] = list(t.categories)
         self.row_of: dict[str, int] = {str(r): i for i, r in enumerate(t.ids)}
         self._encoded: dict[str, EncodedQuery] = {}
+        self._raw: dict[str, np.ndarray] = {}
         self._candidates: dict[Referral, CandidateSet] = {}
 
     @classmethod
     def from_directory(
         cls, directory: Directory, embedder: Embedder | None = None, **matcher_kwargs: Any
     ) -> SharedIndex:
-        """Fit a :class:`~rxmatch.Matcher` (default parameters unless given) and wrap it."""
+        """Fit a :class:`~rxmatch.Matcher` (default parameters unless given) and wrap it.
+        ``candidate_pool`` defaults to ``None`` here, so that every system ranks the full
+        set of eligible candidates within reach."""
+        matcher_kwargs.setdefault("candidate_pool", None)
         return cls(Matcher(embedder, **matcher_kwargs).fit(directory))
 
     def __len__(self) -> int:
@@ -92,6 +96,11 @@ class SharedIndex:
             return
         for text, enc in zip(todo, self.matcher.encode_many(list(todo.values()))):
             self._encoded[text] = enc
+        raw = [t for t in todo if t not in self._raw]
+        if raw:  # the plain words, as a baseline would embed them (no rxmatch processing)
+            vecs = self.matcher._encode_person(raw, batch_size=self.matcher.batch_size)
+            for t, v in zip(raw, vecs):
+                self._raw[t] = np.asarray(v, dtype=np.float32)
 
     def encoded(self, referral: Referral) -> EncodedQuery:
         """The person's words and facets as embedded by ``Matcher.encode``."""
@@ -102,8 +111,13 @@ class SharedIndex:
         return e
 
     def query_vector(self, referral: Referral) -> np.ndarray:
-        """The embedding of the person's whole answer (as ``Matcher.encode_query``)."""
-        return np.asarray(self.encoded(referral).vector, dtype=np.float32)
+        """The embedding of the person's words exactly as written (no typo correction, no
+        facets): what the baselines rank with."""
+        v = self._raw.get(referral.what_matters)
+        if v is None:
+            self.encode([referral])
+            v = self._raw[referral.what_matters]
+        return v
 
     # ---- candidates ----------------------------------------------------------------------
     def candidates(self, referral: Referral) -> CandidateSet:
@@ -112,7 +126,6 @@ class SharedIndex:
         if got is not None:
             return got
         enc = self.encoded(referral)
-        q = np.asarray(enc.vector, dtype=np.float32)
         # The Matcher's own candidate retrieval and eligibility step, so that every system
         # ranks exactly the set rxmatch ranks.
         state = self.matcher._score(referral, enc)
@@ -122,7 +135,7 @@ class SharedIndex:
             rows=rows,
             distance_km=np.asarray(state["dist"], dtype=np.float64),
             online=via == VIA_ONLINE,
-            cosine=(self.embeddings[rows] @ q).astype(np.float64)
+            cosine=(self.embeddings[rows] @ self.query_vector(referral)).astype(np.float64)
             if len(rows)
             else np.zeros(0, dtype=np.float64),
             state=state,
@@ -133,4 +146,5 @@ class SharedIndex:
     def clear(self) -> None:
         """Forget memoised query vectors and candidate sets."""
         self._encoded.clear()
+        self._raw.clear()
         self._candidates.clear()
