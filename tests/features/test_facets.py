@@ -43,3 +43,12 @@ def test_need_in_a_barrier_clause_is_also_an_interest():
 def test_plain_answer_is_one_interest():
     f = split_facets("since my wife passed I don't really talk to anyone")
     assert len(f.interests) == 1 and not f.barriers and not f.dislikes
+
+
+def test_time_constraints_are_not_interests():
+    f = split_facets("I work nine to five. My neighbors keep going on about pickleball")
+    assert "time" in f.barrier_kinds
+    assert [x.text for x in f.interests] == ["My neighbors keep going on about pickleball"]
+    g = split_facets("I am only free on weekends, I love choir")
+    assert g.barrier_kinds == {"time"}  # "free on weekends" is about time, not money
+    assert "money" in split_facets("something free would be good").barrier_kinds

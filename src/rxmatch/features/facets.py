@@ -39,7 +39,8 @@ BARRIER_CUES: dict[str, str] = {
     "no_car": r"\bno car\b|\bdon'?t (have a |own a )?(car|drive)\b|\bcan'?t drive\b|\bwithout a car\b|"
     r"\blost my licen[cs]e\b|\bno (tengo|hay) (carro|coche|auto)\b|\bno manejo\b|\bsin carro\b",
     "money": r"\bmoney('s| is)? (is )?(tight|short)\b|\bcan'?t afford\b|\bbroke\b|\bno money\b|"
-    r"\bon a (tight |small )?budget\b|\bcost(s)? (is|are) an issue\b|\bcheap\b|\bfree\b|"
+    r"\bon a (tight |small )?budget\b|\bcost(s)? (is|are) an issue\b|\bcheap\b|"
+    r"\bfree\b(?!\s+(on|in|after|before|at|during|time|most|every|some|days?|evenings?|mornings?|weekends?))|"
     r"\bno tengo dinero\b|\bpoco dinero\b|\bsin dinero\b|\bgratis\b|\bno me alcanza\b",
     "child": r"\b(bring|with|take|taking|have) (my|the|our) (kid|kids|child|children|son|daughter|"
     r"baby|toddler|grandson|granddaughter|grandkids?)\b|\bchildcare\b|\bno one to watch (my|the)\b|"
@@ -48,6 +49,9 @@ BARRIER_CUES: dict[str, str] = {
     r"\btrabajo de noche\b|\bturno de noche\b",
     "crowds": r"\bcrowds?\b|\bcrowded\b|\b(big|large) groups?\b|\banxiety\b|\banxious\b|\bpanic\b|"
     r"\bnervous around people\b|\bmultitud(es)?\b|\bansiedad\b",
+    "time": r"\b(nine to five|9 to 5|9-5|9am to 5pm)\b|\bwork(ing)? (full[- ]time|all day|days|long hours)\b|"
+    r"\b(only|just) free (on|in|after|before)\b|\bfree (only )?(on weekends|after work|in the evenings?)\b|"
+    r"\b(weekends|evenings|mornings) only\b|\bno time\b|\btrabajo todo el día\b",
     "housebound": r"\bhousebound\b|\bcan'?t (leave|get out of) the house\b|\bstuck (at|in) (home|the house)\b|"
     r"\bno puedo salir\b",
 }
