@@ -191,18 +191,11 @@ def test_random_text(tmp_path_factory, text, ext):
 
 
 # ---- importers of real formats (rxmatch.io), when present -----------------------------------
-# Known bugs found by these two tests were reported to the rxmatch.io owner (raw
-# AttributeError/TypeError/JSONDecodeError/UnicodeDecodeError on malformed input); until they
-# are fixed the tests are expected to fail with exactly those exception types.
-IO_BUGS = pytest.mark.xfail(
-    raises=(AttributeError, TypeError, ValueError, UnicodeDecodeError, FileNotFoundError),
-    strict=False,
-    reason="rxmatch.io importers raise raw errors on malformed input (reported)",
-)
+# These two tests found raw AttributeError/TypeError/JSONDecodeError/UnicodeDecodeError on
+# malformed input; the importers now raise rxmatch errors or skip and report the record.
 NO_SHRINK = [Phase.explicit, Phase.reuse, Phase.generate]
 
 
-@IO_BUGS
 @settings(SETTINGS, max_examples=40, phases=NO_SHRINK)
 @given(
     doc=st.one_of(
@@ -237,7 +230,6 @@ def test_hsds_importer_on_random_json(tmp_path_factory, doc):
     check_usable(load_quietly(rio.read_hsds, p))
 
 
-@IO_BUGS
 @settings(SETTINGS, max_examples=15, phases=NO_SHRINK)
 @given(
     files=st.dictionaries(

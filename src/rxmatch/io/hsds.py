@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Literal, overload
 
 from ..directory import Directory, RowProblem
-from ..exceptions import DatasetNotFoundError
+from ..exceptions import DatasetNotFoundError, DirectoryValidationError
 from ..features.schedule import Session, format_sessions
 from ._build import build_directory
 from ._categories import categorize
@@ -191,7 +191,14 @@ def hsds_services_from_csv(folder: str | os.PathLike[str]) -> list[dict[str, Any
 def _load_services(path: Path) -> list[dict[str, Any]]:
     if path.is_dir():
         return hsds_services_from_csv(path)
-    data = json.loads(path.read_text(encoding="utf-8-sig"))
+    try:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise DirectoryValidationError(
+            f"{path.name} is not UTF-8 text: {exc.reason}", field="*"
+        ) from None
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise DirectoryValidationError(f"{path.name} is not valid JSON: {exc}", field="*") from None
     if isinstance(data, dict) and isinstance(data.get("contents"), list):
         return list(data["contents"])
     if isinstance(data, dict):
@@ -291,6 +298,41 @@ def _terms(attrs: list[dict[str, Any]]) -> tuple[str | None, list[str], list[str
     return exact, names, tags
 
 
+def _service_rows(
+    s: dict[str, Any], sid: str, start: int
+) -> tuple[list[dict[str, Any]], list[RowProblem], int, RowProblem | None]:
+    """The records of one HSDS service (one per service_at_location, or one online)."""
+    sals = [x for x in s.get("service_at_locations") or [] if isinstance(x, dict)]
+    n_sal = len(sals)
+    if not sals:
+        schedules = [x for x in s.get("schedules") or [] if isinstance(x, dict)]
+        text = " ".join(
+            str(x or "")
+            for x in (
+                s.get("description"),
+                s.get("url"),
+                *[sch.get("attending_type") for sch in schedules],
+            )
+        ).lower()
+        if _ONLINE_WORDS.search(text) or s.get("url"):
+            sals = [{"id": None, "location": {"location_type": "virtual"}, "online_only": True}]
+        else:
+            return (
+                [],
+                [],
+                n_sal,
+                RowProblem(-1, sid, "service_at_locations", "no location and no online delivery"),
+            )
+    rows: list[dict[str, Any]] = []
+    issues: list[RowProblem] = []
+    for sal in sals:
+        rid = sid if len(sals) == 1 else f"{sid}/{sal.get('id')}"
+        row, row_issues = _row(start + len(rows), rid, s, sal)
+        issues.extend(row_issues)
+        rows.append(row)
+    return rows, issues, n_sal, None
+
+
 @overload
 def read_hsds(
     path: str | os.PathLike[str], *, return_report: Literal[False] = ..., strict: bool = ...
@@ -327,36 +369,30 @@ def read_hsds(
     skipped: list[RowProblem] = []
     issues: list[RowProblem] = []
     n_sal = 0
-    for s in services:
-        sid = str(s.get("id") or "")
+    for pos, s in enumerate(services):
+        if not isinstance(s, dict):
+            skipped.append(RowProblem(-1, None, "*", f"entry {pos} is not a JSON object"))
+            continue
+        try:
+            sid = str(s.get("id") or "")
+        except Exception:  # noqa: BLE001 - an id whose str() fails
+            sid = ""
         if not sid:
             skipped.append(RowProblem(-1, None, "id", "service without id"))
             continue
-        sals = [x for x in s.get("service_at_locations") or [] if isinstance(x, dict)]
-        n_sal += len(sals)
-        if not sals:
-            text = " ".join(
-                str(x or "")
-                for x in (
-                    s.get("description"),
-                    s.get("url"),
-                    *[sch.get("attending_type") for sch in s.get("schedules") or []],
-                )
-            ).lower()
-            if _ONLINE_WORDS.search(text) or s.get("url"):
-                sals = [{"id": None, "location": {"location_type": "virtual"}, "online_only": True}]
-            else:
-                skipped.append(
-                    RowProblem(
-                        -1, sid, "service_at_locations", "no location and no online delivery"
-                    )
-                )
-                continue
-        for sal in sals:
-            rid = sid if len(sals) == 1 else f"{sid}/{sal.get('id')}"
-            row, row_issues = _row(len(rows), rid, s, sal)
-            issues.extend(row_issues)
-            rows.append(row)
+        try:
+            new_rows, new_issues, n_new, problem = _service_rows(s, sid, len(rows))
+        except (AttributeError, TypeError, ValueError, KeyError) as exc:
+            skipped.append(
+                RowProblem(-1, sid, "*", f"malformed HSDS service ({type(exc).__name__})")
+            )
+            continue
+        n_sal += n_new
+        if problem is not None:
+            skipped.append(problem)
+            continue
+        issues.extend(new_issues)
+        rows.extend(new_rows)
     if not rows:
         raise DatasetNotFoundError(f"no usable HSDS services in {p} ({len(skipped)} skipped)")
     directory = build_directory(

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Literal, overload
 
 from ..directory import Directory, RowProblem
+from ..exceptions import DatasetNotFoundError, DirectoryValidationError
 from ._build import build_directory
 from ._categories import categorize
 from ._fields import clean_phone, fees_to_free, parse_age_limits
@@ -44,9 +45,42 @@ OHANA_ACCESSIBILITY: dict[str, str] = {
 }
 
 
-def _read_jsonl(path: Path) -> list[dict[str, Any]]:
-    with path.open(encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
+def _h(v: Any) -> Any:
+    """``v`` if it can be a dict key, else its ``repr`` (malformed ids stay distinct)."""
+    try:
+        hash(v)
+        return v
+    except TypeError:
+        return repr(v)
+
+
+def _read_jsonl(path: Path, skipped: list[RowProblem] | None = None) -> list[dict[str, Any]]:
+    """The JSON objects of a JSON Lines file. An unreadable file raises
+    :class:`DatasetNotFoundError` / :class:`DirectoryValidationError` naming it; a line that
+    is not a JSON object is skipped and reported in ``skipped``."""
+    if not path.is_file():
+        raise DatasetNotFoundError(f"Ohana export file not found: {path}")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DirectoryValidationError(
+            f"{path.name} is not UTF-8 text: {exc.reason}", field="*"
+        ) from None
+    out: list[dict[str, Any]] = []
+    for i, line in enumerate(text.splitlines()):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except (json.JSONDecodeError, RecursionError):
+            obj = None
+        if isinstance(obj, dict):
+            out.append(obj)
+        elif skipped is not None:
+            skipped.append(
+                RowProblem(-1, None, "*", f"{path.name} line {i + 1} is not a JSON object")
+            )
+    return out
 
 
 def open_eligibility_labels(path: str | os.PathLike[str]) -> dict[str, str]:
@@ -143,33 +177,37 @@ def load_ohana(
     DatasetNotFoundError : the folder or ``locations.json`` is missing.
     """
     base = resolve_dataset(path, "ohana-smc", "locations.json")
-    orgs = {o["id"]: o for o in _read_jsonl(base / "organizations.json")}
-    locations = _read_jsonl(base / "locations.json")
-    services = _read_jsonl(base / "services.json")
+    bad_lines: list[RowProblem] = []
+    orgs = {_h(o.get("id")): o for o in _read_jsonl(base / "organizations.json", bad_lines)}
+    locations = _read_jsonl(base / "locations.json", bad_lines)
+    services = _read_jsonl(base / "services.json", bad_lines)
     oe_path = base / "oe_taxonomy.json"
     oe = open_eligibility_labels(oe_path) if oe_path.exists() else {}
     by_loc: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for s in services:
-        by_loc[s.get("location_id")].append(s)
+        by_loc[_h(s.get("location_id"))].append(s)
 
     rows: list[dict[str, Any]] = []
-    skipped: list[RowProblem] = []
+    skipped: list[RowProblem] = list(bad_lines)
     issues: list[RowProblem] = []
     cats: Counter[str] = Counter()
     counts: Counter[str] = Counter()
     hours_seen: dict[int, Any] = {}
     unparsed: list[str] = []
-    loc_ids = {loc.get("id") for loc in locations}
+    loc_ids = {_h(loc.get("id")) for loc in locations}
     for s in services:
-        if s.get("location_id") not in loc_ids:
+        if _h(s.get("location_id")) not in loc_ids:
             skipped.append(
                 RowProblem(-1, f"smc-S{s.get('id')}", "location_id", "service's location not found")
             )
 
     for loc in locations:
-        lid = loc.get("id")
+        lid = _h(loc.get("id"))
         kind = loc.get("kind")
-        svcs = sorted(by_loc.get(lid, []), key=lambda s: s.get("id", 0)) or [None]
+        try:
+            svcs = sorted(by_loc.get(lid, []), key=lambda s: s.get("id", 0)) or [None]
+        except TypeError:  # ids that do not compare (malformed export)
+            svcs = by_loc.get(lid, []) or [None]
         if kind == "test":
             for s in svcs:
                 rid = f"smc-L{lid}" + (f"-S{s['id']}" if s else "")
@@ -177,14 +215,20 @@ def load_ohana(
                     RowProblem(-1, rid, "kind", f"test record ({_text(loc.get('name'))[:60]!r})")
                 )
             continue
-        org = orgs.get(loc.get("organization_id"), {})
-        hours_parse = parse_hours(loc.get("hours")) if loc.get("hours") else None
-        if loc.get("hours"):
+        org = orgs.get(_h(loc.get("organization_id")), {})
+        hours_parse = parse_hours(loc.get("hours")) if isinstance(loc.get("hours"), str) else None
+        if hours_parse is not None:
             hours_seen[lid] = hours_parse
         for s in svcs:
             row_no = len(rows)
-            rid = f"smc-L{lid}" + (f"-S{s['id']}" if s else "")
-            row, row_issues = _record(row_no, rid, loc, s, org, oe, hours_parse, mail_zip_fallback)
+            rid = f"smc-L{lid}" + (f"-S{s.get('id')}" if s else "")
+            try:
+                row, row_issues = _record(
+                    row_no, rid, loc, s, org, oe, hours_parse, mail_zip_fallback
+                )
+            except (AttributeError, TypeError, ValueError, KeyError) as exc:
+                skipped.append(RowProblem(-1, rid, "*", f"malformed record ({type(exc).__name__})"))
+                continue
             issues.extend(row_issues)
             rows.append(row)
             cats[row["category"] or "(none)"] += 1
@@ -197,7 +241,7 @@ def load_ohana(
         row.pop("_mail_zip")
     for lid, hp in hours_seen.items():
         if not hp.ok:
-            unparsed.append(next(loc["hours"] for loc in locations if loc.get("id") == lid))
+            unparsed.append(next(loc["hours"] for loc in locations if _h(loc.get("id")) == lid))
     directory = build_directory(rows, source=SOURCE, skipped=skipped, issues=issues, strict=strict)
     if not return_report:
         return directory
