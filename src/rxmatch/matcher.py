@@ -114,6 +114,8 @@ class Matcher:
     candidate_pool : when more eligible candidates than this lie within reach (a dense
         city, or many online resources), only this many closest in meaning are scored in
         full (two-stage retrieval); ``None`` scores all.
+    online_pool : online resources reach everyone, so of them only this many closest in
+        meaning are candidates (``None``: all).
     cache : an :class:`~rxmatch.features.EmbeddingCache` shared between fits (directory
         texts only).
     """
@@ -144,6 +146,7 @@ class Matcher:
         barrier_penalty: float = 0.25,
         query_without_barriers: bool = True,
         candidate_pool: int | None = 2000,
+        online_pool: int | None = 300,
         cache: EmbeddingCache | None = None,
         batch_size: int = 64,
         show_progress_bar: bool | None = None,
@@ -171,6 +174,7 @@ class Matcher:
         self.barrier_penalty = barrier_penalty
         self.query_without_barriers = query_without_barriers
         self.candidate_pool = candidate_pool
+        self.online_pool = online_pool
         self.cache = cache
         self.batch_size = batch_size
         self.show_progress_bar = show_progress_bar
@@ -191,6 +195,10 @@ class Matcher:
             not isinstance(self.candidate_pool, int) or self.candidate_pool < 1
         ):
             raise InvalidParameterError("candidate_pool must be a positive integer or None")
+        if self.online_pool is not None and (
+            not isinstance(self.online_pool, int) or self.online_pool < 1
+        ):
+            raise InvalidParameterError("online_pool must be a positive integer or None")
         if self.category_temperature is not None and not self.category_temperature > 0:
             raise InvalidParameterError("category_temperature must be > 0 or None")
         if self.max_per_category is not None and self.max_per_category < 1:
@@ -311,6 +319,9 @@ class Matcher:
             has_place=has_place,
             category_index=category_index,
         )
+        # contiguous copy of the online resources' vectors (a few % of rows): ranks them
+        # without gathering from the (possibly memory-mapped) matrix on every query
+        self.online_embeddings_ = np.ascontiguousarray(vecs[self.table_.online_rows])
         self.has_sessions_ = np.array([len(x) > 0 for x in self.table_.sessions], dtype=bool)
         texts_low = [
             f"{n} {d} {' '.join(tg)}".lower()
@@ -602,11 +613,30 @@ class Matcher:
         return df
 
     # ---- internals -----------------------------------------------------------------------
-    def _candidates(self, ref: Referral) -> tuple[Any, float, list[str]]:
+    def _online_subset(self, q: np.ndarray | None) -> np.ndarray | None:
+        """With more online resources than ``online_pool``, the ``online_pool`` closest in
+        meaning (one product over their contiguous embeddings); else all of them."""
+        t = self.table_
+        pool = self.online_pool
+        if q is None or pool is None or len(t.online_rows) <= pool:
+            return None
+        sims = self.online_embeddings_ @ q
+        idx = np.argpartition(-sims, pool - 1)[:pool]
+        return np.sort(t.online_rows[idx])
+
+    def _candidates(
+        self, ref: Referral, q: np.ndarray | None = None
+    ) -> tuple[Any, float, list[str]]:
         t = self.table_
         radius = ref.radius_km
         notes: list[str] = []
-        kw = dict(lat=ref.lat, lon=ref.lon, online_ok=ref.online_ok, online_only=ref.online_only)
+        kw = dict(
+            lat=ref.lat,
+            lon=ref.lon,
+            online_ok=ref.online_ok,
+            online_only=ref.online_only,
+            online_rows=self._online_subset(q),
+        )
         cands = retrieve_candidates(t, radius_km=radius, **kw)
         if self.widen_if_fewer_than > 0 and not ref.online_only and ref.max_km is None:
             limit = radius * self.max_widen_factor
@@ -646,7 +676,6 @@ class Matcher:
 
     def _score(self, ref: Referral, q: np.ndarray | EncodedQuery) -> dict[str, Any]:
         t = self.table_
-        cands, _, notes = self._candidates(ref)
         if isinstance(q, EncodedQuery):
             facets, fvecs, dvecs = q.facets, q.interest_vectors, q.dislike_vectors
             if not self.facets:
@@ -655,6 +684,7 @@ class Matcher:
         else:
             facets, fvecs, dvecs = self._facet_vectors(ref)
         q = np.asarray(q, dtype=np.float32).ravel()
+        cands, _, notes = self._candidates(ref, q)
         rows = cands.rows
         excluded_idx = [CATEGORY_KEYS.index(c) for c in ref.excluded_categories]
         elig = self.eligibility_.check(

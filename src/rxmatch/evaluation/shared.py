@@ -76,9 +76,10 @@ class SharedIndex:
         cls, directory: Directory, embedder: Embedder | None = None, **matcher_kwargs: Any
     ) -> SharedIndex:
         """Fit a :class:`~rxmatch.Matcher` (default parameters unless given) and wrap it.
-        ``candidate_pool`` defaults to ``None`` here, so that every system ranks the full
-        set of eligible candidates within reach."""
+        ``candidate_pool`` and ``online_pool`` default to ``None`` here, so that every
+        system ranks the full set of eligible candidates within reach."""
         matcher_kwargs.setdefault("candidate_pool", None)
+        matcher_kwargs.setdefault("online_pool", None)
         return cls(Matcher(embedder, **matcher_kwargs).fit(directory))
 
     def __len__(self) -> int:

@@ -389,12 +389,16 @@ class FuzzyIndex:
         from rapidfuzz import fuzz
 
         found: list[WordMatch] = []
+        tokens = {
+            fname: [(t, stem(t)) for t in content_words(fields.get(fname) or "")]
+            for fname in FIELDS
+        }
         for w in words:
             sw = stem(w)
             best: WordMatch | None = None
             for fname in FIELDS:
-                for t in content_words(fields.get(fname) or ""):
-                    if stem(t) == sw:
+                for t, st in tokens[fname]:
+                    if st == sw:
                         sim = 1.0
                     elif (
                         len(w) >= self.min_fuzzy_len

@@ -33,10 +33,12 @@ def retrieve_candidates(
     radius_km: float,
     online_ok: bool,
     online_only: bool,
+    online_rows: np.ndarray | None = None,
 ) -> Candidates:
     """All resources the person could reach: within ``radius_km`` of home, or an outreach
     service whose ``service_radius_km`` covers home, or online (if ``online_ok``).
-    A resource found several ways keeps the first of radius, outreach, online."""
+    A resource found several ways keeps the first of radius, outreach, online.
+    ``online_rows`` restricts the online resources considered (default: all)."""
     parts_rows: list[np.ndarray] = []
     parts_dist: list[np.ndarray] = []
     parts_via: list[np.ndarray] = []
@@ -53,8 +55,9 @@ def retrieve_candidates(
             parts_rows.append(orow[ok])
             parts_dist.append(d[ok])
             parts_via.append(np.full(int(ok.sum()), VIA_OUTREACH, dtype=np.int8))
-    if (online_ok or online_only) and len(table.online_rows):
-        orow = table.online_rows
+    online = table.online_rows if online_rows is None else online_rows
+    if (online_ok or online_only) and len(online):
+        orow = online
         d = np.full(len(orow), np.nan)
         if home:
             placed = table.has_place[orow]
