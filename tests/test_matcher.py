@@ -476,3 +476,19 @@ def test_candidate_pool_scores_only_the_closest_in_meaning(st_embedder, director
     assert len(recs) == 3 and set(recs.ids) == top3
     with pytest.raises(InvalidParameterError):
         Matcher(st_embedder, candidate_pool=0).fit(directory)
+
+
+def test_no_car_and_mobility_shrink_the_reach(matcher):
+    by_car = Referral("painting groups", lat=HOME[0], lon=HOME[1], travel_mode="car")
+    assert "coast-art" in matcher.recommend(by_car, k=20).ids  # ~14 km, within 25 km
+    no_car = by_car.replace(what_matters="painting groups, but I have no car")
+    recs = matcher.recommend(no_car, k=20)
+    assert "coast-art" not in recs.ids
+    assert any(n.startswith("no car: reach limited to 10 km") for n in recs.notes)
+    knees = Referral("painting, my knees are bad", lat=HOME[0], lon=HOME[1])
+    recs = matcher.recommend(knees, k=20)
+    assert any("reach reduced to 6.0 km" in n for n in recs.notes)
+    assert all(m.distance_km is None or m.distance_km <= 6.0 for m in recs)
+    # an explicit max_km is the person's own limit: kept as given
+    explicit = matcher.recommend(knees.replace(max_km=20), k=20)
+    assert not any("reach" in n for n in explicit.notes) and "coast-art" in explicit.ids

@@ -33,7 +33,7 @@ from .rank.rerank import mmr
 from .rank.scoring import DEFAULT_WEIGHTS, Weights, blend, category_affinity, freshness_factor
 from .rank.table import ResourceTable
 from .records import Exclusion, Match, Recommendations
-from .referral import Referral
+from .referral import TRAVEL_RADIUS_KM, Referral
 from .taxonomy import CATEGORIES, CATEGORY_KEYS
 
 __all__ = ["Matcher", "EncodedQuery", "resource_text"]
@@ -114,6 +114,9 @@ class Matcher:
     candidate_pool : when more eligible candidates than this lie within reach (a dense
         city, or many online resources), only this many closest in meaning are scored in
         full (two-stage retrieval); ``None`` scores all.
+    mobility_reach : factor on the radius for a person whose words name a mobility limit
+        (bad knees, a wheelchair, a walker), when they gave no explicit ``max_km``; "no car"
+        caps the radius at the transit radius the same way.
     online_pool : online resources reach everyone, so of them only this many closest in
         meaning are candidates (``None``: all).
     cache : an :class:`~rxmatch.features.EmbeddingCache` shared between fits (directory
@@ -147,6 +150,7 @@ class Matcher:
         query_without_barriers: bool = True,
         candidate_pool: int | None = 2000,
         online_pool: int | None = 300,
+        mobility_reach: float = 0.6,
         cache: EmbeddingCache | None = None,
         batch_size: int = 64,
         show_progress_bar: bool | None = None,
@@ -175,6 +179,7 @@ class Matcher:
         self.query_without_barriers = query_without_barriers
         self.candidate_pool = candidate_pool
         self.online_pool = online_pool
+        self.mobility_reach = mobility_reach
         self.cache = cache
         self.batch_size = batch_size
         self.show_progress_bar = show_progress_bar
@@ -187,6 +192,8 @@ class Matcher:
             raise InvalidParameterError("diversity must be in [0, 1)")
         if self.decay_scale <= 0 or self.decay_offset < 0:
             raise InvalidParameterError("decay_scale must be > 0 and decay_offset >= 0")
+        if not 0 < self.mobility_reach <= 1:
+            raise InvalidParameterError("mobility_reach must be in (0, 1]")
         if not 0 <= self.online_distance_score <= 1:
             raise InvalidParameterError("online_distance_score must be in [0, 1]")
         if not 0 <= self.unknown_penalty < 1 or not 0 <= self.stale_penalty < 1:
@@ -624,12 +631,31 @@ class Matcher:
         idx = np.argpartition(-sims, pool - 1)[:pool]
         return np.sort(t.online_rows[idx])
 
-    def _candidates(
-        self, ref: Referral, q: np.ndarray | None = None
-    ) -> tuple[Any, float, list[str]]:
-        t = self.table_
+    def _reach_km(self, ref: Referral, facets: Facets) -> tuple[float, list[str]]:
+        """The radius after the person's barriers: without an explicit ``max_km``, "no car"
+        caps it at the transit radius (unless they travel on foot or by bike) and a mobility
+        limit shrinks it by ``mobility_reach``. An explicit ``max_km`` is kept as given."""
         radius = ref.radius_km
         notes: list[str] = []
+        if ref.max_km is not None:
+            return radius, notes
+        kinds = facets.barrier_kinds
+        if "no_car" in kinds and ref.travel_mode in (None, "car"):
+            capped = min(radius, TRAVEL_RADIUS_KM["transit"])
+            if capped < radius:
+                notes.append(f"no car: reach limited to {capped:g} km (public transport)")
+            radius = capped
+        if "mobility" in kinds and self.mobility_reach < 1.0:
+            radius *= self.mobility_reach
+            notes.append(f"mobility limits: reach reduced to {radius:.1f} km")
+        return radius, notes
+
+    def _candidates(
+        self, ref: Referral, q: np.ndarray | None = None, facets: Facets | None = None
+    ) -> tuple[Any, float, list[str]]:
+        t = self.table_
+        radius, notes = self._reach_km(ref, facets or Facets())
+        base_radius = radius
         kw = dict(
             lat=ref.lat,
             lon=ref.lon,
@@ -643,9 +669,9 @@ class Matcher:
             while (cands.via != VIA_ONLINE).sum() < self.widen_if_fewer_than and radius < limit:
                 radius = min(limit, radius * 1.5)
                 cands = retrieve_candidates(t, radius_km=radius, **kw)
-            if radius > ref.radius_km:
+            if radius > base_radius:
                 notes.append(
-                    f"few resources within {ref.radius_km:g} km: search widened to {radius:.1f} km"
+                    f"few resources within {base_radius:g} km: search widened to {radius:.1f} km"
                 )
         return cands, radius, notes
 
@@ -684,7 +710,7 @@ class Matcher:
         else:
             facets, fvecs, dvecs = self._facet_vectors(ref)
         q = np.asarray(q, dtype=np.float32).ravel()
-        cands, _, notes = self._candidates(ref, q)
+        cands, reach, notes = self._candidates(ref, q, facets)
         rows = cands.rows
         excluded_idx = [CATEGORY_KEYS.index(c) for c in ref.excluded_categories]
         elig = self.eligibility_.check(
@@ -735,8 +761,8 @@ class Matcher:
         d_score = decay(
             np.nan_to_num(dist, nan=0.0),
             kind=self.decay_kind,
-            offset=self.decay_offset * ref.radius_km,
-            scale=self.decay_scale * ref.radius_km,
+            offset=self.decay_offset * reach,
+            scale=self.decay_scale * reach,
         )
         d_score = np.where(via == VIA_ONLINE, self.online_distance_score, d_score)
         d_score = np.where(via == VIA_OUTREACH, 1.0, d_score)

@@ -397,6 +397,7 @@ RANKING_PARAMS = (
     "barrier_penalty",
     "lexical_intent_floor",
     "query_without_barriers",
+    "mobility_reach",
     "category_temperature",
     "unknown_penalty",
     "online_distance_score",
