@@ -21,7 +21,13 @@ import pandas as pd
 
 from .directory import Directory, LoadReport
 from .exceptions import InvalidParameterError, NotFittedError, ReferralError, RxMatchError
-from .features.eligibility import REASON_CODES, EligibilityIndex, exclusion_reason, flag_texts
+from .features.eligibility import (
+    REASON_CODES,
+    EligibilityIndex,
+    exclusion_reason,
+    flag_texts,
+    reason_code,
+)
 from .features.facets import CROWD_WORDS, STRENUOUS_WORDS, Facets, split_facets
 from .features.fuzzy import FuzzyIndex, content_words, stem
 from .features.geo import GeoIndex, decay
@@ -37,12 +43,6 @@ from .referral import TRAVEL_RADIUS_KM, Referral
 from .taxonomy import CATEGORIES, CATEGORY_KEYS
 
 __all__ = ["Matcher", "EncodedQuery", "resource_text"]
-
-
-def elig_code_name(code: int) -> str:
-    from .features.eligibility import REASON_CODES
-
-    return tuple(REASON_CODES)[code]
 
 
 def resource_text(name: str, description: str, tags: Sequence[str]) -> str:
@@ -64,6 +64,7 @@ class EncodedQuery:
     facets: Facets
     interest_vectors: np.ndarray | None = None
     dislike_vectors: np.ndarray | None = None
+    named_categories: frozenset[int] | None = None  # categories the words name (by index)
 
     def __repr__(self) -> str:
         return f"EncodedQuery(dim={self.vector.shape[-1]}, facets={len(self.facets.all)})"
@@ -511,22 +512,22 @@ class Matcher:
         plan = []
         for r in referrals:
             f = split_facets(r.what_matters) if self.facets else Facets()
-            interests = [x.text for x in f.interests] if len(f.interests) >= 2 else []
-            dislikes = [x.text for x in f.dislikes]
+            interests, dislikes = self._facet_texts(f)
             start = len(texts)
             texts.extend([self._main_text(r.what_matters, f), *interests, *dislikes])
-            plan.append((f, start, len(interests), len(dislikes)))
+            plan.append((f, start, len(interests), len(dislikes), self._named_categories(r)))
         if not texts:
             return []
         vecs = self._encode_person([self.query_text(x) for x in texts], batch_size=self.batch_size)
         out = []
-        for f, start, n_i, n_d in plan:
+        for f, start, n_i, n_d, named in plan:
             out.append(
                 EncodedQuery(
                     vector=vecs[start],
                     facets=f,
                     interest_vectors=vecs[start + 1 : start + 1 + n_i] if n_i else None,
                     dislike_vectors=vecs[start + 1 + n_i : start + 1 + n_i + n_d] if n_d else None,
+                    named_categories=named,
                 )
             )
         return out
@@ -684,14 +685,25 @@ class Matcher:
             return text
         return ". ".join(x.text for x in f.interests)
 
+    @staticmethod
+    def _facet_texts(f: Facets) -> tuple[list[str], list[str]]:
+        """The facets that are embedded on their own: the interests (only when there are
+        several, so that each can be matched) and the dislikes."""
+        interests = [x.text for x in f.interests] if len(f.interests) >= 2 else []
+        return interests, [x.text for x in f.dislikes]
+
+    def _named_categories(self, ref: Referral) -> frozenset[int]:
+        """Categories whose words the person names (typo-corrected, English and Spanish)."""
+        stems = {stem(w) for w in content_words(self.query_text(ref.what_matters))}
+        return frozenset(ci for ci, vocab in enumerate(self.category_stems_) if stems & vocab)
+
     def _facet_vectors(self, ref: Referral) -> tuple[Facets, np.ndarray | None, np.ndarray | None]:
         """The person's facets and, where they change the ranking, their embeddings
         (several interests; dislikes). Never cached."""
         if not self.facets:
             return Facets(), None, None
         f = split_facets(ref.what_matters)
-        interest_texts = [x.text for x in f.interests] if len(f.interests) >= 2 else []
-        dislike_texts = [x.text for x in f.dislikes]
+        interest_texts, dislike_texts = self._facet_texts(f)
         texts = interest_texts + dislike_texts
         if not texts:
             return f, None, None
@@ -702,13 +714,17 @@ class Matcher:
 
     def _score(self, ref: Referral, q: np.ndarray | EncodedQuery) -> dict[str, Any]:
         t = self.table_
+        named = None
         if isinstance(q, EncodedQuery):
             facets, fvecs, dvecs = q.facets, q.interest_vectors, q.dislike_vectors
+            named = q.named_categories
             if not self.facets:
                 facets, fvecs, dvecs = Facets(), None, None
             q = q.vector
         else:
             facets, fvecs, dvecs = self._facet_vectors(ref)
+        if named is None:
+            named = self._named_categories(ref)
         q = np.asarray(q, dtype=np.float32).ravel()
         cands, reach, notes = self._candidates(ref, q, facets)
         rows = cands.rows
@@ -724,10 +740,18 @@ class Matcher:
             excluded_category_index=excluded_idx,
         )
         keep = elig.keep
+        fits: dict[int, tuple[float | None, Any]] = {}  # table row -> schedule_fit(...)
+
+        def fit_of(r: int) -> tuple[float | None, Any]:
+            got = fits.get(r)
+            if got is None:
+                got = fits[r] = schedule_fit(t.sessions[r], ref.windows)
+            return got
+
         if ref.availability_required and ref.windows:
             code = tuple(REASON_CODES).index("schedule_conflict")
             for i in np.flatnonzero(keep & self.has_sessions_[rows]):
-                fit, _ = schedule_fit(t.sessions[rows[i]], ref.windows)
+                fit, _ = fit_of(int(rows[i]))
                 if not fit:
                     keep[i] = False
                     elig.code[i] = code
@@ -769,16 +793,14 @@ class Matcher:
         comps["distance"] = d_score
         temp = self.category_temperature or getattr(self.embedder_, "category_temperature", 0.05)
         affinity = category_affinity(q, self.prototypes_, float(temp))
-        stems = {stem(w) for w in content_words(self.query_text(ref.what_matters))}
-        for ci, vocab in enumerate(self.category_stems_):
-            if stems & vocab:
-                affinity[ci] = max(affinity[ci], self.lexical_intent_floor)
+        for ci in named:
+            affinity[ci] = max(affinity[ci], self.lexical_intent_floor)
         comps["category_fit"] = affinity[self.category_index_[rows]]
         best_sessions: dict[int, Any] = {}
         if ref.windows:
             sched = np.full(len(rows), 0.5)
             for i in np.flatnonzero(self.has_sessions_[rows]):
-                fit, best = schedule_fit(t.sessions[rows[i]], ref.windows)
+                fit, best = fit_of(int(rows[i]))
                 sched[i] = fit
                 best_sessions[int(i)] = best
             comps["schedule"] = sched
@@ -797,7 +819,7 @@ class Matcher:
             comps["preference"] = pref / parts
         weights = self.weights or DEFAULT_WEIGHTS
         if len(rows):
-            scores = blend(comps, weights, use_schedule=bool(ref.windows))
+            scores = blend(comps, weights)
             penalty = np.where(flags > 0, 1.0 - self.unknown_penalty, 1.0)
             scores = scores * self.freshness_[rows] * penalty
             scores = scores * self._barrier_factor(facets, rows)
@@ -810,7 +832,7 @@ class Matcher:
         def exclusions() -> tuple[Exclusion, ...]:
             out = []
             for r, c in zip(ex_rows, ex_codes):
-                code = elig_code_name(int(c))
+                code = reason_code(int(c))
                 out.append(
                     Exclusion(
                         str(t.ids[r]),

@@ -69,7 +69,7 @@ def rank_with(
     rows = cands.rows
     if not len(rows):
         return []
-    scores = blend(st["components"], weights, use_schedule=bool(referral.windows))
+    scores = blend(st["components"], weights)
     penalty = np.array([1.0 - m.unknown_penalty if f else 1.0 for f in st["flags"]])
     scores = scores * m.freshness_[rows] * penalty
     ids = [shared.ids[r] for r in rows]

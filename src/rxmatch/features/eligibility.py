@@ -24,6 +24,7 @@ __all__ = [
     "FLAG_TEXT",
     "flag_texts",
     "exclusion_reason",
+    "reason_code",
 ]
 
 REASON_CODES = {
@@ -84,8 +85,13 @@ class EligibilityResult:
     flags: np.ndarray  # uint8 bit set of FLAG_TEXT keys
 
     def code_name(self, i: int) -> str | None:
-        c = int(self.code[i])
-        return None if c < 0 else _CODE_ORDER[c]
+        return reason_code(int(self.code[i]))
+
+
+def reason_code(code: int) -> str | None:
+    """The reason code (a key of :data:`REASON_CODES`) of an ``EligibilityResult.code``
+    value; ``None`` for -1 (kept)."""
+    return None if code < 0 else _CODE_ORDER[code]
 
 
 class EligibilityIndex:

@@ -6,11 +6,18 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
-from scipy import sparse
 
-__all__ = ["tokenize", "stem", "content_words", "FuzzyIndex", "WordMatch", "STOPWORDS"]
+__all__ = [
+    "tokenize",
+    "stem",
+    "content_words",
+    "FuzzyIndex",
+    "WordMatch",
+    "stopwords",
+]
 
 _SPANISH_STOP = [
     "a",
@@ -198,13 +205,21 @@ _FILLER = [
 ]
 
 
-def _stopwords() -> frozenset[str]:
+@lru_cache(maxsize=1)
+def stopwords() -> frozenset[str]:
+    """English (scikit-learn's list), Spanish and filler words left out of matching. Built on
+    first use, so that ``import rxmatch`` does not import scikit-learn."""
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
     return frozenset(ENGLISH_STOP_WORDS) | frozenset(_SPANISH_STOP) | frozenset(_FILLER)
 
 
-STOPWORDS = _stopwords()
+def __getattr__(name: str) -> frozenset[str]:  # PEP 562: ``STOPWORDS`` stays importable
+    if name == "STOPWORDS":
+        return stopwords()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
 
 
@@ -242,9 +257,10 @@ def looks_spanish(text: str) -> bool:
 
 def content_words(text: str) -> list[str]:
     """Tokens of ``text`` without stopwords and one-letter words, in order, unique."""
+    stop = stopwords()
     seen: dict[str, None] = {}
     for w in tokenize(text):
-        if len(w) > 2 and w not in STOPWORDS:
+        if len(w) > 2 and w not in stop:
             seen.setdefault(w, None)
     return list(seen)
 
@@ -293,6 +309,8 @@ class FuzzyIndex:
                     rows.append(i)
                     cols.append(j)
                     vals.append(w)
+        from scipy import sparse
+
         m = sparse.coo_matrix((vals, (rows, cols)), shape=(n, len(vocab))).tocsr()
         # duplicates (same word in several fields) were summed; keep at most 1
         m.data = np.minimum(m.data, 1.0)
@@ -369,10 +387,12 @@ class FuzzyIndex:
         if looks_spanish(text):
             return text
 
+        stop = stopwords()
+
         def fix(m: re.Match[str]) -> str:
             w = m.group(0)
             lw = w.lower()
-            if len(lw) < 5 or lw in self.known_ or lw in STOPWORDS or stem(lw) in self.stems_:
+            if len(lw) < 5 or lw in self.known_ or lw in stop or stem(lw) in self.stems_:
                 return w
             bucket = self.known_buckets_.get(lw[0])
             if not bucket:

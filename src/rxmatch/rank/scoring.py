@@ -52,14 +52,11 @@ class Weights:
 DEFAULT_WEIGHTS = Weights()
 
 
-def blend(
-    components: Mapping[str, np.ndarray], weights: Weights, *, use_schedule: bool
-) -> np.ndarray:
-    """Weighted sum of components with weights renormalized over those in use."""
+def blend(components: Mapping[str, np.ndarray], weights: Weights) -> np.ndarray:
+    """Weighted sum of the components present, with their weights renormalized to sum to 1
+    (``schedule`` and ``preference`` are only present when the person gave them)."""
     w = weights.as_dict()
-    if not use_schedule:
-        w["schedule"] = 0.0
-    total = sum(w[k] for k in components if k in w)
+    total = sum(w.get(k, 0.0) for k in components)
     if total <= 0:
         raise ValueError("all weights in use are zero")
     out = np.zeros_like(next(iter(components.values())), dtype=np.float64)
