@@ -23,7 +23,7 @@ import pandas as pd
 
 from .directory import Directory, RowProblem
 from .exceptions import InvalidParameterError
-from .features.geo import EARTH_RADIUS_KM, haversine_km
+from .features.geo import GeoIndex, haversine_km
 
 __all__ = [
     "DuplicatePair",
@@ -203,20 +203,9 @@ def _candidate_pairs(
     zips: Sequence[str] = (),
     approximate: Sequence[bool] = (),
 ) -> set[tuple[int, int]]:
-    from sklearn.neighbors import BallTree
-
-    pairs: set[tuple[int, int]] = set()
     has = np.flatnonzero(np.isfinite(lat) & np.isfinite(lon))
-    if len(has) > 1:
-        pts = np.radians(np.c_[lat[has], lon[has]])
-        tree = BallTree(pts, metric="haversine")
-        neigh = tree.query_radius(pts, r=radius_km / EARTH_RADIUS_KM)
-        for i, nb in enumerate(neigh):
-            a = has[i]
-            for j in nb:
-                b = has[j]
-                if a < b:
-                    pairs.add((int(a), int(b)))
+    near = GeoIndex(lat[has], lon[has]).pairs_within(radius_km)
+    pairs: set[tuple[int, int]] = {(int(has[i]), int(has[j])) for i, j in near}
     by_phone: dict[str, list[int]] = defaultdict(list)
     for i, p in enumerate(phones):
         if p:

@@ -16,7 +16,6 @@ off (see ``benchmarks/README.md``).
 
 from __future__ import annotations
 
-import io
 import pickle
 import threading
 import uuid
@@ -26,17 +25,13 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .exceptions import InvalidParameterError, OptionalDependencyError
+from .exceptions import DaskUnavailableError, InvalidParameterError
 
 if TYPE_CHECKING:
     from .features.text import Embedder
     from .matcher import Matcher
 
 __all__ = ["recommend_many_dask", "DaskUnavailableError"]
-
-
-class DaskUnavailableError(OptionalDependencyError):
-    """Dask (``dask[dataframe]``, and ``distributed`` for clusters) is not installed."""
 
 
 def _import_dask() -> Any:
@@ -65,19 +60,6 @@ def _cached_index(path: str, embedder: Embedder | None) -> Matcher:
         return _INDEXES[key]
 
 
-_LOCK_TYPE = type(threading.Lock())
-
-
-class _LockSafePickler(pickle.Pickler):
-    """Pickles objects holding ``threading.Lock``s (the embedding cache, the model loader)
-    by giving the copy a fresh lock: locks guard process-local state only."""
-
-    def reducer_override(self, obj: Any) -> Any:
-        if isinstance(obj, _LOCK_TYPE):
-            return threading.Lock, ()
-        return NotImplemented
-
-
 def _restore_ref(data: bytes, token: str) -> _Ref:
     ref = _Ref.__new__(_Ref)
     ref.obj = pickle.loads(data)  # noqa: S301 - bytes made by this module for Dask transport
@@ -87,8 +69,9 @@ def _restore_ref(data: bytes, token: str) -> _Ref:
 
 class _Ref:
     """Holds the matcher (or embedder) in the task graph: a stable Dask token without
-    hashing the whole object, and serialization that survives its locks. Dask moves it
-    between processes with pickle (as it does all task data); saved indexes never do."""
+    hashing the whole object. Dask moves it between processes with pickle (as it does all
+    task data; embedders and caches pickle without their locks and loaded models); saved
+    indexes never use pickle."""
 
     def __init__(self, obj: Any):
         self.obj = obj
@@ -98,9 +81,7 @@ class _Ref:
         return self.token
 
     def __reduce__(self) -> tuple[Any, tuple[bytes, str]]:
-        buf = io.BytesIO()
-        _LockSafePickler(buf, protocol=pickle.HIGHEST_PROTOCOL).dump(self.obj)
-        return _restore_ref, (buf.getvalue(), self.token)
+        return _restore_ref, (pickle.dumps(self.obj, protocol=pickle.HIGHEST_PROTOCOL), self.token)
 
 
 def _run_partition(

@@ -21,6 +21,7 @@ __all__ = [
     "TestSplitError",
     "DatasetNotFoundError",
     "OptionalDependencyError",
+    "DaskUnavailableError",
     "RxMatchWarning",
     "SkippedRowsWarning",
     "TextTruncatedWarning",
@@ -104,6 +105,10 @@ class DatasetNotFoundError(RxMatchError, FileNotFoundError):
 
 class OptionalDependencyError(RxMatchError, ImportError):
     """A feature needs an optional extra that is not installed (the message says which)."""
+
+
+class DaskUnavailableError(OptionalDependencyError):
+    """Dask (``dask[dataframe]``, and ``distributed`` for clusters) is not installed."""
 
 
 class RxMatchWarning(UserWarning):

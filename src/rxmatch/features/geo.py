@@ -152,3 +152,13 @@ class GeoIndex:
         )[0]
         ind = np.sort(ind)
         return ind, haversine_km(lat, lon, self.lat[ind], self.lon[ind])
+
+    def pairs_within(self, radius_km: float) -> set[tuple[int, int]]:
+        """Every pair of positions ``(i, j)``, ``i < j``, at most ``radius_km`` apart."""
+        pairs: set[tuple[int, int]] = set()
+        if self._tree is None or len(self) < 2 or radius_km <= 0:
+            return pairs
+        pts = np.radians(np.column_stack([self.lat, self.lon]))
+        for i, nb in enumerate(self._tree.query_radius(pts, r=radius_km / EARTH_RADIUS_KM)):
+            pairs.update((i, int(j)) for j in nb if j > i)
+        return pairs

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from ..exceptions import InvalidParameterError, ModelUnavailableError
-from .text import _normalize
+from .text import _normalize, _ProcessLocal
 
 __all__ = ["USEM3Embedder", "E5SmallEmbedder", "MULTILINGUAL_EXTRA"]
 
@@ -46,7 +46,7 @@ def _texts(texts: Sequence[str]) -> list[str]:
     return ["" if t is None else str(t) for t in texts]
 
 
-class USEM3Embedder:
+class USEM3Embedder(_ProcessLocal):
     #: category-fit softmax temperature for this encoder's similarity spread (median std of
     #: category-prototype similarities 0.052 vs 0.075 for all-MiniLM-L6-v2)
     category_temperature = 0.035
@@ -131,7 +131,7 @@ class USEM3Embedder:
         return f"USEM3Embedder(name={self.name!r}, threads={self.threads})"
 
 
-class E5SmallEmbedder:
+class E5SmallEmbedder(_ProcessLocal):
     #: category-fit softmax temperature for this encoder's similarity spread (median std of
     #: category-prototype similarities 0.012 vs 0.075 for all-MiniLM-L6-v2)
     category_temperature = 0.008

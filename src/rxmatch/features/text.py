@@ -88,6 +88,25 @@ def default_model_path() -> str:
     return str(get_model_path())
 
 
+class _ProcessLocal:
+    """Pickling support for objects holding a ``threading.Lock`` and a lazily loaded model:
+    the copy gets a fresh lock and loads its own model (process workers, e.g. Dask, load
+    from their own site-packages instead of receiving the weights)."""
+
+    _model_attr = "_model"
+
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        state.pop("_lock", None)
+        if self._model_attr in state:
+            state[self._model_attr] = None
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
+
 def _quiet_transformers() -> None:
     """Turn off transformers' weight-loading progress bars (stderr noise in apps)."""
     try:
@@ -107,7 +126,7 @@ def _normalize(x: np.ndarray) -> np.ndarray:
     return (x / norms).astype(np.float32, copy=False)
 
 
-class SentenceTransformerEmbedder:
+class SentenceTransformerEmbedder(_ProcessLocal):
     """A sentence-transformers model, loaded lazily, offline.
 
     Parameters
@@ -133,6 +152,8 @@ class SentenceTransformerEmbedder:
         self.name = name or ("all-MiniLM-L6-v2" if model is None else str(model))
         self._st = None
         self._lock = threading.Lock()
+
+    _model_attr = "_st"
 
     def _load(self):
         if self._st is None:
@@ -181,18 +202,6 @@ class SentenceTransformerEmbedder:
     def __repr__(self) -> str:
         return f"SentenceTransformerEmbedder(name={self.name!r}, device={self.device!r})"
 
-    def __getstate__(self) -> dict:
-        # picklable (e.g. for process workers): without the lock and the loaded model,
-        # which each process loads from its own site-packages
-        state = self.__dict__.copy()
-        state["_st"] = None
-        del state["_lock"]
-        return state
-
-    def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state)
-        self._lock = threading.Lock()
-
 
 class HashingEmbedder:
     """A light, dependency-free lexical embedder: hashed word and character n-grams
@@ -236,7 +245,7 @@ def _hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-class EmbeddingCache:
+class EmbeddingCache(_ProcessLocal):
     """Embeddings keyed by (model name, SHA-256 of the text), so unchanged descriptions are
     never embedded again. In memory by default; ``save``/``load`` keep it on disk as a
     ``.npz`` (no pickle). rxmatch only ever puts directory texts in it, never a person's
@@ -251,15 +260,6 @@ class EmbeddingCache:
 
     def __len__(self) -> int:
         return len(self._store)
-
-    def __getstate__(self) -> dict:
-        state = self.__dict__.copy()
-        del state["_lock"]
-        return state
-
-    def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state)
-        self._lock = threading.Lock()
 
     def encode(
         self,
