@@ -42,7 +42,12 @@ from .records import Exclusion, Match, Recommendations
 from .referral import TRAVEL_RADIUS_KM, Referral
 from .taxonomy import CATEGORIES, CATEGORY_KEYS
 
-__all__ = ["Matcher", "EncodedQuery", "resource_text"]
+__all__ = ["Matcher", "EncodedQuery", "resource_text", "TAXONOMY_VOCABULARY"]
+
+#: words of the taxonomy that typo correction may correct towards (besides the directory's)
+TAXONOMY_VOCABULARY = tuple(
+    sorted({w for c in CATEGORIES for v in c.vocabulary for w in v.split()})
+)
 
 
 def resource_text(name: str, description: str, tags: Sequence[str]) -> str:
@@ -68,6 +73,22 @@ class EncodedQuery:
 
     def __repr__(self) -> str:
         return f"EncodedQuery(dim={self.vector.shape[-1]}, facets={len(self.facets.all)})"
+
+
+class _Take:
+    """``seq[rows[i]]`` on access: the ids of the candidate rows without gathering them all
+    (re-ranking reads the ids of the few leaders only, to break ties)."""
+
+    __slots__ = ("_seq", "_rows")
+
+    def __init__(self, seq: Any, rows: np.ndarray):
+        self._seq, self._rows = seq, rows
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __getitem__(self, i: int) -> Any:
+        return self._seq[int(self._rows[i])]
 
 
 class Matcher:
@@ -278,19 +299,16 @@ class Matcher:
         online = df["online"].to_numpy(bool)
         srad = df["service_radius_km"].to_numpy(np.float64)
         geo_rows = np.flatnonzero(has_place)
-        taxonomy_vocabulary = tuple(
-            sorted({w for c in CATEGORIES for v in c.vocabulary for w in v.split()})
-        )
         fuzzy = FuzzyIndex().fit(
             {
                 "name": list(df["name"]),
                 "tags": [" ".join(t) for t in df["tags"]],
                 "description": list(df["description"]),
             },
-            extra_vocabulary=taxonomy_vocabulary,
+            extra_vocabulary=TAXONOMY_VOCABULARY,
         )
         free = [None if pd.isna(v) else bool(v) for v in df["free"]]
-        self.table_ = ResourceTable(
+        table = ResourceTable(
             ids=df["id"].to_numpy(object),
             names=list(df["name"]),
             descriptions=list(df["description"]),
@@ -317,48 +335,83 @@ class Matcher:
             outreach_rows=np.flatnonzero(has_place & ~np.isnan(srad) & (srad > 0)),
             fuzzy=fuzzy,
         )
-        self.eligibility_ = EligibilityIndex(
-            min_age=self.table_.min_age,
-            max_age=self.table_.max_age,
-            languages=self.table_.languages,
-            accessibility=self.table_.accessibility,
+        eligibility = EligibilityIndex(
+            min_age=table.min_age,
+            max_age=table.max_age,
+            languages=table.languages,
+            accessibility=table.accessibility,
             free=free,
             online=online,
             has_place=has_place,
             category_index=category_index,
         )
-        # contiguous copy of the online resources' vectors (a few % of rows): ranks them
-        # without gathering from the (possibly memory-mapped) matrix on every query
-        self.online_embeddings_ = np.ascontiguousarray(vecs[self.table_.online_rows])
-        self.has_sessions_ = np.array([len(x) > 0 for x in self.table_.sessions], dtype=bool)
         texts_low = [
             f"{n} {d} {' '.join(tg)}".lower()
-            for n, d, tg in zip(self.table_.names, self.table_.descriptions, self.table_.tags)
+            for n, d, tg in zip(table.names, table.descriptions, table.tags)
         ]
         strenuous = re.compile(r"\b(" + "|".join(map(re.escape, STRENUOUS_WORDS)) + r")\b")
         crowd = re.compile(r"\b(" + "|".join(map(re.escape, CROWD_WORDS)) + r")\b")
-        self.strenuous_ = np.array([bool(strenuous.search(x)) for x in texts_low], dtype=bool)
-        self.crowded_ = np.array([bool(crowd.search(x)) for x in texts_low], dtype=bool)
-        self.adult_only_ = np.nan_to_num(self.table_.min_age, nan=0.0) >= 16
-        self.category_index_ = category_index
+        derived = {
+            "category_index": category_index,
+            "has_sessions": np.array([len(x) > 0 for x in table.sessions], dtype=bool),
+            "strenuous": np.array([bool(strenuous.search(x)) for x in texts_low], dtype=bool),
+            "crowded": np.array([bool(crowd.search(x)) for x in texts_low], dtype=bool),
+            "verified_ordinal": np.array(
+                [np.nan if d is None else d.toordinal() for d in table.last_verified],
+                dtype=np.float64,
+            ),
+        }
+        return self._install(table, eligibility, derived, protos, emb, cache, directory)
+
+    #: per-resource arrays derived at fit time and kept in a saved index
+    DERIVED = ("category_index", "has_sessions", "strenuous", "crowded", "verified_ordinal")
+
+    def _install(
+        self,
+        table: ResourceTable,
+        eligibility: EligibilityIndex,
+        derived: Mapping[str, np.ndarray],
+        protos: np.ndarray,
+        emb: Embedder,
+        cache: EmbeddingCache | None,
+        directory: Directory | None,
+        directory_loader: Any = None,
+    ) -> Matcher:
+        """Set the fitted state from its parts (by ``fit``, and by loading a saved index,
+        which passes ``directory_loader`` to decode the Directory only when asked for)."""
+        self.table_ = table
+        self.eligibility_ = eligibility
+        # contiguous copy of the online resources' vectors (a few % of rows): ranks them
+        # without gathering from the (possibly memory-mapped) matrix on every query
+        self.online_embeddings_ = np.ascontiguousarray(table.embeddings[table.online_rows])
+        self.has_sessions_ = np.asarray(derived["has_sessions"], dtype=bool)
+        self.strenuous_ = np.asarray(derived["strenuous"], dtype=bool)
+        self.crowded_ = np.asarray(derived["crowded"], dtype=bool)
+        self.adult_only_ = np.nan_to_num(table.min_age, nan=0.0) >= 16
+        self.category_index_ = np.asarray(derived["category_index"], dtype=np.intp)
+        self.verified_ordinal_ = np.asarray(derived["verified_ordinal"], dtype=np.float64)
         self.prototypes_ = protos
-        self.taxonomy_vocabulary_ = taxonomy_vocabulary
+        self.taxonomy_vocabulary_ = TAXONOMY_VOCABULARY
         self.category_stems_ = [
             {stem(w) for v in c.vocabulary for w in v.split()} for c in CATEGORIES
         ]
         self.embedder_ = emb
-        self.cache_ = cache
-        self.directory_ = directory
+        self.cache_ = cache if cache is not None else EmbeddingCache()
+        self._directory = directory
+        self._directory_loader = directory_loader
         self.reference_date_ = self.reference_date or date.today()
-        age_days = np.array(
-            [
-                np.nan if d is None else (self.reference_date_ - d).days
-                for d in self.table_.last_verified
-            ],
-            dtype=np.float64,
-        )
+        age_days = self.reference_date_.toordinal() - self.verified_ordinal_
         self.freshness_ = freshness_factor(age_days / 365.25, max_penalty=self.stale_penalty)
         return self
+
+    @property
+    def directory_(self) -> Directory:
+        """The fitted Directory (decoded from a loaded index's table on first access)."""
+        self._check_fitted()
+        if self._directory is None:
+            self._directory = self._directory_loader()
+            self._directory_loader = None
+        return self._directory
 
     # ---- incremental updates -------------------------------------------------------------
     def _with_records(self, records: pd.DataFrame | Directory, *, replace: bool) -> Matcher:
@@ -889,7 +942,7 @@ class Matcher:
         order = mmr(
             s["scores"],
             lambda idx: t.embeddings[rows[idx]],
-            t.ids[rows],
+            _Take(t.ids, rows),
             self.category_index_[rows],
             k,
             lambda_=1.0 - float(self.diversity),

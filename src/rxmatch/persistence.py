@@ -1,14 +1,18 @@
 """Save a fitted :class:`~rxmatch.Matcher` to a folder and load it back, fast and safely.
 
-A saved index is a folder::
+A saved index (format version 2) is a folder::
 
     manifest.json     format name and version, rxmatch version, model identity (name, dim),
                       number of resources, SHA-256 and size of every other file
     config.json       the Matcher's constructor parameters, Weights, reference date
     embeddings.npy    (n, dim) float32, L2-normalized; memory-mappable
     prototypes.npy    (n_categories, dim) float32 category prototype vectors
-    fuzzy_matrix.npz  the lexical index's (n, terms) matrix (scipy.sparse, no pickle)
-    fuzzy_vocab.json  its terms, in column order
+    fuzzy_vocab.json  the lexical index's terms, in column order
+    index_meta.json   the eligibility vocabularies and the geo tree's parameters
+    arrays/*.npy      the fitted index as plain arrays, all memory-mappable: per-resource
+                      facts (places, ages, codes, derived flags), strings as UTF-8 bytes
+                      with offsets, the lexical index's CSC matrix, the eligibility bit
+                      masks and the BallTree's arrays
     resources.parquet the validated directory table (``resources.csv`` without pyarrow);
                       lists as ``;``-joined text (JSON when an item contains ``;``),
                       sessions as ``day,start,end`` triples
@@ -17,10 +21,12 @@ A saved index is a folder::
 Nothing is pickled: arrays are read with ``allow_pickle=False`` and everything else is
 JSON, CSV or Parquet. Saving is atomic: the index is written to a temporary sibling
 folder, fsynced, then renamed over the target, so a crash leaves the previous index intact.
-Loading checks the manifest, the format version, every checksum and the model identity
-(:class:`~rxmatch.IndexFormatError` otherwise), rebuilds the Directory from the stored,
-already-validated table (no per-row re-validation) and fits the Matcher with the stored
-embeddings (memory-mapped by default).
+Loading checks the manifest, the format version, every checksum (in parallel threads) and
+the model identity (:class:`~rxmatch.IndexFormatError` otherwise), then memory-maps the
+arrays: nothing is tokenized, validated or rebuilt, and per-resource texts are decoded
+when a ranking reads them. The Directory (``matcher.directory_``) is decoded from the
+stored table on first access. Version 1 indexes (no ``arrays/``) still load, by refitting
+from the stored table.
 """
 
 from __future__ import annotations
@@ -42,10 +48,15 @@ import pandas as pd
 
 from .directory import Directory, LoadReport, RowProblem
 from .exceptions import IndexFormatError, RxMatchWarning
+from .features.eligibility import EligibilityIndex
+from .features.fuzzy import FuzzyIndex
+from .features.geo import GeoIndex
 from .features.schedule import Session
 from .features.text import Embedder, EmbeddingCache, SentenceTransformerEmbedder
+from .rank import columns as rcol
 from .rank.scoring import Weights
-from .taxonomy import CATEGORIES
+from .rank.table import ResourceTable
+from .taxonomy import CATEGORIES, CATEGORY_KEYS
 
 if TYPE_CHECKING:
     from .matcher import Matcher
@@ -53,8 +64,10 @@ if TYPE_CHECKING:
 __all__ = ["save_matcher", "load_matcher", "FORMAT_NAME", "FORMAT_VERSION", "has_pyarrow"]
 
 FORMAT_NAME = "rxmatch-index"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 MANIFEST = "manifest.json"
+ARRAYS = "arrays"
 _LIST_COLUMNS = ("tags", "languages", "accessibility")
 _FLOAT_COLUMNS = ("lat", "lon", "min_age", "max_age", "service_radius_km", "capacity")
 _BOOL_COLUMNS = ("online", "free")
@@ -88,6 +101,19 @@ def _sha256(path: Path) -> str:
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
+
+
+def _sha256_many(paths: list[Path]) -> list[str]:
+    """SHA-256 of several files, in parallel threads (hashlib releases the GIL), biggest
+    first, so that one large file and the many small ones overlap."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    if len(paths) <= 1:
+        return [_sha256(p) for p in paths]
+    order = sorted(range(len(paths)), key=lambda i: -paths[i].stat().st_size)
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        got = dict(zip(order, pool.map(_sha256, [paths[i] for i in order])))
+    return [got[i] for i in range(len(paths))]
 
 
 def _fsync_file(path: Path) -> None:
@@ -260,6 +286,167 @@ def _report_from_json(obj: dict[str, Any]) -> LoadReport:
     )
 
 
+# ---- the fitted index as arrays (format 2) ------------------------------------------------
+_NUMERIC = (
+    "lat",
+    "lon",
+    "online",
+    "has_place",
+    "service_radius_km",
+    "min_age",
+    "max_age",
+    "category_inferred",
+    "geo_rows",
+    "online_rows",
+    "outreach_rows",
+)
+# per-row texts: name -> (encode one item to text, decode the text back)
+_STRINGS: dict[str, Any] = {
+    "ids": (str, None),
+    "names": (str, None),
+    "descriptions": (str, None),
+    "cost": (None, None),
+    "tags": (rcol.encode_list, rcol.decode_list),
+    "languages": (rcol.encode_list, rcol.decode_list),
+    "accessibility": (rcol.encode_list, rcol.decode_list),
+    "sessions": (rcol.encode_sessions, rcol.decode_sessions),
+}
+
+
+def _index_arrays(matcher: Matcher) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """Everything ``Matcher.fit`` computed, as named arrays plus a little JSON."""
+    t = matcher.table_
+    out: dict[str, np.ndarray] = {f"table.{k}": np.asarray(getattr(t, k)) for k in _NUMERIC}
+    out["table.free"] = rcol.bool_codes(list(t.free))
+    out["table.last_verified"] = rcol.date_ordinals(list(t.last_verified))
+    for name, (enc, _) in _STRINGS.items():
+        values = [v if (enc is None or v is None) else enc(v) for v in getattr(t, name)]
+        for part, arr in rcol.pack_strings(values).items():
+            out[f"text.{name}.{part}"] = arr
+    for k in ("has_sessions", "strenuous", "crowded"):
+        out[f"derived.{k}"] = np.asarray(getattr(matcher, f"{k}_"), dtype=bool)
+    out["derived.category_index"] = np.asarray(matcher.category_index_, dtype=np.int8)
+    elig, vocabularies = matcher.eligibility_.arrays()
+    for k in ("lang_mask", "has_lang", "access_mask", "has_access"):
+        out[f"eligibility.{k}"] = elig[k]
+    m = t.fuzzy.matrix_
+    out["fuzzy.indptr"], out["fuzzy.indices"], out["fuzzy.data"] = m.indptr, m.indices, m.data
+    meta: dict[str, Any] = {"eligibility_vocabularies": vocabularies, "geo": None}
+    state = t.geo.tree_state()
+    if state is not None:
+        arrays, geo_meta = state
+        out.update({f"geo.{k}": v for k, v in arrays.items()})
+        meta["geo"] = geo_meta
+    return out, meta
+
+
+def _load_arrays(folder: Path, manifest: dict[str, Any], mmap: bool) -> dict[str, np.ndarray]:
+    out: dict[str, np.ndarray] = {}
+    prefix = f"{ARRAYS}/"
+    for name in manifest["files"]:
+        if name.startswith(prefix) and name.endswith(".npy"):
+            try:
+                out[name[len(prefix) : -4]] = np.load(
+                    folder / name, mmap_mode="r" if mmap else None, allow_pickle=False
+                )
+            except ValueError as exc:
+                raise IndexFormatError(f"cannot read file {name!r} of the index: {exc}") from None
+    return out
+
+
+def _restore(
+    matcher: Matcher,
+    folder: Path,
+    manifest: dict[str, Any],
+    vecs: np.ndarray,
+    protos: np.ndarray,
+    emb: Embedder,
+    mmap: bool,
+    directory_loader: Any,
+) -> None:
+    """Install a format-2 index into ``matcher`` without refitting."""
+    from scipy import sparse
+
+    a = _load_arrays(folder, manifest, mmap)
+    n = int(manifest["n_resources"])
+    try:
+        meta = json.loads((folder / "index_meta.json").read_text("utf-8"))
+        terms = json.loads((folder / "fuzzy_vocab.json").read_text("utf-8"))
+        texts = {}
+        for name, (_, dec) in _STRINGS.items():
+            base = rcol.StringColumn(
+                a[f"text.{name}.offsets"], a[f"text.{name}.data"], a.get(f"text.{name}.nulls")
+            )
+            texts[name] = base if dec is None else rcol.DecodedColumn(base, dec)
+        numeric = {k: a[f"table.{k}"] for k in _NUMERIC}
+        category_index = np.asarray(a["derived.category_index"], dtype=np.intp)
+        free = a["table.free"]
+        verified = a["table.last_verified"]
+        fuzzy = FuzzyIndex.from_matrix(
+            sparse.csc_matrix(
+                (a["fuzzy.data"], a["fuzzy.indices"], a["fuzzy.indptr"]), shape=(n, len(terms))
+            ),
+            terms,
+            extra_vocabulary=_taxonomy_vocabulary(),
+        )
+        geo_rows = numeric["geo_rows"]
+        lat, lon = numeric["lat"], numeric["lon"]
+        geo_arrays = {k: a[f"geo.{k}"] for k in GeoIndex._STATE_ARRAYS if f"geo.{k}" in a}
+        geo = GeoIndex.from_tree_state(
+            lat[geo_rows], lon[geo_rows], geo_arrays or None, meta.get("geo")
+        )
+        table = ResourceTable(
+            categories=rcol.DecodedColumn(category_index, CATEGORY_KEYS.__getitem__),
+            free=rcol.DecodedColumn(free, rcol.decode_bool),
+            last_verified=rcol.DecodedColumn(verified, rcol.decode_date),
+            embeddings=vecs,
+            geo=geo,
+            fuzzy=fuzzy,
+            **texts,
+            **numeric,
+        )
+        elig = EligibilityIndex.from_arrays(
+            {
+                "min_age": numeric["min_age"],
+                "max_age": numeric["max_age"],
+                "free": free,
+                **{k: a[f"eligibility.{k}"] for k in ("lang_mask", "has_lang")},
+                **{k: a[f"eligibility.{k}"] for k in ("access_mask", "has_access")},
+            },
+            meta["eligibility_vocabularies"],
+            online=numeric["online"],
+            has_place=numeric["has_place"],
+            category_index=category_index,
+        )
+        ordinals = np.where(verified == np.iinfo(np.int32).min, np.nan, verified.astype(np.float64))
+        derived = {
+            "category_index": category_index,
+            "verified_ordinal": ordinals,
+            **{k: a[f"derived.{k}"] for k in ("has_sessions", "strenuous", "crowded")},
+        }
+    except (KeyError, ValueError, TypeError) as exc:
+        raise IndexFormatError(
+            f"the arrays of the index at {str(folder)!r} are incomplete or inconsistent: {exc}"
+        ) from None
+    positions = ("table.geo_rows", "table.online_rows", "table.outreach_rows")
+    bad = [
+        k
+        for k, v in a.items()
+        if k.startswith(("table.", "derived.")) and k not in positions and len(v) != n
+    ]
+    bad += [k for k in positions if len(a[k]) and not 0 <= int(a[k].min()) <= int(a[k].max()) < n]
+    bad += [k for k, v in texts.items() if len(v) != n]
+    if bad:
+        raise IndexFormatError(f"arrays {sorted(bad)} of the index do not have {n} rows")
+    matcher._install(table, elig, derived, protos, emb, None, None, directory_loader)
+
+
+def _taxonomy_vocabulary() -> tuple[str, ...]:
+    from .matcher import TAXONOMY_VOCABULARY
+
+    return TAXONOMY_VOCABULARY
+
+
 # ---- save ----------------------------------------------------------------------------------
 def _config(matcher: Matcher) -> dict[str, Any]:
     cfg: dict[str, Any] = {}
@@ -320,14 +507,15 @@ def save_matcher(matcher: Matcher, path: str | Path) -> Path:
             allow_pickle=False,
         )
         files += ["embeddings.npy", "prototypes.npy"]
-        # The lexical index's term matrix and vocabulary (the costly part of fit at 1M
-        # rows), so that a later load can skip re-tokenizing every description.
-        from scipy import sparse
-
-        fz = matcher.table_.fuzzy
-        sparse.save_npz(tmp / "fuzzy_matrix.npz", sparse.csc_matrix(fz.matrix_), compressed=False)
-        _write_json(tmp / "fuzzy_vocab.json", list(fz.vocab_))
-        files += ["fuzzy_matrix.npz", "fuzzy_vocab.json"]
+        _write_json(tmp / "fuzzy_vocab.json", list(matcher.table_.fuzzy.terms_))
+        files.append("fuzzy_vocab.json")
+        arrays, meta = _index_arrays(matcher)
+        (tmp / ARRAYS).mkdir()
+        for name, arr in arrays.items():
+            np.save(tmp / ARRAYS / f"{name}.npy", np.ascontiguousarray(arr), allow_pickle=False)
+            files.append(f"{ARRAYS}/{name}.npy")
+        _write_json(tmp / "index_meta.json", meta)
+        files.append("index_meta.json")
         table, encodings = _encode_frame(matcher.directory_._frame)
         if has_pyarrow():
             table_file = "resources.parquet"
@@ -349,12 +537,14 @@ def save_matcher(matcher: Matcher, path: str | Path) -> Path:
             "table": {"file": table_file, "columns": list(table.columns), "encodings": encodings},
             "categories": [c.key for c in CATEGORIES],
             "files": {
-                f: {"sha256": _sha256(tmp / f), "bytes": (tmp / f).stat().st_size} for f in files
+                f: {"sha256": h, "bytes": (tmp / f).stat().st_size}
+                for f, h in zip(files, _sha256_many([tmp / f for f in files]))
             },
         }
         _write_json(tmp / MANIFEST, manifest)
         for f in [*files, MANIFEST]:
             _fsync_file(tmp / f)
+        _fsync_dir(tmp / ARRAYS)
         _fsync_dir(tmp)
         if target.exists():
             # keep the old index until the new one is complete, then swap
@@ -391,10 +581,11 @@ def read_manifest(path: str | Path) -> dict[str, Any]:
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_NAME:
         raise IndexFormatError(f"{MANIFEST} of {str(folder)!r} is not an rxmatch index manifest")
     version = manifest.get("format_version")
-    if version != FORMAT_VERSION:
+    if version not in READABLE_VERSIONS:
         raise IndexFormatError(
             f"index format version {version!r} at {str(folder)!r} is not supported "
-            f"(this rxmatch reads version {FORMAT_VERSION}); rebuild and save the index again"
+            f"(this rxmatch reads versions {', '.join(map(str, READABLE_VERSIONS))}); "
+            "rebuild and save the index again"
         )
     for key in ("model", "n_resources", "table", "files"):
         if key not in manifest:
@@ -403,7 +594,9 @@ def read_manifest(path: str | Path) -> dict[str, Any]:
 
 
 def _verify_files(folder: Path, manifest: dict[str, Any], verify: bool) -> None:
-    for name, meta in manifest["files"].items():
+    names = list(manifest["files"])
+    for name in names:
+        meta = manifest["files"][name]
         p = folder / name
         if not p.is_file():
             raise IndexFormatError(f"file {name!r} of the index at {str(folder)!r} is missing")
@@ -412,10 +605,13 @@ def _verify_files(folder: Path, manifest: dict[str, Any], verify: bool) -> None:
                 f"file {name!r} of the index at {str(folder)!r} is truncated or changed "
                 f"({p.stat().st_size} bytes, expected {meta['bytes']})"
             )
-        if verify and _sha256(p) != meta["sha256"]:
-            raise IndexFormatError(
-                f"file {name!r} of the index at {str(folder)!r} is corrupted (SHA-256 mismatch)"
-            )
+    if verify:
+        got = _sha256_many([folder / name for name in names])
+        for name, h in zip(names, got):
+            if h != manifest["files"][name]["sha256"]:
+                raise IndexFormatError(
+                    f"file {name!r} of the index at {str(folder)!r} is corrupted (SHA-256 mismatch)"
+                )
 
 
 def load_matcher(
@@ -474,23 +670,27 @@ def load_matcher(
             "the index was saved with another category taxonomy; rebuild and save it again"
         )
     table = manifest["table"]
-    tpath = folder / table["file"]
-    try:
-        if table["file"].endswith(".parquet"):
-            raw = pd.read_parquet(tpath)
-        else:
-            raw = pd.read_csv(
-                tpath, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8"
-            )
-    except Exception as exc:  # noqa: BLE001 - any reader failure means a bad file
-        raise IndexFormatError(f"cannot read file {table['file']!r} of the index: {exc}") from None
-    frame = _decode_frame(raw, table["columns"], table["encodings"])
-    if len(frame) != n:
-        raise IndexFormatError(f"file {table['file']!r} has {len(frame)} rows, expected {n}")
-    cfg = json.loads((folder / "config.json").read_text("utf-8"))
     report = _report_from_json(json.loads((folder / "report.json").read_text("utf-8")))
-    directory = Directory(frame, report)
 
+    def read_directory() -> Directory:
+        tpath = folder / table["file"]
+        try:
+            if table["file"].endswith(".parquet"):
+                raw = pd.read_parquet(tpath)
+            else:
+                raw = pd.read_csv(
+                    tpath, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8"
+                )
+        except Exception as exc:  # noqa: BLE001 - any reader failure means a bad file
+            raise IndexFormatError(
+                f"cannot read file {table['file']!r} of the index: {exc}"
+            ) from None
+        frame = _decode_frame(raw, table["columns"], table["encodings"])
+        if len(frame) != n:
+            raise IndexFormatError(f"file {table['file']!r} has {len(frame)} rows, expected {n}")
+        return Directory(frame, report)
+
+    cfg = json.loads((folder / "config.json").read_text("utf-8"))
     weights = None if cfg.get("weights") is None else Weights(**cfg["weights"])
     known = set(_config_params(Matcher))
     unknown = sorted(set(cfg) - known - {"weights", "reference_date", "fitted_reference_date"})
@@ -517,7 +717,12 @@ def load_matcher(
         cache=cache,
         **params,
     )
-    matcher.fit(directory, embeddings=vecs)
+    if manifest["format_version"] == 1:  # no arrays: refit from the stored table
+        matcher.fit(read_directory(), embeddings=vecs)
+    else:
+        matcher._validate_params()
+        _restore(matcher, folder, manifest, vecs, protos, emb, mmap, read_directory)
+        matcher.cache_ = cache
     # restore the configuration as saved (reference_date None means "the date of fit")
     matcher.reference_date = None if ref is None else date.fromisoformat(ref)
     matcher.cache = None

@@ -61,10 +61,10 @@ def _copy(src: Path, dst: Path) -> Path:
 
 @pytest.mark.parametrize("mode", ["truncate", "flip", "delete", "empty"])
 def test_damaged_file_is_an_index_format_error(saved, tmp_path, mode):
-    files = sorted(p.name for p in saved.iterdir() if p.is_file())
+    files = sorted(p.relative_to(saved).as_posix() for p in saved.rglob("*") if p.is_file())
     failures = []
     for name in files:
-        d = _copy(saved, tmp_path / f"{mode}-{name}")
+        d = _copy(saved, tmp_path / f"{mode}-{name.replace('/', '-')}")
         p = d / name
         data = p.read_bytes()
         if mode == "truncate":
@@ -96,7 +96,7 @@ def test_crash_mid_save_keeps_the_previous_index(
 ):
     path = tmp_path / "index"
     hashing_matcher.save(path)
-    before = sorted((p.name, p.read_bytes()) for p in path.iterdir())
+    before = sorted((p.relative_to(path), p.read_bytes()) for p in path.rglob("*") if p.is_file())
     other = Matcher(rxmatch.HashingEmbedder()).fit(
         rxmatch.Directory.from_frame(hashing_matcher.directory_.to_frame().head(5))
     )
@@ -108,7 +108,7 @@ def test_crash_mid_save_keeps_the_previous_index(
     with pytest.raises(OSError, match="simulated"):
         other.save(path)
     monkeypatch.undo()
-    after = sorted((p.name, p.read_bytes()) for p in path.iterdir())
+    after = sorted((p.relative_to(path), p.read_bytes()) for p in path.rglob("*") if p.is_file())
     assert after == before
     assert len(_load(path).directory_) == len(hashing_matcher.directory_)
     leftovers = [p.name for p in tmp_path.iterdir() if p.name != "index"]

@@ -120,6 +120,35 @@ class EligibilityIndex:
         self.has_place = np.asarray(has_place, dtype=bool)
         self.category_index = np.asarray(category_index, dtype=np.intp)
 
+    #: the arrays :meth:`arrays` returns and :meth:`from_arrays` takes
+    ARRAYS = ("min_age", "max_age", "lang_mask", "has_lang", "access_mask", "has_access", "free")
+
+    def arrays(self) -> tuple[dict[str, np.ndarray], dict[str, dict[str, int]]]:
+        """The index as arrays and its two vocabularies (to save it without pickle)."""
+        arrays = {name: getattr(self, name) for name in self.ARRAYS}
+        return arrays, {"languages": self.lang_vocab, "accessibility": self.access_vocab}
+
+    @classmethod
+    def from_arrays(
+        cls,
+        arrays: dict[str, np.ndarray],
+        vocabularies: dict[str, dict[str, int]],
+        *,
+        online: np.ndarray,
+        has_place: np.ndarray,
+        category_index: np.ndarray,
+    ) -> EligibilityIndex:
+        """The index from :meth:`arrays` (a saved index reloads it with no per-row work)."""
+        self = cls.__new__(cls)
+        for name in cls.ARRAYS:
+            setattr(self, name, arrays[name])
+        self.lang_vocab = {str(k): int(v) for k, v in vocabularies["languages"].items()}
+        self.access_vocab = {str(k): int(v) for k, v in vocabularies["accessibility"].items()}
+        self.online = np.asarray(online, dtype=bool)
+        self.has_place = np.asarray(has_place, dtype=bool)
+        self.category_index = np.asarray(category_index, dtype=np.intp)
+        return self
+
     def check(
         self,
         rows: np.ndarray,

@@ -314,9 +314,37 @@ class FuzzyIndex:
         m = sparse.coo_matrix((vals, (rows, cols)), shape=(n, len(vocab))).tocsr()
         # duplicates (same word in several fields) were summed; keep at most 1
         m.data = np.minimum(m.data, 1.0)
-        self.matrix_ = m.tocsc()
+        return self._index(m.tocsc(), list(vocab), extra_vocabulary)
+
+    @classmethod
+    def from_matrix(
+        cls,
+        matrix: object,
+        terms: Sequence[str],
+        extra_vocabulary: Sequence[str] = (),
+        *,
+        cutoff: float = 84.0,
+        min_fuzzy_len: int = 4,
+    ) -> FuzzyIndex:
+        """An index from a term matrix made by :meth:`fit` (``(n, len(terms))``, CSC, one
+        column per term, weights in (0, 1]) without tokenizing the texts again: a saved
+        index reloads its lexical index this way. The matrix's arrays may be memory-mapped.
+        """
+        from scipy import sparse
+
+        if not sparse.issparse(matrix) or matrix.shape[1] != len(terms):
+            raise ValueError("matrix must be a sparse (n, len(terms)) term matrix")
+        m = matrix if matrix.format == "csc" else matrix.tocsc()
+        return cls(cutoff=cutoff, min_fuzzy_len=min_fuzzy_len)._index(
+            m, list(terms), extra_vocabulary
+        )
+
+    def _index(self, m: object, terms: list[str], extra_vocabulary: Sequence[str]) -> FuzzyIndex:
+        n = m.shape[0]
+        vocab = {t: j for j, t in enumerate(terms)}
+        self.matrix_ = m
         self.vocab_ = vocab
-        self.terms_ = list(vocab)
+        self.terms_ = terms
         self.stems_: dict[str, list[int]] = {}
         self.buckets_: dict[str, tuple[list[str], list[int]]] = {}
         for t, j in vocab.items():
@@ -328,7 +356,8 @@ class FuzzyIndex:
         self.known_buckets_: dict[str, list[str]] = {}
         for t in sorted(self.known_):
             self.known_buckets_.setdefault(t[0], []).append(t)
-        df = np.asarray((self.matrix_ > 0).sum(axis=0)).ravel()
+        # every stored weight is > 0, so a column's stored entries are its document frequency
+        df = np.diff(np.asarray(self.matrix_.indptr)).astype(np.float64)
         self.idf_ = np.log((1 + n) / (1 + df)) + 1.0
         self.default_idf_ = float(np.log(1 + n) + 1.0)
         self.n_ = n

@@ -1,7 +1,12 @@
-"""The fitted resource table: aligned numpy arrays built once by ``Matcher.fit``."""
+"""The fitted resource table: aligned numpy arrays built once by ``Matcher.fit``.
+
+Per-row Python facts (names, tags, sessions, ...) are lists after ``fit`` and read-only
+:mod:`~rxmatch.rank.columns` (decoded on access) after loading a saved index: either way
+they are indexed by table row."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -16,11 +21,11 @@ __all__ = ["ResourceTable"]
 
 @dataclass
 class ResourceTable:
-    ids: np.ndarray  # (n,) object
-    names: list[str]
-    descriptions: list[str]
-    tags: list[tuple[str, ...]]
-    categories: list[str | None]
+    ids: np.ndarray | Sequence[str]  # (n,) object array, or a StringColumn
+    names: Sequence[str]
+    descriptions: Sequence[str]
+    tags: Sequence[tuple[str, ...]]
+    categories: Sequence[str]
     category_inferred: np.ndarray  # bool
     lat: np.ndarray  # float64, NaN for online-only
     lon: np.ndarray
@@ -29,12 +34,12 @@ class ResourceTable:
     service_radius_km: np.ndarray  # float64, NaN if none
     min_age: np.ndarray
     max_age: np.ndarray
-    free: list[bool | None]
-    cost: list[str | None]
-    languages: list[tuple[str, ...]]
-    accessibility: list[tuple[str, ...]]
-    sessions: list[tuple[Session, ...]]
-    last_verified: list[date | None]
+    free: Sequence[bool | None]
+    cost: Sequence[str | None]
+    languages: Sequence[tuple[str, ...]]
+    accessibility: Sequence[tuple[str, ...]]
+    sessions: Sequence[tuple[Session, ...]]
+    last_verified: Sequence[date | None]
     embeddings: np.ndarray  # (n, d) float32, L2-normalized
     geo: GeoIndex  # over rows with a place
     geo_rows: np.ndarray  # positions in the table of the GeoIndex points
