@@ -29,14 +29,21 @@ from .features.eligibility import (
     reason_code,
 )
 from .features.facets import CROWD_WORDS, STRENUOUS_WORDS, Facets, split_facets
-from .features.fuzzy import FuzzyIndex, content_words, stem
+from .features.fuzzy import FieldTokens, FuzzyIndex, content_words, stem
 from .features.geo import GeoIndex, decay
 from .features.schedule import schedule_fit
 from .features.text import Embedder, EmbeddingCache, SentenceTransformerEmbedder
 from .rank.candidates import VIA_ONLINE, VIA_OUTREACH, retrieve_candidates
 from .rank.explain import explain_match
 from .rank.rerank import mmr
-from .rank.scoring import DEFAULT_WEIGHTS, Weights, blend, category_affinity, freshness_factor
+from .rank.scoring import (
+    DEFAULT_WEIGHTS,
+    Weights,
+    blend,
+    candidate_similarities,
+    category_affinity,
+    freshness_factor,
+)
 from .rank.table import ResourceTable
 from .records import Exclusion, Match, Recommendations
 from .referral import TRAVEL_RADIUS_KM, Referral
@@ -399,6 +406,7 @@ class Matcher:
         self.cache_ = cache if cache is not None else EmbeddingCache()
         self._directory = directory
         self._directory_loader = directory_loader
+        self._tokens_cache: dict[int, dict[str, FieldTokens]] = {}
         self.reference_date_ = self.reference_date or date.today()
         age_days = self.reference_date_.toordinal() - self.verified_ordinal_
         self.freshness_ = freshness_factor(age_days / 365.25, max_penalty=self.stale_penalty)
@@ -818,11 +826,15 @@ class Matcher:
         )
 
         comps: dict[str, np.ndarray] = {}
-        E = t.embeddings[rows]
-        sem = np.clip(E @ q, 0.0, 1.0).astype(np.float64)
+        sem32, per_facet32, dislike32 = candidate_similarities(
+            t.embeddings,
+            rows,
+            [q, fvecs if len(rows) else None, dvecs if len(rows) else None],
+        )
+        sem = np.clip(sem32, 0.0, 1.0).astype(np.float64)
         facet_of = None
-        if fvecs is not None and len(rows):
-            per_facet = np.clip(E @ fvecs.T, 0.0, 1.0).astype(np.float64)
+        if per_facet32 is not None:
+            per_facet = np.clip(per_facet32, 0.0, 1.0).astype(np.float64)
             facet_of = per_facet.argmax(axis=1)
             sem = (1 - self.facet_weight) * sem + self.facet_weight * per_facet.max(axis=1)
         pool = self.candidate_pool
@@ -830,8 +842,9 @@ class Matcher:
             # two-stage: score fully only the ``pool`` closest in meaning (ties by position)
             keep_i = np.sort(np.argpartition(-sem, pool - 1)[:pool])
             rows, dist, via, flags = rows[keep_i], dist[keep_i], via[keep_i], flags[keep_i]
-            E, sem = E[keep_i], sem[keep_i]
+            sem = sem[keep_i]
             facet_of = None if facet_of is None else facet_of[keep_i]
+            dislike32 = None if dislike32 is None else dislike32[keep_i]
         comps["semantic"] = sem
         lexical, words = t.fuzzy.score(ref.what_matters, rows)
         comps["lexical"] = lexical
@@ -876,8 +889,8 @@ class Matcher:
             penalty = np.where(flags > 0, 1.0 - self.unknown_penalty, 1.0)
             scores = scores * self.freshness_[rows] * penalty
             scores = scores * self._barrier_factor(facets, rows)
-            if dvecs is not None:
-                dis = np.clip(E @ dvecs.T, 0.0, 1.0).max(axis=1)
+            if dislike32 is not None:
+                dis = np.clip(dislike32, 0.0, 1.0).max(axis=1)
                 scores = scores * (1.0 - self.dislike_penalty * np.clip((dis - 0.3) / 0.4, 0, 1))
         else:
             scores = np.zeros(0)
@@ -935,6 +948,21 @@ class Matcher:
             )
         return f
 
+    def _field_tokens(self, r: int) -> dict[str, FieldTokens]:
+        """The content words of resource ``r``'s name, tags and description, cached (they
+        are directory text; the cache is bounded and emptied by every fit)."""
+        cache = self._tokens_cache
+        got = cache.get(r)
+        if got is None:
+            t = self.table_
+            got = t.fuzzy.field_tokens(
+                {"name": t.names[r], "tags": " ".join(t.tags[r]), "description": t.descriptions[r]}
+            )
+            if len(cache) >= 8192:
+                cache.clear()
+            cache[r] = got
+        return got
+
     def _rank(self, ref: Referral, q: np.ndarray | EncodedQuery, k: int) -> Recommendations:
         t = self.table_
         s = self._score(ref, q)
@@ -959,14 +987,7 @@ class Matcher:
             dist = float(s["dist"][i])
             flags = flag_texts(int(s["flags"][i]))
             matched = (
-                t.fuzzy.explain(
-                    s["words"],
-                    {
-                        "name": t.names[r],
-                        "tags": " ".join(t.tags[r]),
-                        "description": t.descriptions[r],
-                    },
-                )
+                t.fuzzy.explain(s["words"], tokens=self._field_tokens(int(r)))
                 if comp.get("lexical", 0) > 0
                 else []
             )

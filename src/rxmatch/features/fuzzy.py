@@ -276,6 +276,8 @@ class WordMatch:
 
 
 FIELDS = ("name", "tags", "description")
+#: one field's words for :meth:`FuzzyIndex.explain`: first word per stem, words by first letter
+FieldTokens = tuple[dict[str, str], dict[str, list[str]]]
 _FIELD_WEIGHT = {"name": 1.0, "tags": 1.0, "description": 0.7}
 
 
@@ -342,6 +344,8 @@ class FuzzyIndex:
     def _index(self, m: object, terms: list[str], extra_vocabulary: Sequence[str]) -> FuzzyIndex:
         n = m.shape[0]
         vocab = {t: j for j, t in enumerate(terms)}
+        if not m.has_sorted_indices:  # score() looks rows up by binary search per column
+            m = m.sorted_indices()
         self.matrix_ = m
         self.vocab_ = vocab
         self.terms_ = terms
@@ -387,23 +391,32 @@ class FuzzyIndex:
         n = self.n_ if rows is None else len(rows)
         if not words or n == 0:
             return np.zeros(n), words
-        total = np.zeros(self.n_)
+        sub = None if rows is None else np.asarray(rows, dtype=np.int64)
+        total = np.zeros(n)
         weight_sum = 0.0
         m = self.matrix_  # CSC: each word's column holds only the resources that use it
+        indptr, indices, data = m.indptr, m.indices, m.data
         for w in words:
             cols = self.expand(w)
             idf = max((self.idf_[j] for j, _ in cols), default=self.default_idf_)
             weight_sum += idf
             if not cols:
                 continue
-            best = np.zeros(self.n_)
+            best = np.zeros(n)
             for j, sim in cols:
-                lo, hi = m.indptr[j], m.indptr[j + 1]
-                r = m.indices[lo:hi]
-                np.maximum.at(best, r, m.data[lo:hi] * sim)
+                lo, hi = int(indptr[j]), int(indptr[j + 1])
+                if hi == lo:
+                    continue
+                r = indices[lo:hi]
+                if sub is None:
+                    np.maximum.at(best, r, data[lo:hi] * sim)
+                else:
+                    # look the candidate rows up in the column (its row indices are sorted):
+                    # the cost follows the candidates, not the directory's size
+                    pos = np.minimum(np.searchsorted(r, sub), hi - lo - 1)
+                    hit = r[pos] == sub
+                    np.maximum(best, np.where(hit, data[lo:hi][pos] * sim, 0.0), out=best)
             total += idf * best
-        if rows is not None:
-            total = total[rows]
         return (total / weight_sum if weight_sum else total), words
 
     def correct(self, text: str, cutoff: float = 86.0) -> str:
@@ -433,36 +446,53 @@ class FuzzyIndex:
 
         return _WORD.sub(fix, text)
 
-    def explain(self, words: Sequence[str], fields: dict[str, str]) -> list[WordMatch]:
-        """Which of the person's words matched which word of which field of one resource."""
+    @staticmethod
+    def field_tokens(fields: dict[str, str]) -> dict[str, FieldTokens]:
+        """A resource's content words per field, keyed for :meth:`explain`: the first word
+        of each stem, and the words by first letter (directory text only, so that a caller
+        may cache them)."""
+        out: dict[str, FieldTokens] = {}
+        for fname in FIELDS:
+            by_stem: dict[str, str] = {}
+            by_first: dict[str, list[str]] = {}
+            for t in content_words(fields.get(fname) or ""):
+                by_stem.setdefault(stem(t), t)
+                by_first.setdefault(t[0], []).append(t)
+            out[fname] = (by_stem, by_first)
+        return out
+
+    def explain(
+        self,
+        words: Sequence[str],
+        fields: dict[str, str] | None = None,
+        *,
+        tokens: dict[str, FieldTokens] | None = None,
+    ) -> list[WordMatch]:
+        """Which of the person's words matched which word of which field of one resource
+        (``fields`` as texts, or their :meth:`field_tokens`): the first field, in the order
+        name, tags, description, with a word of the same stem; else the closest typo
+        (rapidfuzz ``ratio`` >= ``cutoff``, same first letter), the first one on ties."""
         from rapidfuzz import fuzz
 
         found: list[WordMatch] = []
-        tokens = {
-            fname: [(t, stem(t)) for t in content_words(fields.get(fname) or "")]
-            for fname in FIELDS
-        }
+        if tokens is None:
+            tokens = self.field_tokens(fields or {})
         for w in words:
             sw = stem(w)
             best: WordMatch | None = None
             for fname in FIELDS:
-                for t, st in tokens[fname]:
-                    if st == sw:
-                        sim = 1.0
-                    elif (
-                        len(w) >= self.min_fuzzy_len
-                        and abs(len(t) - len(w)) <= 3
-                        and t[:1] == w[:1]
-                    ):
-                        sim = fuzz.ratio(w, t) / 100.0
-                        if sim * 100 < self.cutoff:
-                            continue
-                    else:
-                        continue
-                    if best is None or sim > best.similarity:
-                        best = WordMatch(w, t, fname, sim)
-                if best is not None and best.similarity == 1.0:
+                t = tokens[fname][0].get(sw)
+                if t is not None:
+                    best = WordMatch(w, t, fname, 1.0)
                     break
+            if best is None and len(w) >= self.min_fuzzy_len:
+                for fname in FIELDS:
+                    for t in tokens[fname][1].get(w[0], ()):
+                        if abs(len(t) - len(w)) > 3:
+                            continue
+                        sim = fuzz.ratio(w, t) / 100.0
+                        if sim * 100 >= self.cutoff and (best is None or sim > best.similarity):
+                            best = WordMatch(w, t, fname, sim)
             if best is not None:
                 found.append(best)
         return found

@@ -206,11 +206,13 @@ class GeoIndex:
         """Positions (sorted) and distances in km of the points within ``radius_km``."""
         if self._tree is None or radius_km <= 0:
             return np.empty(0, dtype=np.intp), np.empty(0)
-        ind = self._tree.query_radius(
-            np.radians([[lat, lon]]), r=radius_km / EARTH_RADIUS_KM, return_distance=False
-        )[0]
-        ind = np.sort(ind)
-        return ind, haversine_km(lat, lon, self.lat[ind], self.lon[ind])
+        # the tree's own haversine distances (radians), so none is computed twice
+        ind, dist = self._tree.query_radius(
+            np.radians([[lat, lon]]), r=radius_km / EARTH_RADIUS_KM, return_distance=True
+        )
+        ind, dist = ind[0], dist[0]
+        order = np.argsort(ind, kind="stable")
+        return ind[order].astype(np.intp, copy=False), dist[order] * EARTH_RADIUS_KM
 
     def pairs_within(self, radius_km: float) -> set[tuple[int, int]]:
         """Every pair of positions ``(i, j)``, ``i < j``, at most ``radius_km`` apart."""

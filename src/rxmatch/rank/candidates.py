@@ -50,9 +50,14 @@ def retrieve_candidates(
         parts_via.append(np.full(len(pos), VIA_RADIUS, dtype=np.int8))
         orow = table.outreach_rows
         if len(orow):
-            d = haversine_km(lat, lon, table.lat[orow], table.lon[orow])
-            ok = d <= table.service_radius_km[orow]
-            parts_rows.append(orow[ok])
+            # only services within the widest service radius in latitude can reach home
+            # (1 degree of latitude is at least 110.5 km)
+            near = np.flatnonzero(
+                np.abs(table.outreach_lat - lat) <= table.outreach_max_km / 110.5 + 1e-9
+            )
+            d = haversine_km(lat, lon, table.outreach_lat[near], table.outreach_lon[near])
+            ok = d <= table.outreach_radius_km[near]
+            parts_rows.append(orow[near[ok]])
             parts_dist.append(d[ok])
             parts_via.append(np.full(int(ok.sum()), VIA_OUTREACH, dtype=np.int8))
     online = table.online_rows if online_rows is None else online_rows

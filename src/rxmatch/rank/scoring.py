@@ -11,7 +11,14 @@ import numpy as np
 
 from ..exceptions import InvalidParameterError
 
-__all__ = ["Weights", "DEFAULT_WEIGHTS", "blend", "category_affinity", "freshness_factor"]
+__all__ = [
+    "Weights",
+    "DEFAULT_WEIGHTS",
+    "blend",
+    "category_affinity",
+    "freshness_factor",
+    "candidate_similarities",
+]
 
 
 @dataclass(frozen=True)
@@ -96,3 +103,30 @@ def freshness_factor(
     a = np.asarray(age_years, dtype=np.float64)
     frac = np.clip((a - grace_years) / max(1e-9, full_years - grace_years), 0.0, 1.0)
     return np.where(np.isnan(a), 1.0, 1.0 - max_penalty * frac)
+
+
+def candidate_similarities(
+    embeddings: np.ndarray,
+    rows: np.ndarray,
+    queries: list[np.ndarray | None],
+    *,
+    chunk: int = 2048,
+) -> list[np.ndarray | None]:
+    """Cosine similarities of the resources ``rows`` with each query (a vector, an
+    ``(m, dim)`` matrix, or ``None``), in one pass over the candidates' embeddings.
+
+    The rows are gathered ``chunk`` at a time, so that each block of (possibly
+    memory-mapped) vectors is dotted with every query while it is in cache, and no
+    ``(len(rows), dim)`` copy is made. Each row's dot product is the one a full gather
+    would give (the same matrix-vector kernels, row by row).
+    """
+    n = len(rows)
+    out: list[np.ndarray | None] = [
+        None if q is None else np.empty((n, *np.shape(q)[:-1]), dtype=np.float32) for q in queries
+    ]
+    for lo in range(0, n, chunk):
+        block = embeddings[rows[lo : lo + chunk]]
+        for q, o in zip(queries, out):
+            if q is not None:
+                o[lo : lo + chunk] = block @ (q if q.ndim == 1 else q.T)
+    return out

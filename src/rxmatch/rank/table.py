@@ -47,5 +47,14 @@ class ResourceTable:
     outreach_rows: np.ndarray
     fuzzy: FuzzyIndex
 
+    def __post_init__(self) -> None:
+        # contiguous places of the outreach services (a few % of rows), checked against
+        # every home without gathering them from the full columns on each query
+        o = np.asarray(self.outreach_rows, dtype=np.intp)
+        self.outreach_lat = np.ascontiguousarray(self.lat[o])
+        self.outreach_lon = np.ascontiguousarray(self.lon[o])
+        self.outreach_radius_km = np.ascontiguousarray(self.service_radius_km[o])
+        self.outreach_max_km = float(self.outreach_radius_km.max()) if len(o) else 0.0
+
     def __len__(self) -> int:
         return len(self.ids)
