@@ -187,7 +187,9 @@ def test_format_version_mismatch(saved):
     manifest = json.loads(mpath.read_text())
     manifest["format_version"] = FORMAT_VERSION + 1
     mpath.write_text(json.dumps(manifest))
-    with pytest.raises(rxmatch.IndexFormatError, match=f"format version {FORMAT_VERSION + 1} .* not supported"):
+    with pytest.raises(
+        rxmatch.IndexFormatError, match=f"format version {FORMAT_VERSION + 1} .* not supported"
+    ):
         load_matcher(saved, embedder=rxmatch.HashingEmbedder(384))
 
 
@@ -247,3 +249,135 @@ def test_save_replaces_existing_index(saved, demo_directory):
 def test_unfitted_matcher_cannot_be_saved(tmp_path):
     with pytest.raises(rxmatch.NotFittedError):
         save_matcher(rxmatch.Matcher(rxmatch.HashingEmbedder(384)), tmp_path / "x")
+
+
+# ---- format 2: the fitted index as arrays ---------------------------------------------------
+MANY = [
+    *REFERRALS,
+    rxmatch.Referral("walking group, my knees are bad", postal_code="94403", age=80),
+    rxmatch.Referral(
+        "volunteer with animals", postal_code="94401", availability=["Sat 10:00-14:00"]
+    ),
+    rxmatch.Referral("clases de cocina", postal_code="94063", languages=["spanish"], age=30),
+    rxmatch.Referral(
+        "food bank", postal_code="94401", free_only=True, accessibility_needs=["wheelchair"]
+    ),
+    rxmatch.Referral(
+        "choir", postal_code="94401", availability=["weekday mornings"], availability_required=True
+    ),
+]
+
+
+def _frames_and_exclusions(m, refs):
+    out = []
+    for r in refs:
+        recs = m.recommend(r, k=8)
+        frame = recs.to_frame().astype(object)
+        rows = frame.where(frame.notna(), None).to_dict("records")  # NaN != NaN
+        out.append((rows, recs.excluded, recs.notes))
+    return out
+
+
+def test_loaded_index_ranks_explains_and_excludes_as_the_fitted_one(saved, hashing_matcher):
+    loaded = load_matcher(saved, embedder=rxmatch.HashingEmbedder(384))
+    assert _frames_and_exclusions(loaded, MANY) == _frames_and_exclusions(hashing_matcher, MANY)
+
+
+def test_load_builds_nothing_and_decodes_the_directory_only_when_asked(saved, monkeypatch):
+    calls = []
+    real = persistence._decode_frame
+    monkeypatch.setattr(
+        persistence, "_decode_frame", lambda *a, **k: calls.append(1) or real(*a, **k)
+    )
+    monkeypatch.setattr(
+        rxmatch.features.FuzzyIndex, "fit", lambda *a, **k: pytest.fail("re-tokenized on load")
+    )
+    loaded = load_matcher(saved, embedder=rxmatch.HashingEmbedder(384))
+    assert len(loaded.recommend(REFERRALS[0], k=5)) == 5
+    assert calls == []
+    assert len(loaded.directory_) == loaded.table_.embeddings.shape[0]
+    assert calls == [1]
+    assert loaded.directory_ is loaded.directory_
+    assert calls == [1]
+
+
+def test_loaded_index_arrays_are_memory_mapped_and_read_only(saved):
+    loaded = load_matcher(saved, embedder=rxmatch.HashingEmbedder(384), mmap=True)
+    stored = np.load(saved / "arrays" / "fuzzy.indices.npy", mmap_mode="r")
+    indices = loaded.table_.fuzzy.matrix_.indices
+    assert not indices.flags.writeable  # a view of the read-only map, not a copy
+    np.testing.assert_array_equal(indices, stored)
+    assert isinstance(loaded.eligibility_.lang_mask, np.memmap)
+    with pytest.raises(ValueError):
+        loaded.table_.lat[0] = 0.0
+
+
+def test_loaded_index_can_be_updated_and_saved_again(saved, tmp_path, hashing_matcher):
+    loaded = load_matcher(saved, embedder=rxmatch.HashingEmbedder(384))
+    first = loaded.directory_.frame.iloc[0]["id"]
+    loaded.remove([first])
+    assert loaded.n_reembedded_ == 0
+    assert first not in set(loaded.table_.ids)
+    again = load_matcher(save_matcher(loaded, tmp_path / "again"), embedder=loaded.embedder_)
+    assert _frames_and_exclusions(again, MANY) == _frames_and_exclusions(loaded, MANY)
+
+
+def test_version_1_index_still_loads(saved, hashing_matcher):
+    import shutil
+
+    manifest = read_manifest(saved)
+    shutil.rmtree(saved / "arrays")
+    (saved / "index_meta.json").unlink()
+    manifest["format_version"] = 1
+    manifest["files"] = {
+        k: v
+        for k, v in manifest["files"].items()
+        if not k.startswith("arrays/") and k != "index_meta.json"
+    }
+    (saved / "manifest.json").write_text(json.dumps(manifest))
+    loaded = load_matcher(saved, embedder=rxmatch.HashingEmbedder(384))
+    assert _frames_and_exclusions(loaded, MANY) == _frames_and_exclusions(hashing_matcher, MANY)
+
+
+def test_geo_tree_reloaded_from_its_arrays_or_rebuilt_on_another_sklearn(hashing_matcher):
+    geo = hashing_matcher.table_.geo
+    arrays, meta = geo.tree_state()
+    same = rxmatch.features.GeoIndex.from_tree_state(geo.lat, geo.lon, arrays, meta)
+    assert same._tree.get_arrays()[1] is not None
+    np.testing.assert_array_equal(same._tree.get_arrays()[1], geo._tree.get_arrays()[1])
+    other = rxmatch.features.GeoIndex.from_tree_state(
+        geo.lat, geo.lon, arrays, {**meta, "sklearn_version": "0.0"}
+    )
+    for lat, lon, r in [(37.56, -122.32, 5.0), (37.45, -122.2, 12.0), (0.0, 0.0, 50.0)]:
+        a, da = geo.query_radius(lat, lon, r)
+        for g in (same, other):
+            b, db = g.query_radius(lat, lon, r)
+            np.testing.assert_array_equal(a, b)
+            np.testing.assert_allclose(da, db)
+
+
+@pytest.mark.realdata
+def test_real_directory_round_trip_through_the_arrays(shared_data, tmp_path):
+    import warnings
+
+    from rxmatch.io import load_ohana
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", rxmatch.SkippedRowsWarning)
+        smc = load_ohana(shared_data / "ohana-smc")
+    m = rxmatch.Matcher(rxmatch.HashingEmbedder(256), reference_date=date(2026, 1, 1)).fit(smc)
+    loaded = load_matcher(save_matcher(m, tmp_path / "smc"), embedder=rxmatch.HashingEmbedder(256))
+    assert len(loaded.table_) == len(smc) > 1600
+    refs = [
+        rxmatch.Referral("food pantry and help with rent", postal_code="94063"),
+        rxmatch.Referral("counseling in Spanish", postal_code="94401", languages=["spanish"]),
+        rxmatch.Referral(
+            "senior center activities",
+            postal_code="94010",
+            age=75,
+            availability=["weekday mornings"],
+        ),
+    ]
+    assert _frames_and_exclusions(loaded, refs) == _frames_and_exclusions(m, refs)
+    assert list(loaded.table_.ids) == list(smc.frame["id"])
+    assert list(loaded.table_.sessions) == list(smc.frame["sessions"])

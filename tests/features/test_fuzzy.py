@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from rxmatch.features.fuzzy import FuzzyIndex, content_words, stem
 
@@ -42,3 +43,71 @@ def test_correct_fixes_typos_only():
     idx = _index()
     assert idx.correct("I love gardning") == "I love gardening"
     assert idx.correct("I love cats") == "I love cats"
+
+
+# ---- restricted scoring and reloading from the matrix ----------------------------------------
+def _demo_index(demo_directory):
+    df = demo_directory.frame
+    return FuzzyIndex().fit(
+        {
+            "name": list(df["name"]),
+            "tags": [" ".join(t) for t in df["tags"]],
+            "description": list(df["description"]),
+        }
+    )
+
+
+QUERIES = [
+    "I used to paint and I miss gardning with people",
+    "food bank, rent help, counselling",
+    "clases de baile y musica para mayores",
+    "walking hiking outdoors nature volunteers",
+]
+
+
+def test_scores_of_some_rows_equal_the_full_scores(demo_directory):
+    idx = _demo_index(demo_directory)
+    rng = np.random.default_rng(0)
+    for q in QUERIES:
+        full, words = idx.score(q)
+        assert full.max() > 0
+        for rows in (
+            np.arange(idx.n_),
+            np.sort(rng.choice(idx.n_, 30, replace=False)),
+            rng.permutation(idx.n_)[:25],
+            np.array([], dtype=np.intp),
+        ):
+            part, w2 = idx.score(q, rows)
+            assert w2 == words
+            np.testing.assert_array_equal(part, full[rows])
+
+
+def test_from_matrix_is_the_same_index(demo_directory):
+    idx = _demo_index(demo_directory)
+    again = FuzzyIndex.from_matrix(idx.matrix_, idx.terms_)
+    np.testing.assert_array_equal(again.idf_, idx.idf_)
+    for q in QUERIES:
+        np.testing.assert_array_equal(again.score(q)[0], idx.score(q)[0])
+        assert again.correct(q) == idx.correct(q)
+    with pytest.raises(ValueError):
+        FuzzyIndex.from_matrix(idx.matrix_, idx.terms_[:-1])
+
+
+def test_explain_prefers_the_same_stem_in_the_first_field_then_the_closest_typo():
+    idx = FuzzyIndex().fit({"name": ["x"], "tags": ["x"], "description": ["x"]})
+    fields = {
+        "name": "Garden club",
+        "tags": "gardening, painting",
+        "description": "We paint murals; gardeners welcome; paintng",
+    }
+    words = ["gardens", "painting", "muralls", "gardning"]
+    got = {m.query_word: m for m in idx.explain(words, fields)}
+    assert (got["gardens"].resource_word, got["gardens"].field) == ("garden", "name")
+    assert (got["painting"].resource_word, got["painting"].field) == ("painting", "tags")
+    assert got["painting"].similarity == 1.0
+    assert got["muralls"].resource_word == "murals" and got["muralls"].similarity < 1.0
+    # "garden" (name) is a typo match too, but "gardening" (tags) is closer
+    assert (got["gardning"].resource_word, got["gardning"].field) == ("gardening", "tags")
+    assert idx.explain(["gardens"], tokens=idx.field_tokens(fields)) == idx.explain(
+        ["gardens"], fields
+    )
