@@ -201,18 +201,21 @@ class GeoIndex:
         return self
 
     def query_radius(
-        self, lat: float, lon: float, radius_km: float
+        self, lat: float, lon: float, radius_km: float, *, sort: bool = True
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Positions (sorted) and distances in km of the points within ``radius_km``."""
+        """Positions (sorted, unless ``sort=False``) and distances in km of the points within
+        ``radius_km``."""
         if self._tree is None or radius_km <= 0:
             return np.empty(0, dtype=np.intp), np.empty(0)
         # the tree's own haversine distances (radians), so none is computed twice
         ind, dist = self._tree.query_radius(
             np.radians([[lat, lon]]), r=radius_km / EARTH_RADIUS_KM, return_distance=True
         )
-        ind, dist = ind[0], dist[0]
+        ind, dist = ind[0].astype(np.intp, copy=False), dist[0] * EARTH_RADIUS_KM
+        if not sort:
+            return ind, dist
         order = np.argsort(ind, kind="stable")
-        return ind[order].astype(np.intp, copy=False), dist[order] * EARTH_RADIUS_KM
+        return ind[order], dist[order]
 
     def pairs_within(self, radius_km: float) -> set[tuple[int, int]]:
         """Every pair of positions ``(i, j)``, ``i < j``, at most ``radius_km`` apart."""

@@ -44,7 +44,7 @@ def retrieve_candidates(
     parts_via: list[np.ndarray] = []
     home = lat is not None and lon is not None
     if home and not online_only:
-        pos, dist = table.geo.query_radius(lat, lon, radius_km)
+        pos, dist = table.geo.query_radius(lat, lon, radius_km, sort=False)  # sorted below
         parts_rows.append(table.geo_rows[pos])
         parts_dist.append(dist)
         parts_via.append(np.full(len(pos), VIA_RADIUS, dtype=np.int8))
@@ -75,8 +75,9 @@ def retrieve_candidates(
     rows = np.concatenate(parts_rows).astype(np.intp, copy=False)
     dist = np.concatenate(parts_dist)
     via = np.concatenate(parts_via)
-    # keep the first way each row was found (stable sort by row, then via order)
-    order = np.lexsort((via, rows))
+    # keep the first way each row was found: the parts are in via order, so a stable sort
+    # by row puts each row's first way first
+    order = np.argsort(rows, kind="stable")
     rows, dist, via = rows[order], dist[order], via[order]
     first = np.ones(len(rows), dtype=bool)
     first[1:] = rows[1:] != rows[:-1]
