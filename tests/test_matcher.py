@@ -1,5 +1,7 @@
 """End-to-end behaviour of the Matcher with the real bundled model (all-MiniLM-L6-v2)."""
 
+from datetime import date
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -492,3 +494,28 @@ def test_no_car_and_mobility_shrink_the_reach(matcher):
     # an explicit max_km is the person's own limit: kept as given
     explicit = matcher.recommend(knees.replace(max_km=20), k=20)
     assert not any("reach" in n for n in explicit.notes) and "coast-art" in explicit.ids
+
+
+def test_recommend_many_batched_online_pool_gives_what_recommend_gives(demo_directory):
+    # 7 online resources, pool of 3: the batched product must pick each referral's pool
+    m = rxmatch.Matcher(
+        rxmatch.HashingEmbedder(256), online_pool=3, reference_date=date(2026, 1, 1)
+    ).fit(demo_directory)
+    refs = [
+        rxmatch.Referral("online art class from home", postal_code="94401", referral_id="a"),
+        rxmatch.Referral("video call support group", postal_code="94063", referral_id="b"),
+        rxmatch.Referral("walks", postal_code="94401", online_ok=False, referral_id="c"),
+        rxmatch.Referral("learn computers online", online_only=True, referral_id="d"),
+    ]
+    many = m.recommend_many(refs, k=6)
+    for r in refs:
+        one = m.recommend(r, k=6).to_frame()
+        got = many[many["referral_id"] == r.referral_id].reset_index(drop=True)
+        assert got["resource_id"].tolist() == one["resource_id"].tolist()
+        np.testing.assert_allclose(got["score"], one["score"])
+    online_ids = set(demo_directory.frame.loc[demo_directory.frame["online"], "id"])
+    in_many = set(many["resource_id"]) & online_ids
+    assert in_many and len(in_many) < len(online_ids)  # the pool was used
+    assert not set(many.loc[many["referral_id"] == "c", "resource_id"]) & online_ids - set(
+        demo_directory.frame.loc[demo_directory.frame["lat"].notna(), "id"]
+    )

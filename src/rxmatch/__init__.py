@@ -32,6 +32,7 @@ from .exceptions import (
 )
 from .features.facets import Facet, Facets, split_facets
 from .features.multilingual import E5SmallEmbedder, USEM3Embedder
+from .features.onnx import OnnxEmbedder
 from .features.text import Embedder, EmbeddingCache, HashingEmbedder, SentenceTransformerEmbedder
 from .matcher import EncodedQuery, Matcher
 from .rank.allocate import Allocation, allocate
@@ -76,6 +77,7 @@ __all__ = [
     "HashingEmbedder",
     "USEM3Embedder",
     "E5SmallEmbedder",
+    "OnnxEmbedder",
     "allocate",
     "Allocation",
     "EmbeddingCache",

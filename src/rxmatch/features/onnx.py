@@ -1,0 +1,496 @@
+"""A faster query encoder: the bundled all-MiniLM-L6-v2 run by onnxruntime.
+
+:class:`OnnxEmbedder` computes what :class:`~rxmatch.features.text.SentenceTransformerEmbedder`
+computes (word-piece tokens truncated to 256, the 6-layer BERT, mean pooling over the
+attention mask, L2 normalization) with onnxruntime and numpy instead of torch and
+sentence-transformers. The ONNX graph is exported from the bundled weights, offline:
+
+* by default in memory, on first use (torch's TorchScript exporter, a few seconds; the graph
+  bytes go straight into an ``onnxruntime.InferenceSession``, nothing is written to disk);
+* or once, to a file, with :func:`export_onnx` / :meth:`OnnxEmbedder.export`; then
+  ``OnnxEmbedder(path=...)`` loads it with onnxruntime alone (no torch, no
+  sentence-transformers). The file carries its tokenizer and settings in its metadata.
+
+Install with ``pip install 'rxmatch[fast]'`` (onnxruntime, and onnx, which torch's exporter
+and onnxruntime's quantizer need). Nothing here is imported at ``import rxmatch``.
+Measurements (latency, agreement with the reference model, ranking quality):
+``docs/fast_encoding.md``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import threading
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..exceptions import InvalidParameterError, ModelUnavailableError, OptionalDependencyError
+from .text import _ProcessLocal, default_model_path
+
+__all__ = [
+    "OnnxEmbedder",
+    "export_onnx",
+    "int8_embedder",
+    "FAST_EXTRA",
+    "REFERENCE_NAME",
+    "INT8_NAME",
+]
+
+#: The pip extra that installs the onnxruntime backend.
+FAST_EXTRA = "rxmatch[fast]"
+#: Name of the fp32 export: the same as the reference model's, because its vectors agree
+#: with it to ~1e-6 (a drop-in query encoder for caches and indexes built with it).
+REFERENCE_NAME = "all-MiniLM-L6-v2"
+#: Name of the dynamically int8-quantized export (different vectors: a different model).
+INT8_NAME = "all-MiniLM-L6-v2-onnx-int8"
+
+_DIM = 384
+_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+_META_PREFIX = "rxmatch."
+
+
+def _require(module: str, what: str) -> Any:
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise OptionalDependencyError(
+            f"{what} needs the package '{module}': pip install '{FAST_EXTRA}'"
+        ) from exc
+
+
+def _model_settings(folder: Path) -> dict[str, Any]:
+    """What sentence-transformers does with the bundled folder, read from its config files,
+    and checked to be what this module reproduces (Transformer -> mean Pooling -> Normalize)."""
+    modules = json.loads((folder / "modules.json").read_text("utf-8"))
+    types = [m["type"].rsplit(".", 1)[-1] for m in sorted(modules, key=lambda m: m["idx"])]
+    if types != ["Transformer", "Pooling", "Normalize"]:
+        raise ModelUnavailableError(
+            f"the ONNX backend reproduces Transformer -> Pooling -> Normalize; "
+            f"the model folder has {types}"
+        )
+    pooling_dir = next(m["path"] for m in modules if m["type"].endswith("Pooling"))
+    pooling = json.loads((folder / pooling_dir / "config.json").read_text("utf-8"))
+    modes = [k for k, v in pooling.items() if k.startswith("pooling_mode") and v]
+    if modes != ["pooling_mode_mean_tokens"]:
+        raise ModelUnavailableError(f"the ONNX backend does mean pooling only; got {modes}")
+    st = json.loads((folder / "sentence_bert_config.json").read_text("utf-8"))
+    if st.get("do_lower_case"):
+        raise ModelUnavailableError("do_lower_case=True in sentence_bert_config is not supported")
+    return {
+        "max_seq_length": int(st["max_seq_length"]),
+        "dim": int(pooling["word_embedding_dimension"]),
+    }
+
+
+def _export_bytes(folder: Path, *, opset: int = 17) -> bytes:
+    """Export the bundled BERT (last hidden state) to ONNX, in memory, with torch."""
+    torch = _require("torch", "exporting the ONNX graph from the bundled weights")
+    _require("onnx", "torch's ONNX exporter")
+    try:
+        from transformers import AutoModel
+    except ImportError as exc:  # pragma: no cover - a dependency of sentence-transformers
+        raise OptionalDependencyError(
+            "exporting the ONNX graph needs 'transformers' (installed with rxmatch)"
+        ) from exc
+    from .text import _quiet_transformers
+
+    _quiet_transformers()
+    try:
+        bert = AutoModel.from_pretrained(
+            str(folder), local_files_only=True, attn_implementation="eager"
+        )
+    except Exception as exc:  # noqa: BLE001 - re-raised with context
+        raise ModelUnavailableError(f"cannot load the bundled weights for export: {exc}") from exc
+
+    class _LastHidden(torch.nn.Module):
+        def __init__(self, model: Any) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+            return self.model(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
+
+    # eval() on the wrapper too: the exporter restores the wrapper's mode afterwards, and a
+    # wrapper left in training mode would switch dropout on in the wrapped model.
+    wrapper = _LastHidden(bert).eval()
+    # a dummy batch with padding in one row (token ids carry no text)
+    ids = torch.tensor([[101, 2000, 2001, 2002, 2003, 102], [101, 2004, 102, 0, 0, 0]])
+    mask = (ids != 0).long()
+    types = torch.zeros_like(ids)
+    axes = {"batch": 0, "sequence": 1}
+    dynamic = {n: {v: k for k, v in axes.items()} for n in (*_INPUTS, "last_hidden_state")}
+    buf = io.BytesIO()
+    with warnings.catch_warnings():
+        # TracerWarnings from transformers' shape checks, and the exporter's notice that the
+        # TorchScript path is legacy (the dynamo path needs onnxscript; see the docs)
+        warnings.simplefilter("ignore")
+        with torch.no_grad():
+            torch.onnx.export(
+                wrapper,
+                (ids, mask, types),
+                buf,
+                input_names=list(_INPUTS),
+                output_names=["last_hidden_state"],
+                dynamic_axes=dynamic,
+                opset_version=opset,
+                do_constant_folding=True,
+                dynamo=False,
+            )
+    return buf.getvalue()
+
+
+def _quantize_bytes(model_bytes: bytes) -> bytes:
+    """Dynamic int8 quantization of the MatMul weights, per output channel
+    (onnxruntime.quantization; activations are quantized at run time).
+
+    Per-channel weights keep the cosine with the reference >= 0.98 on every text measured;
+    per-tensor weights drop it to ~0.89, and also quantizing the word-embedding Gather (a
+    smaller file) to ~0.977. See ``docs/fast_encoding.md``.
+
+    onnxruntime's quantizer works on files: it runs in a temporary directory that is removed
+    afterwards (model weights only; no text is involved)."""
+    _require("onnx", "int8 quantization")
+    _require("onnxruntime", "int8 quantization")
+    import logging
+    import tempfile
+
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    model = onnx.load_from_string(model_bytes)
+    with tempfile.TemporaryDirectory(prefix="rxmatch-onnx-") as tmp:
+        src = Path(tmp) / "model.onnx"
+        dst = Path(tmp) / "model.int8.onnx"
+        onnx.save_model(model, str(src))
+        logger = logging.getLogger()
+        level = logger.level
+        logger.setLevel(logging.ERROR)  # "consider pre-processing" advice on the root logger
+        try:
+            quantize_dynamic(
+                str(src),
+                str(dst),
+                weight_type=QuantType.QInt8,
+                op_types_to_quantize=["MatMul"],
+                per_channel=True,
+            )
+        finally:
+            logger.setLevel(level)
+        return dst.read_bytes()
+
+
+def _with_metadata(model_bytes: bytes, meta: dict[str, str]) -> bytes:
+    import onnx
+
+    model = onnx.load_from_string(model_bytes)
+    keep = [p for p in model.metadata_props if not p.key.startswith(_META_PREFIX)]
+    del model.metadata_props[:]
+    model.metadata_props.extend(keep)
+    for k, v in meta.items():
+        entry = model.metadata_props.add()
+        entry.key = _META_PREFIX + k
+        entry.value = v
+    return model.SerializeToString()
+
+
+def _build(quantize: bool) -> tuple[bytes, dict[str, str]]:
+    folder = Path(default_model_path())
+    settings = _model_settings(folder)
+    raw = _export_bytes(folder)
+    if quantize:
+        raw = _quantize_bytes(raw)
+    meta = {
+        "name": INT8_NAME if quantize else REFERENCE_NAME,
+        "quantized": "int8-dynamic" if quantize else "none",
+        "max_seq_length": str(settings["max_seq_length"]),
+        "dim": str(settings["dim"]),
+        "pooling": "mean",
+        "normalize": "l2",
+        "source_weights_sha256": hashlib.sha256(
+            (folder / "model.safetensors").read_bytes()
+        ).hexdigest(),
+        "tokenizer_json": (folder / "tokenizer.json").read_text("utf-8"),
+    }
+    return _with_metadata(raw, meta), meta
+
+
+def export_onnx(path: str | Path, *, quantize: bool = False) -> Path:
+    """Export the bundled all-MiniLM-L6-v2 to an ONNX file at ``path`` (needs torch and onnx).
+
+    The file holds the graph and weights (~90 MB fp32, ~59 MB int8), the tokenizer and
+    the settings (name, maximum length, pooling), so that ``OnnxEmbedder(path=path)`` loads
+    it with onnxruntime alone.
+
+    Parameters
+    ----------
+    path : where to write the ``.onnx`` file (parent folders are created).
+    quantize : dynamic int8 quantization of the weights (smaller, faster, slightly
+        different vectors: named ``"all-MiniLM-L6-v2-onnx-int8"``).
+
+    Returns
+    -------
+    The path written.
+    """
+    out = Path(path)
+    data, _ = _build(bool(quantize))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(out)
+    return out
+
+
+class OnnxEmbedder(_ProcessLocal):
+    """The bundled all-MiniLM-L6-v2 run by onnxruntime: same vectors, lower latency.
+
+    Tokenization uses the bundled fast tokenizer (``tokenizer.json``, word-piece,
+    lowercasing, the same settings as sentence-transformers) truncated to the model's
+    ``max_seq_length`` (256 tokens); pooling is the mean of the token vectors over the
+    attention mask, then L2 normalization, in numpy, as the bundled ``modules.json``
+    prescribes. Batches are sorted by length and padded to their longest text, like
+    sentence-transformers, so a text's vector does not depend on its batch (up to float
+    rounding, ~1e-7).
+
+    Naming. ``name`` keys rxmatch's :class:`~rxmatch.features.text.EmbeddingCache` and is
+    checked by ``Matcher.load``; two encoders with the same name must be interchangeable.
+
+    * fp32 (default): ``name = "all-MiniLM-L6-v2"``, the reference model's name, because its
+      vectors agree with the reference to ~2e-7 per component (cosine > 0.9999999 on
+      every text measured). It is a drop-in query encoder for caches and saved indexes
+      built with the default model: ``Matcher.load(path, embedder=OnnxEmbedder())``.
+    * int8 (``quantize=True``): ``name = "all-MiniLM-L6-v2-onnx-int8"``. Its vectors differ
+      from the reference by about 1% of cosine (mean ~0.992, min ~0.98 on the evaluation
+      texts; see the docs), which is a different model as far as a cache is concerned:
+      sharing the reference's name would let a cache mix the two silently. An index built
+      with the reference then does not load with it; rebuild the index with this encoder,
+      or pass ``name="all-MiniLM-L6-v2"`` explicitly if you accept int8 queries against
+      fp32 directory vectors (measured in the docs).
+    * ``OnnxEmbedder(path=...)`` takes the name stored in the file's metadata (reading
+      ``name`` then loads the file); ``name=`` overrides any of these.
+
+    Parameters
+    ----------
+    path : a file written by :func:`export_onnx` / :meth:`export`. ``None`` (default)
+        exports the bundled weights in memory on first use (needs torch; a few seconds;
+        nothing is written to disk). With a path, the file decides whether the model is
+        quantized and gives the name and tokenizer; only onnxruntime is needed.
+    quantize : dynamic int8 quantization of the in-memory export (``path=None`` only).
+    threads : onnxruntime intra-op threads. Default 1: a single query is latency-bound and
+        one thread leaves the other cores to a server's other requests (the benchmark
+        compares it with torch on one thread). ``None`` lets onnxruntime choose (one per
+        physical core), which helps large batches.
+    name : identifier for caches and saved indexes; default from the model (see Naming).
+
+    Raises
+    ------
+    OptionalDependencyError
+        onnxruntime (or, for an export, torch / onnx) is not installed; the message names
+        ``pip install 'rxmatch[fast]'``.
+    ModelUnavailableError
+        The ONNX file cannot be read or does not fit this encoder.
+
+    Examples
+    --------
+    >>> emb = OnnxEmbedder()                                    # doctest: +SKIP
+    >>> emb.encode(["I miss painting"]).shape                   # doctest: +SKIP
+    (1, 384)
+    >>> OnnxEmbedder.export("minilm.onnx")                      # doctest: +SKIP
+    >>> fast = OnnxEmbedder(path="minilm.onnx")                 # no torch needed  # doctest: +SKIP
+    """
+
+    _model_attr = "_session"
+
+    def __init__(
+        self,
+        path: str | Path | None = None,
+        *,
+        quantize: bool = False,
+        threads: int | None = 1,
+        name: str | None = None,
+    ):
+        if threads is not None and (
+            isinstance(threads, bool) or not isinstance(threads, int) or threads < 1
+        ):
+            raise InvalidParameterError(
+                f"The 'threads' parameter of OnnxEmbedder must be a positive integer or None. "
+                f"Got {threads!r} instead."
+            )
+        if path is not None and quantize:
+            raise InvalidParameterError(
+                "The 'quantize' parameter of OnnxEmbedder applies to the in-memory export "
+                "(path=None); a saved file keeps the setting it was exported with"
+            )
+        self.path = None if path is None else str(path)
+        self.quantize = bool(quantize)
+        self.threads = threads
+        self._name = name
+        self._session: Any = None
+        self._tokenizer: Any = None
+        self._meta: dict[str, str] | None = None
+        self._lock = threading.Lock()
+
+    # -- pickling: drop the session and the tokenizer, keep the settings -------------------
+    def __getstate__(self) -> dict:
+        state = super().__getstate__()
+        state["_tokenizer"] = None
+        state["_meta"] = None
+        return state
+
+    # -- loading -----------------------------------------------------------------------------
+    def _load(self) -> Any:
+        if self._session is None:
+            with self._lock:
+                if self._session is None:
+                    self._load_locked()
+        return self._session
+
+    def _load_locked(self) -> None:
+        ort = _require("onnxruntime", "OnnxEmbedder")
+        if self.path is None:
+            data, meta = _build(self.quantize)
+        else:
+            try:
+                data = Path(self.path).read_bytes()
+            except OSError as exc:
+                raise ModelUnavailableError(
+                    f"cannot read the ONNX file given as 'path' ({exc.strerror})"
+                ) from exc
+            meta = None
+        opts = ort.SessionOptions()
+        if self.threads is not None:
+            opts.intra_op_num_threads = self.threads
+        opts.inter_op_num_threads = 1
+        opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        opts.log_severity_level = 3
+        try:
+            session = ort.InferenceSession(data, opts, providers=["CPUExecutionProvider"])
+        except Exception as exc:  # noqa: BLE001 - re-raised with context
+            raise ModelUnavailableError(f"onnxruntime cannot load the ONNX model: {exc}") from exc
+        if meta is None:
+            custom = session.get_modelmeta().custom_metadata_map
+            meta = {
+                k[len(_META_PREFIX) :]: v for k, v in custom.items() if k.startswith(_META_PREFIX)
+            }
+        names = [i.name for i in session.get_inputs()]
+        if sorted(names) != sorted(_INPUTS) or session.get_outputs()[0].shape[-1] != _DIM:
+            raise ModelUnavailableError(
+                f"the ONNX model has inputs {names} and output shape "
+                f"{session.get_outputs()[0].shape}; expected {list(_INPUTS)} -> (batch, "
+                f"sequence, {_DIM}) as written by rxmatch.features.onnx.export_onnx"
+            )
+        self._tokenizer = self._make_tokenizer(meta)
+        self._meta = meta
+        self._session = session
+
+    def _make_tokenizer(self, meta: dict[str, str]) -> Any:
+        tokenizers = _require("tokenizers", "OnnxEmbedder")
+        folder = Path(default_model_path())
+        tok_json = meta.get("tokenizer_json")
+        if tok_json is not None:
+            tok = tokenizers.Tokenizer.from_str(tok_json)
+        else:  # a file without rxmatch metadata: assume the bundled tokenizer
+            tok = tokenizers.Tokenizer.from_file(str(folder / "tokenizer.json"))
+        max_len = int(meta.get("max_seq_length") or _model_settings(folder)["max_seq_length"])
+        # tokenizer.json ships with truncation at 128 and fixed padding to 128;
+        # sentence-transformers truncates at max_seq_length (256) and pads per batch.
+        tok.enable_truncation(max_length=max_len, strategy="longest_first")
+        tok.no_padding()
+        return tok
+
+    @property
+    def name(self) -> str:
+        """Identifier for caches and saved indexes (see the class docstring)."""
+        if self._name is not None:
+            return self._name
+        if self.path is None:
+            return INT8_NAME if self.quantize else REFERENCE_NAME
+        self._load()
+        assert self._meta is not None
+        return self._meta.get("name") or f"onnx:{Path(self.path).name}"
+
+    @name.setter
+    def name(self, value: str) -> None:
+        self._name = value
+
+    @property
+    def dim(self) -> int:
+        """Embedding dimension (384)."""
+        return _DIM
+
+    @property
+    def quantized(self) -> bool:
+        """Whether the loaded model is the int8 export (loads the model)."""
+        self._load()
+        assert self._meta is not None
+        return self._meta.get("quantized", "none") != "none"
+
+    def export(self, path: str | Path) -> Path:
+        """Write this encoder's model (fp32, or int8 with ``quantize=True``) to ``path``
+        (see :func:`export_onnx`); a loaded file is copied as it is."""
+        if self.path is not None:
+            out = Path(path)
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_bytes(Path(self.path).read_bytes())
+            return out
+        return export_onnx(path, quantize=self.quantize)
+
+    # -- encoding ----------------------------------------------------------------------------
+    def encode(
+        self, texts: Sequence[str], *, batch_size: int = 64, show_progress_bar: bool = False
+    ) -> np.ndarray:
+        """Embed ``texts`` as an ``(n, 384)`` float32 array of L2-normalized rows.
+
+        Thread-safe (onnxruntime sessions may run concurrently). ``show_progress_bar`` is
+        accepted for the interface.
+        """
+        if isinstance(texts, str):
+            raise TypeError("encode expects a sequence of texts, not a single string")
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise InvalidParameterError(
+                f"The 'batch_size' parameter of OnnxEmbedder.encode must be a positive "
+                f"integer. Got {batch_size!r} instead."
+            )
+        items = ["" if t is None else str(t).strip() for t in texts]
+        out = np.zeros((len(items), _DIM), dtype=np.float32)
+        if not items:
+            return out
+        session = self._load()
+        encodings = self._tokenizer.encode_batch(items, add_special_tokens=True)
+        order = np.argsort([-len(e.ids) for e in encodings], kind="stable")
+        for start in range(0, len(order), batch_size):
+            idx = order[start : start + batch_size]
+            width = max(len(encodings[i].ids) for i in idx)
+            ids = np.zeros((len(idx), width), dtype=np.int64)
+            mask = np.zeros((len(idx), width), dtype=np.int64)
+            for row, i in enumerate(idx):
+                e = encodings[i].ids
+                ids[row, : len(e)] = e
+                mask[row, : len(e)] = 1
+            feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+            hidden = session.run(None, feeds)[0]
+            m = mask[:, :, None].astype(np.float32)
+            pooled = (hidden * m).sum(axis=1) / np.clip(m.sum(axis=1), 1e-9, None)
+            norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+            out[idx] = pooled / np.clip(norms, 1e-12, None)
+        return out
+
+    def __repr__(self) -> str:
+        src = "bundled, int8" if self.quantize else "bundled"
+        where = f"path={self.path!r}" if self.path is not None else src
+        return f"OnnxEmbedder({where}, threads={self.threads})"
+
+
+def int8_embedder(**kwargs: Any) -> OnnxEmbedder:
+    """``OnnxEmbedder(quantize=True, **kwargs)``: the int8 encoder (``rxmatch evaluate
+    --embedder onnx-int8``)."""
+    return OnnxEmbedder(quantize=True, **kwargs)
