@@ -339,21 +339,18 @@ def test_version_1_index_still_loads(saved, hashing_matcher):
     assert _frames_and_exclusions(loaded, MANY) == _frames_and_exclusions(hashing_matcher, MANY)
 
 
-def test_geo_tree_reloaded_from_its_arrays_or_rebuilt_on_another_sklearn(hashing_matcher):
+def test_geo_grid_reloaded_from_its_arrays(saved, hashing_matcher):
     geo = hashing_matcher.table_.geo
-    arrays, meta = geo.tree_state()
-    same = rxmatch.features.GeoIndex.from_tree_state(geo.lat, geo.lon, arrays, meta)
-    assert same._tree.get_arrays()[1] is not None
-    np.testing.assert_array_equal(same._tree.get_arrays()[1], geo._tree.get_arrays()[1])
-    other = rxmatch.features.GeoIndex.from_tree_state(
-        geo.lat, geo.lon, arrays, {**meta, "sklearn_version": "0.0"}
-    )
+    loaded = load_matcher(saved, embedder=rxmatch.HashingEmbedder(384)).table_.geo
+    np.testing.assert_array_equal(loaded._order, geo._order)
     for lat, lon, r in [(37.56, -122.32, 5.0), (37.45, -122.2, 12.0), (0.0, 0.0, 50.0)]:
         a, da = geo.query_radius(lat, lon, r)
-        for g in (same, other):
-            b, db = g.query_radius(lat, lon, r)
-            np.testing.assert_array_equal(a, b)
-            np.testing.assert_allclose(da, db)
+        b, db = loaded.query_radius(lat, lon, r)
+        np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(da, db)
+    arrays, meta = geo.state()
+    with pytest.raises(ValueError):
+        rxmatch.features.GeoIndex.from_state(geo.lat[:-1], geo.lon[:-1], arrays, meta)
 
 
 @pytest.mark.realdata

@@ -8,11 +8,11 @@ A saved index (format version 2) is a folder::
     embeddings.npy    (n, dim) float32, L2-normalized; memory-mappable
     prototypes.npy    (n_categories, dim) float32 category prototype vectors
     fuzzy_vocab.json  the lexical index's terms, in column order
-    index_meta.json   the eligibility vocabularies and the geo tree's parameters
+    index_meta.json   the eligibility vocabularies and the geo grid's cell size
     arrays/*.npy      the fitted index as plain arrays, all memory-mappable: per-resource
                       facts (places, ages, codes, derived flags), strings as UTF-8 bytes
                       with offsets, the lexical index's CSC matrix, the eligibility bit
-                      masks and the BallTree's arrays
+                      masks and the geo grid
     resources.parquet the validated directory table (``resources.csv`` without pyarrow);
                       lists as ``;``-joined text (JSON when an item contains ``;``),
                       sessions as ``day,start,end`` triples
@@ -331,12 +331,9 @@ def _index_arrays(matcher: Matcher) -> tuple[dict[str, np.ndarray], dict[str, An
         out[f"eligibility.{k}"] = elig[k]
     m = t.fuzzy.matrix_
     out["fuzzy.indptr"], out["fuzzy.indices"], out["fuzzy.data"] = m.indptr, m.indices, m.data
-    meta: dict[str, Any] = {"eligibility_vocabularies": vocabularies, "geo": None}
-    state = t.geo.tree_state()
-    if state is not None:
-        arrays, geo_meta = state
-        out.update({f"geo.{k}": v for k, v in arrays.items()})
-        meta["geo"] = geo_meta
+    geo_arrays, geo_meta = t.geo.state()
+    out.update({f"geo.{k}": v for k, v in geo_arrays.items()})
+    meta: dict[str, Any] = {"eligibility_vocabularies": vocabularies, "geo": geo_meta}
     return out, meta
 
 
@@ -391,9 +388,11 @@ def _restore(
         )
         geo_rows = numeric["geo_rows"]
         lat, lon = numeric["lat"], numeric["lon"]
-        geo_arrays = {k: a[f"geo.{k}"] for k in GeoIndex._STATE_ARRAYS if f"geo.{k}" in a}
-        geo = GeoIndex.from_tree_state(
-            lat[geo_rows], lon[geo_rows], geo_arrays or None, meta.get("geo")
+        geo = GeoIndex.from_state(
+            lat[geo_rows],
+            lon[geo_rows],
+            {k: a[f"geo.{k}"] for k in ("order", "cells", "starts")},
+            meta["geo"],
         )
         table = ResourceTable(
             categories=rcol.DecodedColumn(category_index, CATEGORY_KEYS.__getitem__),

@@ -125,104 +125,147 @@ def geocode_address(address: str, *, geocoder: Any) -> tuple[float, float]:
 
 
 class GeoIndex:
-    """Radius search over points with scikit-learn's BallTree (haversine metric)."""
+    """Exact radius search over points on the sphere with a latitude/longitude grid.
 
-    def __init__(self, lat: np.ndarray, lon: np.ndarray):
-        from sklearn.neighbors import BallTree
+    Points are sorted by grid cell (``cell_deg`` degrees; 0.05° is 5.6 km of latitude);
+    a query visits the cells that can hold a point of the spherical cap around home (the
+    cap's latitude band and, unless it contains a pole, its longitude extent
+    ``asin(sin(r / R) / cos(lat))``, across the antimeridian too), then keeps the points
+    whose haversine distance is within the radius. Caps that hold a pole or span more
+    than ``max_cells`` cells check every point. Building is a vectorized sort (no tree);
+    the arrays (:meth:`state`) reload a saved index as they are.
 
+    :meth:`pairs_within` (duplicate detection) uses scikit-learn's BallTree (haversine),
+    built on first use.
+    """
+
+    CELL_DEG = 0.05
+    MAX_CELLS = 20_000
+
+    def __init__(self, lat: np.ndarray, lon: np.ndarray, *, cell_deg: float = CELL_DEG):
         self.lat = np.asarray(lat, dtype=np.float64)
         self.lon = np.asarray(lon, dtype=np.float64)
-        self._tree = (
-            BallTree(np.radians(np.column_stack([self.lat, self.lon])), metric="haversine")
-            if len(self.lat)
-            else None
-        )
+        self._setup(float(cell_deg))
+        keys = self._keys(self.lat, self.lon)
+        order = np.argsort(keys, kind="stable")
+        cells, starts = np.unique(keys[order], return_index=True)
+        self._install(order, cells, np.append(starts, len(order)))
+
+    def _setup(self, cell_deg: float) -> None:
+        if not 0 < cell_deg <= 10:
+            raise ValueError("cell_deg must be in (0, 10]")
+        self.cell_deg = cell_deg
+        self._n_lat = int(math.ceil(180.0 / cell_deg)) + 1
+        self._n_lon = int(math.ceil(360.0 / cell_deg))
+        self._tree = None
+
+    def _install(self, order: np.ndarray, cells: np.ndarray, starts: np.ndarray) -> None:
+        self._order = np.asarray(order, dtype=np.int64)
+        self._cells = np.asarray(cells, dtype=np.int64)
+        self._starts = np.asarray(starts, dtype=np.int64)
+        # the points in cell order, so that a cell's points are read contiguously
+        self._slat = np.ascontiguousarray(self.lat[self._order])
+        self._slon = np.ascontiguousarray(self.lon[self._order])
+
+    def _rows(self, lat: Any) -> Any:
+        return np.clip(np.floor((np.asarray(lat) + 90.0) / self.cell_deg), 0, self._n_lat - 1)
+
+    def _cols(self, lon: Any) -> Any:
+        return np.floor(np.mod(np.asarray(lon) + 180.0, 360.0) / self.cell_deg) % self._n_lon
+
+    def _keys(self, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+        return self._rows(lat).astype(np.int64) * self._n_lon + self._cols(lon).astype(np.int64)
 
     def __len__(self) -> int:
         return len(self.lat)
 
-    # The BallTree's own arrays, so that a saved index reloads it without rebuilding it
-    # (about 1 s at 1M points) and without pickle. Restored only by the same scikit-learn
-    # version that wrote it; any other version rebuilds the tree (same results).
-    _STATE_ARRAYS = ("data", "idx_array", "node_data", "node_bounds")
-    _STATE_INTS = ("leaf_size", "n_levels", "n_nodes", "n_trims", "n_leaves", "n_splits")
-
-    def tree_state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]] | None:
-        """The tree's arrays and its integer parameters (with the scikit-learn version that
-        made them), or ``None`` for an empty index."""
-        if self._tree is None:
-            return None
-        import sklearn
-
-        state = self._tree.__getstate__()
-        arrays = dict(zip(self._STATE_ARRAYS, state[:4]))
-        meta: dict[str, Any] = dict(zip(self._STATE_INTS, (int(x) for x in state[4:10])))
-        meta["sklearn_version"] = sklearn.__version__
-        return arrays, meta
+    # ---- saving -------------------------------------------------------------------------
+    def state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        """The grid's arrays and cell size (to save the index without pickle)."""
+        arrays = {"order": self._order, "cells": self._cells, "starts": self._starts}
+        return arrays, {"kind": "grid", "cell_deg": self.cell_deg}
 
     @classmethod
-    def from_tree_state(
-        cls,
-        lat: np.ndarray,
-        lon: np.ndarray,
-        arrays: dict[str, np.ndarray] | None,
-        meta: dict[str, Any] | None,
+    def from_state(
+        cls, lat: np.ndarray, lon: np.ndarray, arrays: dict[str, np.ndarray], meta: dict[str, Any]
     ) -> GeoIndex:
-        """A GeoIndex over ``lat``/``lon`` from a :meth:`tree_state`; rebuilt when the state
-        is missing, comes from another scikit-learn version or does not fit the points."""
-        import sklearn
-        from sklearn.neighbors import BallTree
-
-        usable = (
-            arrays is not None
-            and meta is not None
-            and meta.get("sklearn_version") == sklearn.__version__
-            and len(lat) > 0
-            and arrays["data"].shape == (len(lat), 2)
-            and arrays["idx_array"].shape == (len(lat),)
-        )
-        if not usable:
-            return cls(lat, lon)
+        """A GeoIndex over ``lat``/``lon`` from :meth:`state`, without sorting again."""
+        if meta.get("kind") != "grid":
+            raise ValueError(f"unknown geo index kind {meta.get('kind')!r}")
         self = cls.__new__(cls)
         self.lat = np.asarray(lat, dtype=np.float64)
         self.lon = np.asarray(lon, dtype=np.float64)
-        metric = BallTree(np.zeros((1, 2)), metric="haversine").__getstate__()[11]
-        tree = BallTree.__new__(BallTree)
-        tree.__setstate__(
-            (
-                *(np.ascontiguousarray(arrays[k]) for k in cls._STATE_ARRAYS),
-                *(int(meta[k]) for k in cls._STATE_INTS),
-                0,  # n_calls
-                metric,
-                None,  # sample_weight
-            )
-        )
-        self._tree = tree
+        self._setup(float(meta["cell_deg"]))
+        order, cells, starts = arrays["order"], arrays["cells"], arrays["starts"]
+        if (
+            len(order) != len(self.lat)
+            or len(starts) != len(cells) + 1
+            or (len(order) and int(starts[-1]) != len(order))
+        ):
+            raise ValueError("the geo index arrays do not fit the points")
+        self._install(order, cells, starts)
         return self
+
+    # ---- queries ------------------------------------------------------------------------
+    def _cap_positions(self, lat: float, lon: float, ang: float) -> np.ndarray | None:
+        """Positions (in cell order) of the points in the cells the cap can reach, or
+        ``None`` when every point must be checked."""
+        if ang >= math.pi / 2 - abs(math.radians(lat)):
+            return None  # the cap holds a pole: every longitude
+        eps = 1e-9
+        dlat = math.degrees(ang) + eps
+        dlon = math.degrees(math.asin(min(1.0, math.sin(ang) / math.cos(math.radians(lat))))) + eps
+        r0, r1 = int(self._rows(lat - dlat)), int(self._rows(lat + dlat))
+        width = int(math.floor((lon + dlon + 180.0) / self.cell_deg)) - int(
+            math.floor((lon - dlon + 180.0) / self.cell_deg)
+        )
+        if width + 1 >= self._n_lon or (r1 - r0 + 1) * (width + 1) > self.MAX_CELLS:
+            return None
+        c0 = int(math.floor((lon - dlon + 180.0) / self.cell_deg))
+        cols = np.arange(c0, c0 + width + 1) % self._n_lon
+        keys = (np.arange(r0, r1 + 1)[:, None] * self._n_lon + cols[None, :]).ravel()
+        i = np.searchsorted(self._cells, keys)
+        found = i < len(self._cells)
+        found[found] = self._cells[i[found]] == keys[found]
+        i = i[found]
+        lo, hi = self._starts[i], self._starts[i + 1]
+        lens = hi - lo
+        if not len(lens):
+            return np.empty(0, dtype=np.int64)
+        offsets = np.repeat(lo - (np.cumsum(lens) - lens), lens)
+        return offsets + np.arange(int(lens.sum()), dtype=np.int64)
 
     def query_radius(
         self, lat: float, lon: float, radius_km: float, *, sort: bool = True
     ) -> tuple[np.ndarray, np.ndarray]:
         """Positions (sorted, unless ``sort=False``) and distances in km of the points within
-        ``radius_km``."""
-        if self._tree is None or radius_km <= 0:
+        ``radius_km`` (inclusive)."""
+        if not len(self.lat) or radius_km <= 0:
             return np.empty(0, dtype=np.intp), np.empty(0)
-        # the tree's own haversine distances (radians), so none is computed twice
-        ind, dist = self._tree.query_radius(
-            np.radians([[lat, lon]]), r=radius_km / EARTH_RADIUS_KM, return_distance=True
-        )
-        ind, dist = ind[0].astype(np.intp, copy=False), dist[0] * EARTH_RADIUS_KM
-        if not sort:
-            return ind, dist
-        order = np.argsort(ind, kind="stable")
-        return ind[order], dist[order]
+        sel = self._cap_positions(float(lat), float(lon), float(radius_km) / EARTH_RADIUS_KM)
+        if sel is None:
+            slat, slon = self._slat, self._slon
+        else:
+            slat, slon = self._slat[sel], self._slon[sel]
+        d = haversine_km(lat, lon, slat, slon)
+        keep = np.flatnonzero(d <= radius_km)
+        pos = (self._order if sel is None else self._order[sel])[keep].astype(np.intp)
+        d = d[keep]
+        if sort:
+            o = np.argsort(pos, kind="stable")
+            pos, d = pos[o], d[o]
+        return pos, d
 
     def pairs_within(self, radius_km: float) -> set[tuple[int, int]]:
         """Every pair of positions ``(i, j)``, ``i < j``, at most ``radius_km`` apart."""
         pairs: set[tuple[int, int]] = set()
-        if self._tree is None or len(self) < 2 or radius_km <= 0:
+        if len(self) < 2 or radius_km <= 0:
             return pairs
         pts = np.radians(np.column_stack([self.lat, self.lon]))
+        if self._tree is None:
+            from sklearn.neighbors import BallTree
+
+            self._tree = BallTree(pts, metric="haversine")
         for i, nb in enumerate(self._tree.query_radius(pts, r=radius_km / EARTH_RADIUS_KM)):
             pairs.update((i, int(j)) for j in nb if j > i)
         return pairs

@@ -1,5 +1,6 @@
-"""Candidate retrieval: resources inside the person's radius (BallTree, haversine), outreach
-services whose own service radius reaches the person, and online resources."""
+"""Candidate retrieval: resources inside the person's radius (a latitude/longitude grid,
+exact haversine), outreach services whose own service radius reaches the person, and
+online resources."""
 
 from __future__ import annotations
 
