@@ -343,11 +343,11 @@ def _load_arrays(folder: Path, manifest: dict[str, Any], mmap: bool) -> dict[str
     for name in manifest["files"]:
         if name.startswith(prefix) and name.endswith(".npy"):
             try:
-                out[name[len(prefix) : -4]] = np.load(
-                    folder / name, mmap_mode="r" if mmap else None, allow_pickle=False
-                )
+                arr = np.load(folder / name, mmap_mode="r" if mmap else None, allow_pickle=False)
             except ValueError as exc:
                 raise IndexFormatError(f"cannot read file {name!r} of the index: {exc}") from None
+            # a plain read-only view of the map: np.memmap's per-item indexing is Python code
+            out[name[len(prefix) : -4]] = arr.view(np.ndarray) if mmap else arr
     return out
 
 
