@@ -892,7 +892,7 @@ class Matcher:
         lexical, words = t.fuzzy.score(ref.what_matters, rows)
         comps["lexical"] = lexical
         d_score = decay(
-            np.nan_to_num(dist, nan=0.0),
+            np.where(np.isnan(dist), 0.0, dist),
             kind=self.decay_kind,
             offset=self.decay_offset * reach,
             scale=self.decay_scale * reach,

@@ -24,8 +24,13 @@ def top_n(scores: np.ndarray, ids: Sequence[str] | np.ndarray, n: int) -> np.nda
         sel = np.flatnonzero(-s <= kth)
     else:
         sel = np.arange(m)
-    order = sorted(sel.tolist(), key=lambda i: (-s[i], str(ids[i])))
-    return np.array(order[:n], dtype=np.intp)
+    # by score; only where scores tie do the ids decide (read for those rows only)
+    by_score = sel[np.argsort(-s[sel], kind="stable")]
+    ss = s[by_score]
+    if len(ss) > 1 and (ss[1:] == ss[:-1]).any():
+        order = sorted(by_score.tolist(), key=lambda i: (-s[i], str(ids[i])))
+        return np.array(order[:n], dtype=np.intp)
+    return by_score[:n].astype(np.intp, copy=False)
 
 
 def mmr(

@@ -5,7 +5,7 @@ distance decay, category intent, schedule fit and soft preferences; every compon
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 
@@ -46,7 +46,7 @@ class Weights:
     preference: float = 0.05
 
     def as_dict(self) -> dict[str, float]:
-        return asdict(self)
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
     def __post_init__(self) -> None:
         for k, v in asdict(self).items():
@@ -69,7 +69,9 @@ def blend(components: Mapping[str, np.ndarray], weights: Weights) -> np.ndarray:
     out = np.zeros_like(next(iter(components.values())), dtype=np.float64)
     for k, v in components.items():
         if w.get(k, 0.0):
-            out += (w[k] / total) * np.nan_to_num(np.asarray(v, dtype=np.float64), nan=0.0)
+            a = np.asarray(v, dtype=np.float64)
+            nan = np.isnan(a)
+            out += (w[k] / total) * (np.where(nan, 0.0, a) if nan.any() else a)
     return np.clip(out, 0.0, 1.0)
 
 
