@@ -393,7 +393,12 @@ class Matcher:
         self.eligibility_ = eligibility
         # contiguous copy of the online resources' vectors (a few % of rows): ranks them
         # without gathering from the (possibly memory-mapped) matrix on every query
-        self.online_embeddings_ = np.ascontiguousarray(table.embeddings[table.online_rows])
+        online_vecs = derived.get("online_embeddings")  # stored by a saved index
+        self.online_embeddings_ = (
+            np.ascontiguousarray(table.embeddings[table.online_rows])
+            if online_vecs is None
+            else online_vecs
+        )
         self.has_sessions_ = np.asarray(derived["has_sessions"], dtype=bool)
         self.strenuous_ = np.asarray(derived["strenuous"], dtype=bool)
         self.crowded_ = np.asarray(derived["crowded"], dtype=bool)

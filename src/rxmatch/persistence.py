@@ -326,6 +326,9 @@ def _index_arrays(matcher: Matcher) -> tuple[dict[str, np.ndarray], dict[str, An
     for k in ("has_sessions", "strenuous", "crowded"):
         out[f"derived.{k}"] = np.asarray(getattr(matcher, f"{k}_"), dtype=bool)
     out["derived.category_index"] = np.asarray(matcher.category_index_, dtype=np.int8)
+    # the online resources' vectors side by side: loading reads them without touching the
+    # pages of the whole embedding matrix
+    out["online.embeddings"] = np.asarray(matcher.online_embeddings_, dtype=np.float32)
     elig, vocabularies = matcher.eligibility_.arrays()
     for k in ("lang_mask", "has_lang", "access_mask", "has_access"):
         out[f"eligibility.{k}"] = elig[k]
@@ -418,9 +421,13 @@ def _restore(
             category_index=category_index,
         )
         ordinals = np.where(verified == np.iinfo(np.int32).min, np.nan, verified.astype(np.float64))
+        online_vecs = a["online.embeddings"]
+        if online_vecs.shape != (len(numeric["online_rows"]), vecs.shape[1]):
+            raise ValueError("online.embeddings does not fit the online resources")
         derived = {
             "category_index": category_index,
             "verified_ordinal": ordinals,
+            "online_embeddings": online_vecs,
             **{k: a[f"derived.{k}"] for k in ("has_sessions", "strenuous", "crowded")},
         }
     except (KeyError, ValueError, TypeError) as exc:
