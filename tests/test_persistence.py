@@ -379,3 +379,12 @@ def test_real_directory_round_trip_through_the_arrays(shared_data, tmp_path):
     assert _frames_and_exclusions(loaded, refs) == _frames_and_exclusions(m, refs)
     assert list(loaded.table_.ids) == list(smc.frame["id"])
     assert list(loaded.table_.sessions) == list(smc.frame["sessions"])
+
+
+def test_loaded_index_pickles_for_worker_processes(saved, hashing_matcher):
+    import pickle
+
+    loaded = load_matcher(saved, embedder=rxmatch.HashingEmbedder(384))
+    copy = pickle.loads(pickle.dumps(loaded))
+    assert _frames_and_exclusions(copy, MANY) == _frames_and_exclusions(hashing_matcher, MANY)
+    assert len(copy.directory_) == len(hashing_matcher.directory_)

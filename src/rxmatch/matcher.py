@@ -424,10 +424,10 @@ class Matcher:
     def directory_(self) -> Directory:
         """The fitted Directory (decoded from a loaded index's table on first access)."""
         self._check_fitted()
-        if self._directory is None:
-            self._directory = self._directory_loader()
-            self._directory_loader = None
-        return self._directory
+        d = self._directory
+        if d is None:  # two threads may both decode it; either result is the same
+            d = self._directory = self._directory_loader()
+        return d
 
     # ---- incremental updates -------------------------------------------------------------
     def _with_records(self, records: pd.DataFrame | Directory, *, replace: bool) -> Matcher:

@@ -447,6 +447,35 @@ def _restore(
     matcher._install(table, elig, derived, protos, emb, None, None, directory_loader)
 
 
+class _DirectoryReader:
+    """Decodes a saved index's Directory on first access (a plain, picklable callable, so a
+    loaded Matcher can be shipped to worker processes)."""
+
+    def __init__(self, folder: Path, table: dict[str, Any], n: int, report: LoadReport):
+        self.folder, self.table, self.n, self.report = folder, table, n, report
+
+    def __call__(self) -> Directory:
+        table = self.table
+        tpath = self.folder / table["file"]
+        try:
+            if table["file"].endswith(".parquet"):
+                raw = pd.read_parquet(tpath)
+            else:
+                raw = pd.read_csv(
+                    tpath, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8"
+                )
+        except Exception as exc:  # noqa: BLE001 - any reader failure means a bad file
+            raise IndexFormatError(
+                f"cannot read file {table['file']!r} of the index: {exc}"
+            ) from None
+        frame = _decode_frame(raw, table["columns"], table["encodings"])
+        if len(frame) != self.n:
+            raise IndexFormatError(
+                f"file {table['file']!r} has {len(frame)} rows, expected {self.n}"
+            )
+        return Directory(frame, self.report)
+
+
 def _taxonomy_vocabulary() -> tuple[str, ...]:
     from .matcher import TAXONOMY_VOCABULARY
 
@@ -678,23 +707,7 @@ def load_matcher(
     table = manifest["table"]
     report = _report_from_json(json.loads((folder / "report.json").read_text("utf-8")))
 
-    def read_directory() -> Directory:
-        tpath = folder / table["file"]
-        try:
-            if table["file"].endswith(".parquet"):
-                raw = pd.read_parquet(tpath)
-            else:
-                raw = pd.read_csv(
-                    tpath, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8"
-                )
-        except Exception as exc:  # noqa: BLE001 - any reader failure means a bad file
-            raise IndexFormatError(
-                f"cannot read file {table['file']!r} of the index: {exc}"
-            ) from None
-        frame = _decode_frame(raw, table["columns"], table["encodings"])
-        if len(frame) != n:
-            raise IndexFormatError(f"file {table['file']!r} has {len(frame)} rows, expected {n}")
-        return Directory(frame, report)
+    read_directory = _DirectoryReader(folder, table, n, report)
 
     cfg = json.loads((folder / "config.json").read_text("utf-8"))
     weights = None if cfg.get("weights") is None else Weights(**cfg["weights"])
