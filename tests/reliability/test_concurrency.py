@@ -98,3 +98,15 @@ def test_embedding_cache_is_consistent_under_threads(demo_directory):
     ref = emb.encode(texts)
     for i, out in enumerate(outs):
         assert (out == ref[i % 7 :]).all()
+
+
+def test_loaded_index_from_8_threads_matches_the_fitted_one(hashing_matcher, tmp_path):
+    # a loaded index decodes texts from its maps and fills caches on first use: under threads
+    loaded = rxmatch.Matcher.load(
+        hashing_matcher.save(tmp_path / "i") or tmp_path / "i", embedder=hashing_matcher.embedder_
+    )
+    refs = referrals(40)
+    serial = [hashing_matcher.recommend(r, k=5) for r in refs]
+    parallel = _concurrent(loaded, refs)
+    assert [p.to_frame().equals(s.to_frame()) for p, s in zip(parallel, serial)] == [True] * 40
+    assert [p.excluded for p in parallel] == [s.excluded for s in serial]
