@@ -47,14 +47,9 @@ from .rank.scoring import (
 from .rank.table import ResourceTable
 from .records import Exclusion, Match, Recommendations
 from .referral import TRAVEL_RADIUS_KM, Referral
-from .taxonomy import CATEGORIES, CATEGORY_KEYS
+from .taxonomy import CATEGORIES, CATEGORY_KEYS, TAXONOMY_VOCABULARY
 
-__all__ = ["Matcher", "EncodedQuery", "resource_text", "TAXONOMY_VOCABULARY"]
-
-#: words of the taxonomy that typo correction may correct towards (besides the directory's)
-TAXONOMY_VOCABULARY = tuple(
-    sorted({w for c in CATEGORIES for v in c.vocabulary for w in v.split()})
-)
+__all__ = ["Matcher", "EncodedQuery", "resource_text"]
 
 
 def resource_text(name: str, description: str, tags: Sequence[str]) -> str:
@@ -373,9 +368,6 @@ class Matcher:
         }
         return self._install(table, eligibility, derived, protos, emb, cache, directory)
 
-    #: per-resource arrays derived at fit time and kept in a saved index
-    DERIVED = ("category_index", "has_sessions", "strenuous", "crowded", "verified_ordinal")
-
     def _install(
         self,
         table: ResourceTable,
@@ -383,7 +375,7 @@ class Matcher:
         derived: Mapping[str, np.ndarray],
         protos: np.ndarray,
         emb: Embedder,
-        cache: EmbeddingCache | None,
+        cache: EmbeddingCache,
         directory: Directory | None,
         directory_loader: Any = None,
     ) -> Matcher:
@@ -411,7 +403,7 @@ class Matcher:
             {stem(w) for v in c.vocabulary for w in v.split()} for c in CATEGORIES
         ]
         self.embedder_ = emb
-        self.cache_ = cache if cache is not None else EmbeddingCache()
+        self.cache_ = cache
         self._directory = directory
         self._directory_loader = directory_loader
         self._tokens_cache: dict[int, dict[str, FieldTokens]] = {}
@@ -716,9 +708,9 @@ class Matcher:
                 if not wanted[lo + j]:
                     out.append(np.empty(0, dtype=np.intp))  # not used: online is not ok
                     continue
-                cand = np.argpartition(-sims, short - 1)[:short]
-                exact = self.online_embeddings_[np.sort(cand)] @ Q[lo + j]
-                idx = np.sort(cand)[np.argpartition(-exact, pool - 1)[:pool]]
+                cand = np.sort(np.argpartition(-sims, short - 1)[:short])
+                exact = self.online_embeddings_[cand] @ Q[lo + j]
+                idx = cand[np.argpartition(-exact, pool - 1)[:pool]]
                 out.append(np.sort(t.online_rows[idx]))
         return out
 

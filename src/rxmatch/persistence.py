@@ -56,7 +56,7 @@ from .features.text import Embedder, EmbeddingCache, SentenceTransformerEmbedder
 from .rank import columns as rcol
 from .rank.scoring import Weights
 from .rank.table import ResourceTable
-from .taxonomy import CATEGORIES, CATEGORY_KEYS
+from .taxonomy import CATEGORIES, CATEGORY_KEYS, TAXONOMY_VOCABULARY
 
 if TYPE_CHECKING:
     from .matcher import Matcher
@@ -169,26 +169,20 @@ def _decode_lists(values: Any, encoding: str) -> list[tuple[str, ...]]:
 
 
 def _encode_sessions(values: list[tuple[Session, ...]]) -> list[str]:
-    return [";".join(f"{s.day},{s.start},{s.end}" for s in v) for v in values]
+    return [rcol.encode_sessions(v) for v in values]
 
 
 def _decode_sessions(values: Any) -> list[tuple[Session, ...]]:
-    out: list[tuple[Session, ...]] = []
+    # sessions repeat a lot: decode each distinct text once
     by_text: dict[str, tuple[Session, ...]] = {}
-    by_part: dict[str, Session] = {}
+    out: list[tuple[Session, ...]] = []
     for v in values:
         if not isinstance(v, str) or not v:
             out.append(())
             continue
         got = by_text.get(v)
         if got is None:
-            parts = []
-            for part in v.split(";"):
-                sess = by_part.get(part)
-                if sess is None:
-                    sess = by_part[part] = Session(*map(int, part.split(",")))
-                parts.append(sess)
-            got = by_text[v] = tuple(parts)
+            got = by_text[v] = rcol.decode_sessions(v)
         out.append(got)
     return out
 
@@ -313,6 +307,9 @@ _STRINGS: dict[str, Any] = {
 }
 
 
+_ELIGIBILITY_MASKS = ("lang_mask", "has_lang", "access_mask", "has_access")
+
+
 def _index_arrays(matcher: Matcher) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     """Everything ``Matcher.fit`` computed, as named arrays plus a little JSON."""
     t = matcher.table_
@@ -330,7 +327,7 @@ def _index_arrays(matcher: Matcher) -> tuple[dict[str, np.ndarray], dict[str, An
     # pages of the whole embedding matrix
     out["online.embeddings"] = np.asarray(matcher.online_embeddings_, dtype=np.float32)
     elig, vocabularies = matcher.eligibility_.arrays()
-    for k in ("lang_mask", "has_lang", "access_mask", "has_access"):
+    for k in _ELIGIBILITY_MASKS:
         out[f"eligibility.{k}"] = elig[k]
     m = t.fuzzy.matrix_
     out["fuzzy.indptr"], out["fuzzy.indices"], out["fuzzy.data"] = m.indptr, m.indices, m.data
@@ -362,6 +359,7 @@ def _restore(
     protos: np.ndarray,
     emb: Embedder,
     mmap: bool,
+    cache: EmbeddingCache,
     directory_loader: Any,
 ) -> None:
     """Install a format-2 index into ``matcher`` without refitting."""
@@ -387,7 +385,7 @@ def _restore(
                 (a["fuzzy.data"], a["fuzzy.indices"], a["fuzzy.indptr"]), shape=(n, len(terms))
             ),
             terms,
-            extra_vocabulary=_taxonomy_vocabulary(),
+            extra_vocabulary=TAXONOMY_VOCABULARY,
         )
         geo_rows = numeric["geo_rows"]
         lat, lon = numeric["lat"], numeric["lon"]
@@ -412,15 +410,14 @@ def _restore(
                 "min_age": numeric["min_age"],
                 "max_age": numeric["max_age"],
                 "free": free,
-                **{k: a[f"eligibility.{k}"] for k in ("lang_mask", "has_lang")},
-                **{k: a[f"eligibility.{k}"] for k in ("access_mask", "has_access")},
+                **{k: a[f"eligibility.{k}"] for k in _ELIGIBILITY_MASKS},
             },
             meta["eligibility_vocabularies"],
             online=numeric["online"],
             has_place=numeric["has_place"],
             category_index=category_index,
         )
-        ordinals = np.where(verified == np.iinfo(np.int32).min, np.nan, verified.astype(np.float64))
+        ordinals = np.where(verified == rcol.NO_DATE, np.nan, verified.astype(np.float64))
         online_vecs = a["online.embeddings"]
         if online_vecs.shape != (len(numeric["online_rows"]), vecs.shape[1]):
             raise ValueError("online.embeddings does not fit the online resources")
@@ -444,7 +441,7 @@ def _restore(
     bad += [k for k, v in texts.items() if len(v) != n]
     if bad:
         raise IndexFormatError(f"arrays {sorted(bad)} of the index do not have {n} rows")
-    matcher._install(table, elig, derived, protos, emb, None, None, directory_loader)
+    matcher._install(table, elig, derived, protos, emb, cache, None, directory_loader)
 
 
 class _DirectoryReader:
@@ -474,12 +471,6 @@ class _DirectoryReader:
                 f"file {table['file']!r} has {len(frame)} rows, expected {self.n}"
             )
         return Directory(frame, self.report)
-
-
-def _taxonomy_vocabulary() -> tuple[str, ...]:
-    from .matcher import TAXONOMY_VOCABULARY
-
-    return TAXONOMY_VOCABULARY
 
 
 # ---- save ----------------------------------------------------------------------------------
@@ -740,8 +731,7 @@ def load_matcher(
         matcher.fit(read_directory(), embeddings=vecs)
     else:
         matcher._validate_params()
-        _restore(matcher, folder, manifest, vecs, protos, emb, mmap, read_directory)
-        matcher.cache_ = cache
+        _restore(matcher, folder, manifest, vecs, protos, emb, mmap, cache, read_directory)
     # restore the configuration as saved (reference_date None means "the date of fit")
     matcher.reference_date = None if ref is None else date.fromisoformat(ref)
     matcher.cache = None

@@ -16,6 +16,7 @@ __all__ = [
     "Category",
     "CATEGORIES",
     "CATEGORY_KEYS",
+    "TAXONOMY_VOCABULARY",
     "SOCIAL_PRESCRIBING_SECTORS",
     "category_label",
     "match_category",
@@ -374,6 +375,10 @@ CATEGORIES: tuple[Category, ...] = (
 
 CATEGORY_KEYS: tuple[str, ...] = tuple(c.key for c in CATEGORIES)
 SOCIAL_PRESCRIBING_SECTORS: tuple[str, ...] = CATEGORY_KEYS[:4]
+#: words of the taxonomy that typo correction may correct towards (besides the directory's)
+TAXONOMY_VOCABULARY: tuple[str, ...] = tuple(
+    sorted({w for c in CATEGORIES for v in c.vocabulary for w in v.split()})
+)
 _BY_KEY = {c.key: c for c in CATEGORIES}
 
 

@@ -216,13 +216,11 @@ class GeoIndex:
         dlat = math.degrees(ang) + eps
         dlon = math.degrees(math.asin(min(1.0, math.sin(ang) / math.cos(math.radians(lat))))) + eps
         r0, r1 = int(self._rows(lat - dlat)), int(self._rows(lat + dlat))
-        width = int(math.floor((lon + dlon + 180.0) / self.cell_deg)) - int(
-            math.floor((lon - dlon + 180.0) / self.cell_deg)
-        )
-        if width + 1 >= self._n_lon or (r1 - r0 + 1) * (width + 1) > self.MAX_CELLS:
+        c0 = math.floor((lon - dlon + 180.0) / self.cell_deg)
+        c1 = math.floor((lon + dlon + 180.0) / self.cell_deg)
+        if c1 - c0 + 1 >= self._n_lon or (r1 - r0 + 1) * (c1 - c0 + 1) > self.MAX_CELLS:
             return None
-        c0 = int(math.floor((lon - dlon + 180.0) / self.cell_deg))
-        cols = np.arange(c0, c0 + width + 1) % self._n_lon
+        cols = np.arange(c0, c1 + 1) % self._n_lon
         keys = (np.arange(r0, r1 + 1)[:, None] * self._n_lon + cols[None, :]).ravel()
         i = np.searchsorted(self._cells, keys)
         found = i < len(self._cells)

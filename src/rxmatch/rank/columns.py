@@ -32,6 +32,7 @@ __all__ = [
     "decode_bool",
     "date_ordinals",
     "decode_date",
+    "NO_DATE",
 ]
 
 
@@ -89,9 +90,6 @@ class StringColumn(Sequence):
     def __iter__(self) -> Iterator[str | None]:
         for i in range(len(self)):
             yield self._one(i)
-
-    def to_list(self) -> list[str | None]:
-        return list(self)
 
 
 class DecodedColumn(Sequence):
@@ -158,17 +156,18 @@ def decode_bool(code: int) -> bool | None:
     return None if code < 0 else bool(code)
 
 
-_NO_DATE = np.iinfo(np.int32).min
+#: the ordinal :func:`date_ordinals` stores where there is no date
+NO_DATE = int(np.iinfo(np.int32).min)
 
 
 def date_ordinals(values: Sequence[date | None]) -> np.ndarray:
     """Proleptic Gregorian ordinals (int32); the minimum int32 where there is no date."""
     return np.fromiter(
-        (_NO_DATE if d is None else d.toordinal() for d in values),
+        (NO_DATE if d is None else d.toordinal() for d in values),
         dtype=np.int32,
         count=len(values),
     )
 
 
 def decode_date(ordinal: int) -> date | None:
-    return None if ordinal == _NO_DATE else date.fromordinal(int(ordinal))
+    return None if ordinal == NO_DATE else date.fromordinal(int(ordinal))
