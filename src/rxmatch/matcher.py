@@ -19,6 +19,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from ._ids import id_list, refuse_text
 from .directory import Directory, LoadReport
 from .exceptions import InvalidParameterError, NotFittedError, ReferralError, RxMatchError
 from .features.eligibility import (
@@ -35,14 +36,16 @@ from .features.schedule import schedule_fit
 from .features.text import Embedder, EmbeddingCache, SentenceTransformerEmbedder
 from .rank.candidates import VIA_ONLINE, VIA_OUTREACH, retrieve_candidates
 from .rank.explain import explain_match
-from .rank.rerank import mmr
+from .rank.rerank import rerank
 from .rank.scoring import (
     DEFAULT_WEIGHTS,
+    CandidateFeatures,
+    ScoredCandidates,
     Weights,
-    blend,
     candidate_similarities,
     category_affinity,
     freshness_factor,
+    score_candidates,
 )
 from .rank.table import ResourceTable
 from .records import Exclusion, Match, Recommendations
@@ -424,6 +427,7 @@ class Matcher:
     # ---- incremental updates -------------------------------------------------------------
     def _with_records(self, records: pd.DataFrame | Directory, *, replace: bool) -> Matcher:
         self._check_fitted()
+        refuse_text(records, "update" if replace else "add", "a DataFrame, a Directory or a list")
         new = (
             records
             if isinstance(records, Directory)
@@ -493,7 +497,7 @@ class Matcher:
     def remove(self, ids: Iterable[str]) -> Matcher:
         """Remove resources by id (unknown ids raise :class:`InvalidParameterError`)."""
         self._check_fitted()
-        ids = {str(i) for i in ids}
+        ids = set(id_list(ids, "remove: ids"))
         old = self.directory_.frame
         unknown = ids - set(old["id"])
         if unknown:
@@ -674,17 +678,15 @@ class Matcher:
         return out
 
     def score_components(
-        self, referral: Referral, query_vector: np.ndarray | None = None
+        self, referral: Referral, query_vector: np.ndarray | EncodedQuery | None = None
     ) -> pd.DataFrame:
-        """Every eligible candidate with its score components, before re-ranking (for
-        analysis and tuning)."""
-        self._check_fitted()
-        q = self.encode_query(referral.what_matters) if query_vector is None else query_vector
-        state = self._score(referral, q)
-        rows = state["rows"]
-        df = pd.DataFrame({"resource_id": self.table_.ids[rows], **state["components"]})
-        df["score"] = state["scores"]
-        df["distance_km"] = state["dist"]
+        """Every eligible candidate with its score components and final score, before
+        re-ranking, as a table (for analysis; :meth:`score` gives the arrays)."""
+        scored = self.score(referral, query_vector)
+        f = scored.features
+        df = pd.DataFrame({"resource_id": self.table_.ids[f.rows], **f.components})
+        df["score"] = scored.scores
+        df["distance_km"] = f.distance_km
         return df
 
     # ---- internals -----------------------------------------------------------------------
@@ -811,18 +813,31 @@ class Matcher:
         fd = vecs[len(interest_texts) :] if dislike_texts else None
         return f, fi, fd
 
-    def _score(
-        self, ref: Referral, q: np.ndarray | EncodedQuery, online_rows: Any = _AUTO
-    ) -> dict[str, Any]:
+    def candidate_features(
+        self,
+        referral: Referral,
+        query: np.ndarray | EncodedQuery | None = None,
+        *,
+        online_rows: Any = _AUTO,
+    ) -> CandidateFeatures:
+        """Candidates → eligibility → score components for one referral: everything about
+        its candidates that does not depend on the weights (see
+        :func:`rxmatch.rank.score_candidates`). ``query``: an :class:`EncodedQuery` from
+        :meth:`encode`, or the vector of the whole answer (facets are then encoded)."""
+        self._check_fitted()
+        ref = referral
         t = self.table_
         named = None
-        if isinstance(q, EncodedQuery):
-            facets, fvecs, dvecs = q.facets, q.interest_vectors, q.dislike_vectors
-            named = q.named_categories
+        if query is None:
+            query = self.encode(ref)
+        if isinstance(query, EncodedQuery):
+            facets, fvecs, dvecs = query.facets, query.interest_vectors, query.dislike_vectors
+            named = query.named_categories
             if not self.facets:
                 facets, fvecs, dvecs = Facets(), None, None
-            q = q.vector
+            q = query.vector
         else:
+            q = query
             facets, fvecs, dvecs = self._facet_vectors(ref)
         if named is None:
             named = self._named_categories(ref)
@@ -923,70 +938,89 @@ class Matcher:
                 pref += np.where(fr == 1, 1.0, np.where(fr < 0, 0.5, 0.0))
                 parts += 1
             comps["preference"] = pref / parts
-        weights = self.weights or DEFAULT_WEIGHTS
-        if len(rows):
-            scores = blend(comps, weights)
-            penalty = np.where(flags > 0, 1.0 - self.unknown_penalty, 1.0)
-            scores = scores * self.freshness_[rows] * penalty
-            scores = scores * self._barrier_factor(facets, rows)
-            if dislike32 is not None:
-                dis = np.clip(dislike32, 0.0, 1.0).max(axis=1)
-                scores = scores * (1.0 - self.dislike_penalty * np.clip((dis - 0.3) / 0.4, 0, 1))
-        else:
-            scores = np.zeros(0)
+        return CandidateFeatures(
+            rows=rows,
+            distance_km=dist,
+            via=via,
+            flags=flags,
+            components=comps,
+            freshness=self.freshness_[rows],
+            barrier_conflicts=self._barrier_conflicts(facets, rows),
+            dislike_similarity=(
+                None if dislike32 is None else np.clip(dislike32, 0.0, 1.0).max(axis=1)
+            ),
+            facet_of=facet_of,
+            excluded_rows=ex_rows,
+            excluded_codes=ex_codes,
+            notes=tuple(notes),
+            n_candidates=len(cands),
+            words=words,
+            best_sessions=best_sessions,
+            facets=facets,
+            reach_km=float(reach),
+        )
 
-        def exclusions() -> tuple[Exclusion, ...]:
-            out = []
-            for r, c in zip(ex_rows, ex_codes):
-                code = reason_code(int(c))
-                out.append(
-                    Exclusion(
-                        str(t.ids[r]),
-                        code,
-                        exclusion_reason(
-                            code,
-                            min_age=t.min_age[r],
-                            max_age=t.max_age[r],
-                            languages=t.languages[r],
-                            accessibility_needs=ref.accessibility_needs,
-                            res_access=t.accessibility[r],
-                        ),
-                    )
-                )
-            return tuple(out)
+    def score(
+        self,
+        referral: Referral,
+        query: np.ndarray | EncodedQuery | None = None,
+        *,
+        online_rows: Any = _AUTO,
+    ) -> ScoredCandidates:
+        """Every eligible candidate of ``referral`` with its score components and final
+        score, before re-ranking (:meth:`candidate_features`, then
+        :func:`rxmatch.rank.score_candidates` with this matcher's weights and penalties)."""
+        return score_candidates(
+            self.candidate_features(referral, query, online_rows=online_rows),
+            **self.score_params(),
+        )
 
+    def score_params(self) -> dict[str, Any]:
+        """The keyword arguments of :func:`rxmatch.rank.score_candidates` this matcher
+        uses."""
         return {
-            "rows": rows,
-            "dist": dist,
-            "via": via,
-            "flags": flags,
-            "components": comps,
-            "scores": scores,
-            "words": words,
-            "exclusions": exclusions,
-            "notes": notes,
-            "best_sessions": best_sessions,
-            "n_candidates": len(cands),
-            "facets": facets,
-            "facet_of": facet_of,
+            "weights": self.weights or DEFAULT_WEIGHTS,
+            "unknown_penalty": self.unknown_penalty,
+            "barrier_penalty": self.barrier_penalty,
+            "dislike_penalty": self.dislike_penalty,
         }
 
-    def _barrier_factor(self, facets: Facets, rows: np.ndarray) -> np.ndarray:
-        """Score multiplier for resources that conflict with the person's barriers."""
-        f = np.ones(len(rows))
-        kinds = facets.barrier_kinds
-        p = 1.0 - self.barrier_penalty
-        if "mobility" in kinds:
-            f *= np.where(self.strenuous_[rows], p, 1.0)
-        if "child" in kinds:
-            f *= np.where(self.adult_only_[rows], p, 1.0)
-        if "crowds" in kinds:
-            f *= np.where(self.crowded_[rows], p, 1.0)
-        if "housebound" in kinds:
-            f *= np.where(
-                self.table_.online[rows] | np.isin(rows, self.table_.outreach_rows), 1.0, p
+    def _exclusions(self, ref: Referral, features: CandidateFeatures) -> tuple[Exclusion, ...]:
+        t = self.table_
+        out = []
+        for r, c in zip(features.excluded_rows, features.excluded_codes):
+            code = reason_code(int(c))
+            out.append(
+                Exclusion(
+                    str(t.ids[r]),
+                    code,
+                    exclusion_reason(
+                        code,
+                        min_age=t.min_age[r],
+                        max_age=t.max_age[r],
+                        languages=t.languages[r],
+                        accessibility_needs=ref.accessibility_needs,
+                        res_access=t.accessibility[r],
+                    ),
+                )
             )
-        return f
+        return tuple(out)
+
+    def _barrier_conflicts(self, facets: Facets, rows: np.ndarray) -> np.ndarray:
+        """How many of the person's barriers each resource conflicts with (strenuous
+        activities for a mobility limit, adults-only groups for someone bringing a child,
+        large events for someone who avoids crowds, in-person places for the housebound)."""
+        n = np.zeros(len(rows), dtype=np.int8)
+        kinds = facets.barrier_kinds
+        if "mobility" in kinds:
+            n += self.strenuous_[rows]
+        if "child" in kinds:
+            n += self.adult_only_[rows]
+        if "crowds" in kinds:
+            n += self.crowded_[rows]
+        if "housebound" in kinds:
+            n += ~(self.table_.online[rows] | np.isin(rows, self.table_.outreach_rows))
+        return n
 
     def _field_tokens(self, r: int) -> dict[str, FieldTokens]:
         """The content words of resource ``r``'s name, tags and description, cached (they
@@ -1007,29 +1041,29 @@ class Matcher:
         self, ref: Referral, q: np.ndarray | EncodedQuery, k: int, online_rows: Any = _AUTO
     ) -> Recommendations:
         t = self.table_
-        s = self._score(ref, q, online_rows)
-        rows = s["rows"]
-        order = mmr(
-            s["scores"],
+        scored = self.score(ref, q, online_rows=online_rows)
+        f = scored.features
+        rows = f.rows
+        order = rerank(
+            scored,
             lambda idx: t.embeddings[rows[idx]],
             _Take(t.ids, rows),
             self.category_index_[rows],
             k,
-            lambda_=1.0 - float(self.diversity),
+            diversity=self.diversity,
             max_per_category=self.max_per_category,
-            groups=s["facet_of"],
-            coverage_bonus=self.coverage_bonus if s["facet_of"] is not None else 0.0,
+            coverage_bonus=self.coverage_bonus,
         )
-        interests = s["facets"].interests
+        interests = f.facets.interests
         via_names = {0: "radius", 1: "outreach", 2: "online"}
         matches = []
         for rank, i in enumerate(order, start=1):
             r = rows[i]
-            comp = {name: float(v[i]) for name, v in s["components"].items()}
-            dist = float(s["dist"][i])
-            flags = flag_texts(int(s["flags"][i]))
+            comp = {name: float(v[i]) for name, v in f.components.items()}
+            dist = float(f.distance_km[i])
+            flags = flag_texts(int(f.flags[i]))
             matched = (
-                t.fuzzy.explain(s["words"], tokens=self._field_tokens(int(r)))
+                t.fuzzy.explain(f.words, tokens=self._field_tokens(int(r)))
                 if comp.get("lexical", 0) > 0
                 else []
             )
@@ -1037,21 +1071,19 @@ class Matcher:
                 matched=matched,
                 components=comp,
                 distance_km=None if math.isnan(dist) else dist,
-                via=via_names[int(s["via"][i])],
+                via=via_names[int(f.via[i])],
                 category=t.categories[r],
                 category_inferred=bool(t.category_inferred[r]),
                 free=t.free[r],
                 cost=t.cost[r],
-                best_session=s["best_sessions"].get(int(i)),
+                best_session=f.best_sessions.get(int(i)),
                 sessions=t.sessions[r],
                 availability_given=bool(ref.windows),
                 flags=flags,
                 last_verified=t.last_verified[r],
                 today=self.reference_date_,
                 travel_mode=ref.travel_mode,
-                facet=(
-                    interests[int(s["facet_of"][i])].text if s["facet_of"] is not None else None
-                ),
+                facet=(interests[int(f.facet_of[i])].text if f.facet_of is not None else None),
             )
             matches.append(
                 Match(
@@ -1060,7 +1092,7 @@ class Matcher:
                     name=t.names[r],
                     category=t.categories[r],
                     category_inferred=bool(t.category_inferred[r]),
-                    score=float(s["scores"][i]),
+                    score=float(scored.scores[i]),
                     components=comp,
                     distance_km=None if math.isnan(dist) else round(dist, 3),
                     online=bool(t.online[r]),
@@ -1072,10 +1104,10 @@ class Matcher:
         return Recommendations(
             matches=tuple(matches),
             referral_id=ref.referral_id,
-            notes=tuple(s["notes"]),
-            n_candidates=s["n_candidates"],
-            exclusions=s["exclusions"],
-            facets=tuple(s["facets"].describe()),
+            notes=tuple(f.notes),
+            n_candidates=f.n_candidates,
+            exclusions=self._exclusions(ref, f),
+            facets=tuple(f.facets.describe()),
         )
 
     def __repr__(self) -> str:

@@ -23,6 +23,7 @@ from ..directory import Directory
 from ..features.text import Embedder
 from ..matcher import EncodedQuery, Matcher
 from ..rank.candidates import VIA_ONLINE
+from ..rank.scoring import CandidateFeatures
 from ..referral import Referral
 
 __all__ = ["SharedIndex", "CandidateSet"]
@@ -35,15 +36,16 @@ class CandidateSet:
     ``rows`` index the fitted table (directory order); ``distance_km`` is NaN for
     resources without a place; ``online`` is True when the resource is reached online (not
     inside the radius or an outreach area); ``cosine`` is the raw cosine similarity of the
-    person's words and the resource text. ``state`` is the Matcher's scoring state (for
-    re-scoring with other weights).
+    person's words and the resource text. ``state`` is the Matcher's
+    :class:`~rxmatch.rank.CandidateFeatures` (re-scored with other weights by
+    :func:`~rxmatch.rank.score_candidates`, the one scoring path).
     """
 
     rows: np.ndarray
     distance_km: np.ndarray
     online: np.ndarray
     cosine: np.ndarray
-    state: dict[str, Any]
+    state: CandidateFeatures
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -129,12 +131,12 @@ class SharedIndex:
         enc = self.encoded(referral)
         # The Matcher's own candidate retrieval and eligibility step, so that every system
         # ranks exactly the set rxmatch ranks.
-        state = self.matcher._score(referral, enc)
-        rows = np.asarray(state["rows"], dtype=np.intp)
-        via = np.asarray(state["via"])
+        state = self.matcher.candidate_features(referral, enc)
+        rows = np.asarray(state.rows, dtype=np.intp)
+        via = np.asarray(state.via)
         cs = CandidateSet(
             rows=rows,
-            distance_km=np.asarray(state["dist"], dtype=np.float64),
+            distance_km=np.asarray(state.distance_km, dtype=np.float64),
             online=via == VIA_ONLINE,
             cosine=(self.embeddings[rows] @ self.query_vector(referral)).astype(np.float64)
             if len(rows)

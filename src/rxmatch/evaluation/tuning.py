@@ -1,8 +1,10 @@
 """Grid search of rxmatch's score weights and diversity, on train and dev referrals only.
 
-The score components of each referral do not depend on the weights, so they are computed
-once (the Matcher's own scoring step) and re-blended for every configuration; the
-re-blend reproduces ``Matcher.recommend`` exactly (a test checks this for the defaults).
+The candidate features of each referral do not depend on the weights, so they are computed
+once (``Matcher.candidate_features``) and re-scored for every configuration through the one
+scoring path, :func:`~rxmatch.rank.score_candidates` then :func:`~rxmatch.rank.rerank`, which
+``Matcher.recommend`` calls too; so tuning ranks exactly as ``recommend`` does, barriers,
+dislikes and the coverage bonus included (a test checks this with all three).
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ import pandas as pd
 from ..directory import Directory
 from ..exceptions import InvalidParameterError, TestSplitError
 from ..features.text import Embedder
-from ..rank.rerank import mmr
-from ..rank.scoring import DEFAULT_WEIGHTS, Weights, blend
+from ..rank.rerank import rerank
+from ..rank.scoring import DEFAULT_WEIGHTS, Weights, score_candidates
 from ..referral import Referral
 from .harness import referrals_from_frame, relevance_by_referral
 from .metrics import ndcg_at_k
@@ -62,27 +64,26 @@ def rank_with(
     shared: SharedIndex, referral: Referral, weights: Weights, diversity: float, k: int
 ) -> list[str]:
     """The ids ``Matcher.recommend`` would return with these weights and diversity (the
-    other Matcher parameters as fitted), from the memoised scoring state."""
+    other Matcher parameters as fitted): the memoised candidate features, re-scored by
+    :func:`~rxmatch.rank.score_candidates` and re-ranked by :func:`~rxmatch.rank.rerank`,
+    the very functions ``recommend`` calls."""
     m = shared.matcher
-    cands = shared.candidates(referral)
-    st = cands.state
-    rows = cands.rows
+    features = shared.candidates(referral).state
+    rows = features.rows
     if not len(rows):
         return []
-    scores = blend(st["components"], weights)
-    penalty = np.array([1.0 - m.unknown_penalty if f else 1.0 for f in st["flags"]])
-    scores = scores * m.freshness_[rows] * penalty
-    ids = [shared.ids[r] for r in rows]
-    order = mmr(
-        scores,
-        shared.embeddings[rows],
-        ids,
-        [shared.categories[r] for r in rows],
+    scored = score_candidates(features, **{**m.score_params(), "weights": weights})
+    order = rerank(
+        scored,
+        lambda idx: shared.embeddings[rows[idx]],
+        shared.ids[rows],
+        m.category_index_[rows],
         k,
-        lambda_=1.0 - float(diversity),
+        diversity=float(diversity),
         max_per_category=m.max_per_category,
+        coverage_bonus=m.coverage_bonus,
     )
-    return [str(ids[i]) for i in order]
+    return [str(shared.ids[rows[i]]) for i in order]
 
 
 def tune_weights(

@@ -3,8 +3,17 @@
 from .allocate import Allocation, allocate
 from .candidates import Candidates, retrieve_candidates
 from .explain import explain_match
-from .rerank import mmr, top_n
-from .scoring import DEFAULT_WEIGHTS, Weights, blend, category_affinity, freshness_factor
+from .rerank import mmr, rerank, top_n
+from .scoring import (
+    DEFAULT_WEIGHTS,
+    CandidateFeatures,
+    ScoredCandidates,
+    Weights,
+    blend,
+    category_affinity,
+    freshness_factor,
+    score_candidates,
+)
 from .table import ResourceTable
 
 __all__ = [
@@ -14,7 +23,11 @@ __all__ = [
     "retrieve_candidates",
     "explain_match",
     "mmr",
+    "rerank",
     "top_n",
+    "CandidateFeatures",
+    "ScoredCandidates",
+    "score_candidates",
     "Weights",
     "DEFAULT_WEIGHTS",
     "blend",

@@ -3,11 +3,13 @@ an optional cap per category (sector)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
-__all__ = ["mmr", "top_n"]
+from .scoring import ScoredCandidates
+
+__all__ = ["mmr", "top_n", "rerank"]
 
 
 def top_n(scores: np.ndarray, ids: Sequence[str] | np.ndarray, n: int) -> np.ndarray:
@@ -91,3 +93,33 @@ def mmr(
         counts[c] = counts.get(c, 0) + 1
         max_sim = np.maximum(max_sim, sims[:, best])
     return cand[np.array(chosen, dtype=np.intp)]
+
+
+def rerank(
+    scored: ScoredCandidates,
+    embeddings: np.ndarray | Callable[[np.ndarray], np.ndarray],
+    ids: Sequence[str] | np.ndarray,
+    categories: Sequence[object] | np.ndarray,
+    k: int,
+    *,
+    diversity: float = 0.0,
+    max_per_category: int | None = None,
+    coverage_bonus: float = 0.0,
+) -> np.ndarray:
+    """The final order of scored candidates (indices into ``scored``), the one re-ranking
+    step of ``Matcher.recommend`` and of tuning: :func:`mmr` with ``lambda = 1 - diversity``,
+    the category cap, and ``coverage_bonus`` for a wish not yet covered when the person
+    named several. ``embeddings``, ``ids`` and ``categories`` are per candidate
+    (``embeddings`` may be a callable ``positions -> vectors``)."""
+    facet_of = scored.features.facet_of
+    return mmr(
+        scored.scores,
+        embeddings,
+        ids,
+        categories,
+        k,
+        lambda_=1.0 - float(diversity),
+        max_per_category=max_per_category,
+        groups=facet_of,
+        coverage_bonus=coverage_bonus if facet_of is not None else 0.0,
+    )

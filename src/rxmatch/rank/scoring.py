@@ -5,13 +5,18 @@ distance decay, category intent, schedule fit and soft preferences; every compon
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
 
 import numpy as np
 
 from ..exceptions import InvalidParameterError
 
 __all__ = [
+    "CandidateFeatures",
+    "ScoredCandidates",
+    "score_candidates",
+    "dislike_factor",
     "Weights",
     "DEFAULT_WEIGHTS",
     "blend",
@@ -132,3 +137,98 @@ def candidate_similarities(
             if q is not None:
                 o[lo : lo + chunk] = block @ (q if q.ndim == 1 else q.T)
     return out
+
+
+#: A dislike lowers a resource once its similarity to what the person dislikes passes
+#: ``DISLIKE_FLOOR`` (cosine), fully at ``DISLIKE_FLOOR + DISLIKE_SPAN``.
+DISLIKE_FLOOR = 0.3
+DISLIKE_SPAN = 0.4
+
+
+@dataclass(frozen=True, eq=False)
+class CandidateFeatures:
+    """Everything about one referral's eligible candidates that does not depend on the
+    weights or penalties: the input of :func:`score_candidates`.
+
+    Aligned arrays, one entry per candidate (``rows`` index the fitted table):
+    ``distance_km`` (NaN without a place), ``via`` (radius / outreach / online codes of
+    :mod:`rxmatch.rank.candidates`), ``flags`` (unknown-fact bits), ``components`` (each in
+    [0, 1]), ``freshness`` (multiplier for stale records), ``barrier_conflicts`` (how many of
+    the person's barriers each resource conflicts with), ``dislike_similarity`` (max cosine
+    with a dislike, or ``None``) and ``facet_of`` (the wish each resource answers best, or
+    ``None`` with fewer than two wishes).
+
+    The rest describes the retrieval: ``excluded_rows``/``excluded_codes`` (candidates the
+    eligibility rules removed), ``notes``, ``n_candidates`` (before eligibility), ``words``
+    (the person's content words, for explanations), ``best_sessions`` (position -> the
+    session that best fits the person's time), ``facets`` and ``reach_km``.
+    """
+
+    rows: np.ndarray
+    distance_km: np.ndarray
+    via: np.ndarray
+    flags: np.ndarray
+    components: Mapping[str, np.ndarray]
+    freshness: np.ndarray
+    barrier_conflicts: np.ndarray
+    dislike_similarity: np.ndarray | None = None
+    facet_of: np.ndarray | None = None
+    excluded_rows: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.intp))
+    excluded_codes: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int8))
+    notes: tuple[str, ...] = ()
+    n_candidates: int = 0
+    words: Any = None
+    best_sessions: Mapping[int, Any] = field(default_factory=dict)
+    facets: Any = None
+    reach_km: float = float("nan")
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+@dataclass(frozen=True, eq=False)
+class ScoredCandidates:
+    """:class:`CandidateFeatures` with their final ``scores`` (what is shown and ranked)."""
+
+    features: CandidateFeatures
+    scores: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.scores)
+
+    @property
+    def rows(self) -> np.ndarray:
+        return self.features.rows
+
+
+def dislike_factor(similarity: np.ndarray, penalty: float) -> np.ndarray:
+    """Multiplier in [1 - penalty, 1] from the similarity to what the person dislikes."""
+    ramp = np.clip((np.asarray(similarity, dtype=np.float64) - DISLIKE_FLOOR) / DISLIKE_SPAN, 0, 1)
+    return 1.0 - penalty * ramp
+
+
+def score_candidates(
+    features: CandidateFeatures,
+    *,
+    weights: Weights | None = None,
+    unknown_penalty: float = 0.05,
+    barrier_penalty: float = 0.25,
+    dislike_penalty: float = 0.3,
+) -> ScoredCandidates:
+    """The one place a score is computed: the weighted blend of the components, times the
+    freshness factor, ``1 - unknown_penalty`` for a fact the person needs that the resource
+    does not state, ``1 - barrier_penalty`` per barrier the resource conflicts with, and the
+    :func:`dislike_factor`. ``Matcher.recommend``, tuning, ablations and evaluation all
+    score through here."""
+    n = len(features.rows)
+    if not n:
+        return ScoredCandidates(features, np.zeros(0))
+    scores = blend(features.components, weights or DEFAULT_WEIGHTS)
+    scores = scores * features.freshness
+    scores = scores * np.where(features.flags > 0, 1.0 - unknown_penalty, 1.0)
+    conflicts = np.asarray(features.barrier_conflicts)
+    if conflicts.any():
+        scores = scores * (1.0 - barrier_penalty) ** conflicts
+    if features.dislike_similarity is not None:
+        scores = scores * dislike_factor(features.dislike_similarity, dislike_penalty)
+    return ScoredCandidates(features, scores)
