@@ -16,6 +16,7 @@ __all__ = [
     "NotFittedError",
     "ModelUnavailableError",
     "IndexFormatError",
+    "IndexPathError",
     "UnknownCategoryError",
     "InvalidParameterError",
     "TestSplitError",
@@ -82,6 +83,11 @@ class ModelUnavailableError(RxMatchError, RuntimeError):
 
 class IndexFormatError(RxMatchError, ValueError):
     """A saved index is missing, corrupted, or from another model or format version."""
+
+
+class IndexPathError(IndexFormatError):
+    """``save`` was pointed at something that is not an rxmatch index (a plain file, a
+    symlink, or a folder without an index manifest). Nothing there was changed."""
 
 
 class UnknownCategoryError(RxMatchError, ValueError):

@@ -31,6 +31,7 @@ from the stored table.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import inspect
 import json
@@ -47,7 +48,7 @@ import numpy as np
 import pandas as pd
 
 from .directory import Directory, LoadReport, RowProblem
-from .exceptions import IndexFormatError, RxMatchWarning
+from .exceptions import IndexFormatError, IndexPathError, RxMatchWarning
 from .features.eligibility import EligibilityIndex
 from .features.fuzzy import FuzzyIndex
 from .features.geo import GeoIndex
@@ -135,6 +136,14 @@ def _fsync_dir(path: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def _read_json(folder: Path, name: str) -> Any:
+    """A JSON file of the index (listed in its manifest); unreadable is IndexFormatError."""
+    try:
+        return json.loads(_confined(folder, name).read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError, ValueError):
+        raise IndexFormatError(f"file {name!r} of the index is not valid JSON") from None
 
 
 def _write_json(path: Path, obj: Any) -> None:
@@ -270,14 +279,37 @@ def _report_to_json(report: LoadReport) -> dict[str, Any]:
     }
 
 
-def _report_from_json(obj: dict[str, Any]) -> LoadReport:
-    return LoadReport(
-        source=str(obj["source"]),
-        n_input=int(obj["n_input"]),
-        n_loaded=int(obj["n_loaded"]),
-        skipped=tuple(RowProblem(*p) for p in obj["skipped"]),
-        issues=tuple(RowProblem(*p) for p in obj["issues"]),
-    )
+def _report_from_json(obj: Any) -> LoadReport:
+    def probs(ps: Any) -> tuple[RowProblem, ...]:
+        if not isinstance(ps, list):
+            raise TypeError("a problem list is not a list")
+        out = []
+        for p in ps:
+            if not (isinstance(p, list) and len(p) == 4):
+                raise TypeError("a problem is not a [row, record_id, field, reason] list")
+            row, rid, fld, reason = p
+            if not (row is None or (isinstance(row, int) and not isinstance(row, bool))):
+                raise TypeError("a problem's row is not an integer")
+            if not all(v is None or isinstance(v, str) for v in (rid, fld, reason)):
+                raise TypeError("a problem's record id, field or reason is not text")
+            out.append(RowProblem(row, rid, fld, reason))
+        return tuple(out)
+
+    try:
+        if not isinstance(obj, dict):
+            raise TypeError("not an object")
+        counts = [obj["n_input"], obj["n_loaded"]]
+        if not all(isinstance(c, int) and not isinstance(c, bool) and c >= 0 for c in counts):
+            raise TypeError("n_input and n_loaded must be non-negative integers")
+        return LoadReport(
+            source=str(obj["source"]),
+            n_input=counts[0],
+            n_loaded=counts[1],
+            skipped=probs(obj["skipped"]),
+            issues=probs(obj["issues"]),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise IndexFormatError(f"report.json of the index is malformed ({exc})") from None
 
 
 # ---- the fitted index as arrays (format 2) ------------------------------------------------
@@ -351,6 +383,88 @@ def _load_arrays(folder: Path, manifest: dict[str, Any], mmap: bool) -> dict[str
     return out
 
 
+def _check_arrays(a: dict[str, np.ndarray], n: int, n_terms: int) -> None:
+    """The invariants a ranking relies on, checked before anything is installed: string
+    offsets start at 0 and never decrease, sparse and grid indices are in range, row
+    positions are in range, and the coordinates of the placed resources are finite and on
+    Earth. A violation is an :class:`IndexFormatError` (a crafted or damaged index)."""
+    problems: list[str] = []
+
+    def get(k: str) -> np.ndarray | None:
+        v = a.get(k)
+        if v is None:
+            problems.append(f"{k} is missing")
+        elif v.ndim != 1:
+            problems.append(f"{k} is not one-dimensional")
+            return None
+        return v
+
+    def integer(k: str, v: np.ndarray) -> bool:
+        if v.dtype.kind not in "iu":
+            problems.append(f"{k} is not an integer array")
+            return False
+        return True
+
+    def offsets(k: str, v: np.ndarray | None, total: int, length: int) -> None:
+        if v is None or not integer(k, v):
+            return
+        if len(v) != length:
+            problems.append(f"{k} has {len(v)} entries, expected {length}")
+        elif int(v[0]) != 0 or int(v[-1]) != total or (len(v) > 1 and (np.diff(v) < 0).any()):
+            problems.append(f"{k} does not increase from 0 to {total}")
+
+    def in_range(k: str, v: np.ndarray | None, hi: int) -> None:
+        if v is None or not integer(k, v) or not len(v):
+            return
+        if int(v.min()) < 0 or int(v.max()) >= hi:
+            problems.append(f"{k} holds positions out of range [0, {hi})")
+
+    for name in _STRINGS:
+        data = get(f"text.{name}.data")
+        if data is not None:
+            offsets(f"text.{name}.offsets", get(f"text.{name}.offsets"), len(data), n + 1)
+    idx, dat = get("fuzzy.indices"), get("fuzzy.data")
+    if idx is not None and dat is not None:
+        if len(idx) != len(dat):
+            problems.append("fuzzy.indices and fuzzy.data differ in length")
+        in_range("fuzzy.indices", idx, n)
+        if dat.dtype.kind == "f" and not np.isfinite(dat).all():
+            problems.append("fuzzy.data holds values that are not finite")
+        offsets("fuzzy.indptr", get("fuzzy.indptr"), len(idx), n_terms + 1)
+    for k in ("table.geo_rows", "table.online_rows", "table.outreach_rows"):
+        in_range(k, get(k), n)
+    geo_rows = a.get("table.geo_rows")
+    lat, lon = get("table.lat"), get("table.lon")
+    if geo_rows is not None and lat is not None and lon is not None and not problems:
+        if len(lat) != n or len(lon) != n:
+            problems.append(f"table.lat and table.lon must have {n} rows")
+        else:
+            la, lo = lat[geo_rows], lon[geo_rows]
+            if not (np.isfinite(la).all() and np.isfinite(lo).all()):
+                problems.append("the coordinates of placed resources are not finite")
+            elif len(la) and (np.abs(la).max() > 90 or np.abs(lo).max() > 180):
+                problems.append("the coordinates of placed resources are out of range")
+        order, starts = get("geo.order"), get("geo.starts")
+        in_range("geo.order", order, len(geo_rows))
+        if starts is not None and order is not None:
+            offsets("geo.starts", starts, len(order), len(starts))
+    cat = a.get("derived.category_index")
+    if (
+        cat is not None
+        and len(cat)
+        and cat.dtype.kind in "iu"
+        and (int(cat.min()) < 0 or int(cat.max()) >= len(CATEGORIES))
+    ):
+        problems.append("derived.category_index holds categories out of range")
+    online = a.get("online.embeddings")
+    if online is not None and online.dtype.kind == "f" and not np.isfinite(online).all():
+        problems.append("online.embeddings holds values that are not finite")
+    if problems:
+        raise IndexFormatError(
+            "the arrays of the index are inconsistent: " + "; ".join(problems[:5])
+        )
+
+
 def _restore(
     matcher: Matcher,
     folder: Path,
@@ -367,9 +481,18 @@ def _restore(
 
     a = _load_arrays(folder, manifest, mmap)
     n = int(manifest["n_resources"])
+    meta = _read_json(folder, "index_meta.json")
+    terms = _read_json(folder, "fuzzy_vocab.json")
+    if not (isinstance(terms, list) and all(isinstance(t, str) for t in terms)):
+        raise IndexFormatError("fuzzy_vocab.json of the index is malformed (not a list of terms)")
+    if not (
+        isinstance(meta, dict)
+        and isinstance(meta.get("geo"), dict)
+        and isinstance(meta.get("eligibility_vocabularies"), dict)
+    ):
+        raise IndexFormatError("index_meta.json of the index is malformed")
+    _check_arrays(a, n, len(terms))
     try:
-        meta = json.loads((folder / "index_meta.json").read_text("utf-8"))
-        terms = json.loads((folder / "fuzzy_vocab.json").read_text("utf-8"))
         texts = {}
         for name, (_, dec) in _STRINGS.items():
             base = rcol.StringColumn(
@@ -427,7 +550,7 @@ def _restore(
             "online_embeddings": online_vecs,
             **{k: a[f"derived.{k}"] for k in ("has_sessions", "strenuous", "crowded")},
         }
-    except (KeyError, ValueError, TypeError) as exc:
+    except (KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:
         raise IndexFormatError(
             f"the arrays of the index at {str(folder)!r} are incomplete or inconsistent: {exc}"
         ) from None
@@ -446,30 +569,72 @@ def _restore(
 
 class _DirectoryReader:
     """Decodes a saved index's Directory on first access (a plain, picklable callable, so a
-    loaded Matcher can be shipped to worker processes)."""
+    loaded Matcher can be shipped to worker processes).
 
-    def __init__(self, folder: Path, table: dict[str, Any], n: int, report: LoadReport):
+    The table is read later than the rest of the index, so it is checked against the
+    manifest taken at load: its bytes are read once, their SHA-256 compared with the
+    manifest's, and only those bytes parsed. A folder re-saved (or changed) since the load
+    is refused with :class:`~rxmatch.IndexFormatError` instead of being served as if it
+    were the loaded index.
+    """
+
+    def __init__(
+        self,
+        folder: Path,
+        table: dict[str, Any],
+        n: int,
+        report: LoadReport,
+        sha256: str | None = None,
+        size: int | None = None,
+    ):
         self.folder, self.table, self.n, self.report = folder, table, n, report
+        self.sha256, self.size = sha256, size
 
     def __call__(self) -> Directory:
+        import io
+
         table = self.table
-        tpath = self.folder / table["file"]
+        name = table["file"]
         try:
-            if table["file"].endswith(".parquet"):
-                raw = pd.read_parquet(tpath)
+            data = _confined(self.folder, name).read_bytes()
+        except OSError:
+            raise IndexFormatError(
+                f"file {name!r} of the index at {str(self.folder)!r} cannot be read "
+                "(was the index moved or deleted since it was loaded?)"
+            ) from None
+        if (self.size is not None and len(data) != self.size) or (
+            self.sha256 is not None and hashlib.sha256(data).hexdigest() != self.sha256
+        ):
+            raise IndexFormatError(
+                f"file {name!r} of the index at {str(self.folder)!r} changed since the index "
+                "was loaded (re-saved or modified by another process); load it again"
+            )
+        try:
+            if name.endswith(".parquet"):
+                raw = pd.read_parquet(io.BytesIO(data))
             else:
                 raw = pd.read_csv(
-                    tpath, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8"
+                    io.BytesIO(data),
+                    dtype=str,
+                    keep_default_na=False,
+                    na_values=[""],
+                    encoding="utf-8",
                 )
         except Exception as exc:  # noqa: BLE001 - any reader failure means a bad file
             raise IndexFormatError(
-                f"cannot read file {table['file']!r} of the index: {exc}"
+                f"cannot read file {name!r} of the index ({type(exc).__name__})"
             ) from None
-        frame = _decode_frame(raw, table["columns"], table["encodings"])
-        if len(frame) != self.n:
+        try:
+            frame = _decode_frame(raw, table["columns"], table["encodings"])
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            if isinstance(exc, IndexFormatError):
+                raise
             raise IndexFormatError(
-                f"file {table['file']!r} has {len(frame)} rows, expected {self.n}"
-            )
+                f"file {name!r} of the index holds values its encoding cannot read "
+                f"({type(exc).__name__})"
+            ) from None
+        if len(frame) != self.n:
+            raise IndexFormatError(f"file {name!r} has {len(frame)} rows, expected {self.n}")
         return Directory(frame, self.report)
 
 
@@ -491,6 +656,67 @@ def _config(matcher: Matcher) -> dict[str, Any]:
     )
     cfg["fitted_reference_date"] = matcher.reference_date_.isoformat()
     return cfg
+
+
+def _replaceable(target: Path) -> list[str] | None:
+    """What ``save`` may replace at ``target``: ``None`` when nothing is there, else the
+    files of the rxmatch index there. Anything else (a plain file, a symlink, a folder
+    that is not an index, an index holding files its manifest does not list) raises
+    :class:`~rxmatch.IndexPathError`: save never deletes or renames what it did not write.
+    """
+    if not os.path.lexists(target):
+        return None
+    where = str(target)
+    if target.is_symlink():
+        raise IndexPathError(
+            f"cannot save to {where!r}: it is a symbolic link; save to the real folder "
+            "or to a new path"
+        )
+    if not target.is_dir():
+        raise IndexPathError(
+            f"cannot save to {where!r}: it is an existing file, not an rxmatch index folder"
+        )
+    try:
+        manifest = read_manifest(target)
+    except IndexFormatError:
+        raise IndexPathError(
+            f"cannot save to {where!r}: it is an existing folder that is not an rxmatch "
+            f"index (no valid {MANIFEST}); choose a new path or remove it yourself"
+        ) from None
+    listed = set(manifest["files"]) | {MANIFEST}
+    dirs = {str(Path(f).parent.as_posix()) for f in listed} - {"."}
+    extra = []
+    for root, subdirs, names in os.walk(target):
+        rel = Path(root).relative_to(target).as_posix()
+        for d in subdirs:
+            r = d if rel == "." else f"{rel}/{d}"
+            full = Path(root) / d
+            if r not in dirs or full.is_symlink():
+                extra.append(r)
+        subdirs[:] = [d for d in subdirs if not (Path(root) / d).is_symlink()]
+        for name in names:
+            r = name if rel == "." else f"{rel}/{name}"
+            if r not in listed or (Path(root) / name).is_symlink():
+                extra.append(r)
+    if extra:
+        raise IndexPathError(
+            f"cannot save to {where!r}: the index folder holds {len(extra)} file(s) that are "
+            f"not part of the index (for example {sorted(extra)[0]!r}); move them away first"
+        )
+    return sorted(listed)
+
+
+def _remove_index(folder: Path, files: list[str]) -> None:
+    """Delete an old index's own files (those its manifest listed) and then its folders;
+    whatever else appeared there meanwhile is left in place."""
+    for name in files:
+        with contextlib.suppress(OSError):  # already gone, or cannot be removed: leave it
+            (folder / name).unlink()
+    subdirs = sorted({Path(f).parent for f in files} - {Path(".")}, key=lambda p: -len(p.parts))
+    for d in [*subdirs, Path(".")]:
+        # not empty: something we did not write is there; keep it
+        with contextlib.suppress(OSError):
+            (folder / d).rmdir()
 
 
 def save_matcher(matcher: Matcher, path: str | Path) -> Path:
@@ -521,6 +747,7 @@ def save_matcher(matcher: Matcher, path: str | Path) -> Path:
     parent = target.parent if str(target.parent) else Path(".")
     if not parent.is_dir():
         raise FileNotFoundError(f"the parent folder of {str(target)!r} does not exist")
+    _replaceable(target)  # refuse before writing anything
     tmp = parent / f".{target.name}.tmp-{uuid.uuid4().hex[:12]}"
     tmp.mkdir()
     try:
@@ -572,7 +799,8 @@ def save_matcher(matcher: Matcher, path: str | Path) -> Path:
             _fsync_file(tmp / f)
         _fsync_dir(tmp / ARRAYS)
         _fsync_dir(tmp)
-        if target.exists():
+        old_files = _replaceable(target)  # again: the folder may have changed meanwhile
+        if old_files is not None:
             # keep the old index until the new one is complete, then swap
             old = parent / f".{target.name}.old-{uuid.uuid4().hex[:12]}"
             os.replace(target, old)
@@ -581,14 +809,119 @@ def save_matcher(matcher: Matcher, path: str | Path) -> Path:
             except BaseException:
                 os.replace(old, target)
                 raise
-            shutil.rmtree(old, ignore_errors=True)
+            _remove_index(old, old_files)
         else:
+            # onto an absent name (a non-empty folder created meanwhile makes this fail)
             os.replace(tmp, target)
         _fsync_dir(parent)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return target
+
+
+# ---- manifest checks -----------------------------------------------------------------------
+_HEX = frozenset("0123456789abcdef")
+# the files a loader reads by name, by format version (plus the table's file)
+_REQUIRED = {
+    1: ("embeddings.npy", "prototypes.npy", "report.json", "config.json"),
+    2: (
+        "embeddings.npy",
+        "prototypes.npy",
+        "fuzzy_vocab.json",
+        "index_meta.json",
+        "report.json",
+        "config.json",
+    ),
+}
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _check_name(name: Any) -> str | None:
+    """Why ``name`` is not a safe relative file name inside an index, or None."""
+    if not isinstance(name, str) or not name:
+        return "is not a file name"
+    if "\\" in name or "\x00" in name or name.startswith("/") or (len(name) > 1 and name[1] == ":"):
+        return "is not a relative path"
+    parts = name.split("/")
+    if any(p in ("", ".", "..") for p in parts):
+        return "is not confined to the index folder"
+    if name == MANIFEST:
+        return "is the manifest itself"
+    return None
+
+
+def _confined(folder: Path, name: str) -> Path:
+    """``folder / name`` for a manifest-listed name, checked to stay inside ``folder`` (no
+    absolute path, no ``..``, no symlink leading out)."""
+    why = _check_name(name)
+    if why:
+        raise IndexFormatError(f"file {name!r} listed in the index {why}")
+    p = folder / name
+    try:
+        inside = p.resolve().is_relative_to(folder.resolve())
+    except OSError:  # pragma: no cover - a loop of symlinks
+        inside = False
+    if not inside:
+        raise IndexFormatError(f"file {name!r} listed in the index is not confined to its folder")
+    return p
+
+
+def _check_manifest(folder: Path, manifest: dict[str, Any]) -> None:
+    """The manifest's structure: every value of the expected type, every file name safe and
+    listed with a SHA-256 and a size, every file the loader reads listed."""
+    where = f"{MANIFEST} of {str(folder)!r}"
+
+    def bad(what: str) -> IndexFormatError:
+        return IndexFormatError(f"{where} is malformed: {what}")
+
+    model = manifest["model"]
+    if not (
+        isinstance(model, dict)
+        and isinstance(model.get("name"), str)
+        and _is_int(model.get("dim"))
+        and model["dim"] > 0
+    ):
+        raise bad("'model' must be {'name': text, 'dim': a positive integer}")
+    if not (_is_int(manifest["n_resources"]) and manifest["n_resources"] >= 0):
+        raise bad("'n_resources' must be a non-negative integer")
+    files = manifest["files"]
+    if not isinstance(files, dict):
+        raise bad("'files' must map file names to their checksums")
+    for name, meta in files.items():
+        why = _check_name(name)
+        if why:
+            raise bad(f"listed file {name!r} {why}")
+        if not (
+            isinstance(meta, dict)
+            and isinstance(meta.get("sha256"), str)
+            and len(meta["sha256"]) == 64
+            and set(meta["sha256"]) <= _HEX
+            and _is_int(meta.get("bytes"))
+            and meta["bytes"] >= 0
+        ):
+            raise bad(f"file {name!r} is not listed with a SHA-256 and a size")
+    table = manifest["table"]
+    if not (
+        isinstance(table, dict)
+        and isinstance(table.get("file"), str)
+        and isinstance(table.get("columns"), list)
+        and all(isinstance(c, str) for c in table["columns"])
+        and isinstance(table.get("encodings"), dict)
+        and all(isinstance(k, str) and isinstance(v, str) for k, v in table["encodings"].items())
+    ):
+        raise bad("'table' must be {'file': text, 'columns': [text], 'encodings': {text: text}}")
+    if not table["file"].endswith((".parquet", ".csv")):
+        raise bad("the table file must be a .parquet or .csv file")
+    for name in (*_REQUIRED[manifest["format_version"]], table["file"]):
+        if name not in files:
+            raise bad(f"file {name!r} is read but not listed with a checksum")
+    cats = manifest.get("categories")
+    if cats is not None and not (isinstance(cats, list) and all(isinstance(c, str) for c in cats)):
+        raise bad("'categories' must be a list of category keys")
 
 
 # ---- load ----------------------------------------------------------------------------------
@@ -607,7 +940,7 @@ def read_manifest(path: str | Path) -> dict[str, Any]:
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_NAME:
         raise IndexFormatError(f"{MANIFEST} of {str(folder)!r} is not an rxmatch index manifest")
     version = manifest.get("format_version")
-    if version not in READABLE_VERSIONS:
+    if not _is_int(version) or version not in READABLE_VERSIONS:
         raise IndexFormatError(
             f"index format version {version!r} at {str(folder)!r} is not supported "
             f"(this rxmatch reads versions {', '.join(map(str, READABLE_VERSIONS))}); "
@@ -616,6 +949,7 @@ def read_manifest(path: str | Path) -> dict[str, Any]:
     for key in ("model", "n_resources", "table", "files"):
         if key not in manifest:
             raise IndexFormatError(f"{MANIFEST} of {str(folder)!r} has no {key!r}")
+    _check_manifest(folder, manifest)
     return manifest
 
 
@@ -623,8 +957,8 @@ def _verify_files(folder: Path, manifest: dict[str, Any], verify: bool) -> None:
     names = list(manifest["files"])
     for name in names:
         meta = manifest["files"][name]
-        p = folder / name
-        if not p.is_file():
+        p = _confined(folder, name)
+        if p.is_symlink() or not p.is_file():
             raise IndexFormatError(f"file {name!r} of the index at {str(folder)!r} is missing")
         if p.stat().st_size != meta["bytes"]:
             raise IndexFormatError(
@@ -695,13 +1029,26 @@ def load_matcher(
         raise IndexFormatError(
             "the index was saved with another category taxonomy; rebuild and save it again"
         )
+    if not np.isfinite(protos).all():
+        raise IndexFormatError("file 'prototypes.npy' holds values that are not finite")
     table = manifest["table"]
-    report = _report_from_json(json.loads((folder / "report.json").read_text("utf-8")))
+    report = _report_from_json(_read_json(folder, "report.json"))
+    tmeta = manifest["files"][table["file"]]
+    read_directory = _DirectoryReader(
+        folder, table, n, report, sha256=tmeta["sha256"], size=tmeta["bytes"]
+    )
 
-    read_directory = _DirectoryReader(folder, table, n, report)
-
-    cfg = json.loads((folder / "config.json").read_text("utf-8"))
-    weights = None if cfg.get("weights") is None else Weights(**cfg["weights"])
+    cfg = _read_json(folder, "config.json")
+    if not isinstance(cfg, dict):
+        raise IndexFormatError("config.json of the index is malformed (not an object)")
+    if not (cfg.get("weights") is None or isinstance(cfg["weights"], dict)):
+        raise IndexFormatError("config.json of the index is malformed ('weights')")
+    try:
+        weights = None if cfg.get("weights") is None else Weights(**cfg["weights"])
+    except (TypeError, ValueError) as exc:
+        raise IndexFormatError(
+            f"config.json of the index is malformed ('weights': {type(exc).__name__})"
+        ) from None
     known = set(_config_params(Matcher))
     unknown = sorted(set(cfg) - known - {"weights", "reference_date", "fitted_reference_date"})
     if unknown:
@@ -712,27 +1059,42 @@ def load_matcher(
             stacklevel=2,
         )
     params = {p: cfg[p] for p in known if p in cfg}
+    if not all(v is None or isinstance(v, (bool, int, float, str)) for v in params.values()):
+        raise IndexFormatError("config.json of the index is malformed (a parameter is not plain)")
     ref = cfg.get("reference_date")
-    fitted_ref = date.fromisoformat(cfg["fitted_reference_date"])
+    try:
+        fitted_ref = date.fromisoformat(cfg["fitted_reference_date"])
+        ref_date = None if ref is None else date.fromisoformat(ref)
+    except (KeyError, TypeError, ValueError):
+        raise IndexFormatError(
+            "config.json of the index is malformed (reference dates must be ISO dates)"
+        ) from None
     # The prototypes are known: a cache holding them spares encoding them again.
     cache = EmbeddingCache()
     from .features.text import _hash
 
     for c, v in zip(CATEGORIES, protos):
         cache._store[(emb.name, _hash(c.prototype))] = v
-    matcher = Matcher(
-        emb,
-        weights=weights,
-        reference_date=fitted_ref,
-        cache=cache,
-        **params,
-    )
+    try:
+        matcher = Matcher(
+            emb,
+            weights=weights,
+            reference_date=fitted_ref,
+            cache=cache,
+            **params,
+        )
+        if manifest["format_version"] != 1:
+            matcher._validate_params()
+    except (TypeError, ValueError) as exc:
+        raise IndexFormatError(
+            f"config.json of the index holds invalid Matcher parameters ({type(exc).__name__}: "
+            f"{exc})"
+        ) from None
     if manifest["format_version"] == 1:  # no arrays: refit from the stored table
         matcher.fit(read_directory(), embeddings=vecs)
     else:
-        matcher._validate_params()
         _restore(matcher, folder, manifest, vecs, protos, emb, mmap, cache, read_directory)
     # restore the configuration as saved (reference_date None means "the date of fit")
-    matcher.reference_date = None if ref is None else date.fromisoformat(ref)
+    matcher.reference_date = ref_date
     matcher.cache = None
     return matcher

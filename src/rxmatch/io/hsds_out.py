@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from .._ids import id_list
 from ..directory import Directory
 from ..exceptions import DatasetNotFoundError, InvalidParameterError
 from ..records import Recommendations
@@ -190,7 +191,7 @@ def to_hsds(directory: Directory, ids: Iterable[str] | None = None) -> list[dict
     if ids is None:
         return [_service(rec) for rec in directory]
     out = []
-    for rid in ids:
+    for rid in id_list(ids, "to_hsds: ids"):
         if rid not in directory:
             raise InvalidParameterError(f"no resource with id {rid!r} in the directory")
         out.append(_service(directory.get(rid)))
