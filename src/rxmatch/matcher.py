@@ -32,6 +32,7 @@ from .features.eligibility import (
 from .features.facets import CROWD_WORDS, STRENUOUS_WORDS, Facets, split_facets
 from .features.fuzzy import FieldTokens, FuzzyIndex, content_words, stem
 from .features.geo import GeoIndex, decay
+from .features.kind import asks_for_care, care_share, resource_kinds
 from .features.schedule import schedule_fit
 from .features.text import Embedder, EmbeddingCache, SentenceTransformerEmbedder
 from .rank.candidates import VIA_ONLINE, VIA_OUTREACH, retrieve_candidates
@@ -177,6 +178,7 @@ class Matcher:
         coverage_bonus: float = 0.05,
         dislike_penalty: float = 0.3,
         barrier_penalty: float = 0.25,
+        care_penalty: float = 0.0,
         query_without_barriers: bool = True,
         candidate_pool: int | None = 2000,
         online_pool: int | None = 300,
@@ -206,6 +208,7 @@ class Matcher:
         self.coverage_bonus = coverage_bonus
         self.dislike_penalty = dislike_penalty
         self.barrier_penalty = barrier_penalty
+        self.care_penalty = care_penalty
         self.query_without_barriers = query_without_barriers
         self.candidate_pool = candidate_pool
         self.online_pool = online_pool
@@ -226,6 +229,8 @@ class Matcher:
             raise InvalidParameterError("mobility_reach must be in (0, 1]")
         if not 0 <= self.online_distance_score <= 1:
             raise InvalidParameterError("online_distance_score must be in [0, 1]")
+        if not 0 <= self.care_penalty < 1:
+            raise InvalidParameterError("care_penalty must be in [0, 1)")
         if not 0 <= self.unknown_penalty < 1 or not 0 <= self.stale_penalty < 1:
             raise InvalidParameterError("unknown_penalty and stale_penalty must be in [0, 1)")
         if self.candidate_pool is not None and (
@@ -368,6 +373,7 @@ class Matcher:
                 [np.nan if d is None else d.toordinal() for d in table.last_verified],
                 dtype=np.float64,
             ),
+            "kinds": resource_kinds(table.names, table.tags, table.descriptions).astype(np.float32),
         }
         return self._install(table, eligibility, derived, protos, emb, cache, directory)
 
@@ -400,6 +406,11 @@ class Matcher:
         self.adult_only_ = np.nan_to_num(table.min_age, nan=0.0) >= 16
         self.category_index_ = np.asarray(derived["category_index"], dtype=np.intp)
         self.verified_ordinal_ = np.asarray(derived["verified_ordinal"], dtype=np.float64)
+        kinds = derived.get("kinds")  # absent from indexes saved before kinds existed
+        if kinds is None:
+            kinds = resource_kinds(table.names, table.tags, table.descriptions)
+        self.kinds_ = np.asarray(kinds, dtype=np.float32)
+        self.care_share_ = care_share(self.kinds_)
         self.prototypes_ = protos
         self.taxonomy_vocabulary_ = TAXONOMY_VOCABULARY
         self.category_stems_ = [
@@ -778,10 +789,13 @@ class Matcher:
         return cands, radius, notes
 
     def _main_text(self, text: str, f: Facets) -> str:
-        """The words embedded as the whole answer: without what the person dislikes (and,
-        with ``query_without_barriers``, without the barriers), so that "I don't like
-        singing" does not pull choirs up. Unchanged when nothing else is left."""
-        drop = list(f.dislikes) + (list(f.barriers) if self.query_without_barriers else [])
+        """The words embedded as the whole answer: the person's wishes, without what they
+        dislike, without context sentences (a loss, a diagnosis, a clinician's view) and,
+        with ``query_without_barriers``, without the barriers, so that "I don't like
+        singing" does not pull choirs up nor "since my operation" clinics. Unchanged when
+        nothing else is left."""
+        drop = list(f.dislikes) + list(f.context)
+        drop += list(f.barriers) if self.query_without_barriers else []
         if not self.facets or not drop or not f.interests:
             return text
         return ". ".join(x.text for x in f.interests)
@@ -901,7 +915,8 @@ class Matcher:
             facet_of = None if facet_of is None else facet_of[keep_i]
             dislike32 = None if dislike32 is None else dislike32[keep_i]
         comps["semantic"] = sem
-        lexical, words = t.fuzzy.score(ref.what_matters, rows)
+        wishes = self._main_text(ref.what_matters, facets)
+        lexical, words = t.fuzzy.score(wishes, rows)
         comps["lexical"] = lexical
         d_score = decay(
             np.where(np.isnan(dist), 0.0, dist),
@@ -946,6 +961,8 @@ class Matcher:
             components=comps,
             freshness=self.freshness_[rows],
             barrier_conflicts=self._barrier_conflicts(facets, rows),
+            care_share=self.care_share_[rows],
+            asks_for_care=asks_for_care([wishes]),
             dislike_similarity=(
                 None if dislike32 is None else np.clip(dislike32, 0.0, 1.0).max(axis=1)
             ),
@@ -983,6 +1000,7 @@ class Matcher:
             "unknown_penalty": self.unknown_penalty,
             "barrier_penalty": self.barrier_penalty,
             "dislike_penalty": self.dislike_penalty,
+            "care_penalty": self.care_penalty,
         }
 
     def _exclusions(self, ref: Referral, features: CandidateFeatures) -> tuple[Exclusion, ...]:

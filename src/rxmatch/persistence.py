@@ -355,6 +355,7 @@ def _index_arrays(matcher: Matcher) -> tuple[dict[str, np.ndarray], dict[str, An
     for k in ("has_sessions", "strenuous", "crowded"):
         out[f"derived.{k}"] = np.asarray(getattr(matcher, f"{k}_"), dtype=bool)
     out["derived.category_index"] = np.asarray(matcher.category_index_, dtype=np.int8)
+    out["derived.kinds"] = np.asarray(matcher.kinds_, dtype=np.float32)
     # the online resources' vectors side by side: loading reads them without touching the
     # pages of the whole embedding matrix
     out["online.embeddings"] = np.asarray(matcher.online_embeddings_, dtype=np.float32)
@@ -548,6 +549,7 @@ def _restore(
             "category_index": category_index,
             "verified_ordinal": ordinals,
             "online_embeddings": online_vecs,
+            "kinds": a.get("derived.kinds"),  # None in indexes saved before kinds: recomputed
             **{k: a[f"derived.{k}"] for k in ("has_sessions", "strenuous", "crowded")},
         }
     except (KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:

@@ -31,7 +31,8 @@ def test_barrier_cues(text, kind):
 def test_dislikes_keep_their_object():
     f = split_facets("the doctor says I need to move more but gyms aren't me, nothing too physical")
     assert {d.text for d in f.dislikes} == {"gyms", "physical"}
-    assert [x.text for x in f.interests] == ["the doctor says I need to move more"]
+    assert [x.text for x in f.interests] == ["move more"]  # the advice, not the adviser
+    assert f.interests[0].cue == "advice"
 
 
 def test_need_in_a_barrier_clause_is_also_an_interest():
@@ -52,3 +53,28 @@ def test_time_constraints_are_not_interests():
     g = split_facets("I am only free on weekends, I love choir")
     assert g.barrier_kinds == {"time"}  # "free on weekends" is about time, not money
     assert "money" in split_facets("something free would be good").barrier_kinds
+
+
+def test_context_sentences_are_not_wishes():
+    """Grief, a diagnosis or an operation is the person's situation, not what they want."""
+    f = split_facets(
+        "Since my hip operation I mostly stay in. The physio says I should walk more, "
+        "and I used to love birdwatching."
+    )
+    assert [x.text for x in f.interests] == ["walk more", "I used to love birdwatching"]
+    assert [x.text for x in f.context] == ["Since my hip operation I mostly stay in"]
+    f = split_facets("My husband died last year. I cannot stop crying. I'd like a craft group.")
+    assert [x.text for x in f.interests] == ["I'd like a craft group"]
+    assert {x.text for x in f.context} == {"My husband died last year", "I cannot stop crying"}
+    assert all("died" not in d for d in f.describe() if d.startswith("interest"))
+
+
+def test_only_context_is_kept_as_what_they_bring():
+    f = split_facets("I'm so lonely since my wife died.")
+    assert f.interests and not f.context
+
+
+def test_spanish_context():
+    f = split_facets("Mi esposo falleció el año pasado. Me gustaría aprender a pintar.")
+    assert [x.text for x in f.interests] == ["Me gustaría aprender a pintar"]
+    assert len(f.context) == 1

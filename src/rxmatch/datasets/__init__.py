@@ -1,6 +1,9 @@
 """Bundled sample datasets (installed with the package) and loaders for external data.
 
 * :func:`load_demo_directory`: ~70 hand-written fictional resources in San Mateo, CA.
+* :func:`load_real_referrals`, :func:`load_real_qrels`, :func:`load_real_directory`: the
+  real-data benchmark (hand-written referrals and hand judgements over real directories
+  read from the shared data folder).
 * :func:`load_synthetic_directory`, :func:`load_synthetic_referrals`,
   :func:`load_synthetic_qrels`: the synthetic evaluation set (3 US regions, labelled
   referrals with fixed train/dev/test splits).
@@ -21,6 +24,10 @@ from ..exceptions import DatasetNotFoundError
 
 __all__ = [
     "data_path",
+    "load_real_referrals",
+    "load_real_qrels",
+    "load_real_directory",
+    "REAL_DATASETS",
     "load_demo_directory",
     "load_synthetic_directory",
     "load_synthetic_referrals",
@@ -106,3 +113,6 @@ DEMO_PEOPLE = (
         "max_km": 8,
     },
 )
+
+
+from .real import REAL_DATASETS, load_real_directory, load_real_qrels, load_real_referrals  # noqa: E402

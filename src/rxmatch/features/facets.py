@@ -27,6 +27,9 @@ __all__ = [
     "NEED_WORDS",
     "STRENUOUS_WORDS",
     "CROWD_WORDS",
+    "CONTEXT_CUES",
+    "WISH_CUES",
+    "ADVICE_CUE",
 ]
 
 #: barrier kind -> regular expression of cues (English and Spanish)
@@ -110,6 +113,42 @@ NEED_WORDS = (
     r"utilities|comida|renta|alquiler|deudas?|vivienda|despensa)\b"
 )
 
+#: what marks a clause as the person's situation rather than a wish: a loss, a diagnosis or
+#: an operation, a clinician's view, a feeling (English and Spanish). A clause with one of
+#: these and none of :data:`WISH_CUES` is *context*: it is not embedded as a wish, not
+#: matched word for word and never quoted as "your wish".
+CONTEXT_CUES = (
+    r"\b(died|dead|passed( away| on)?|lost (my|our|her|his)|widow(ed|er)?|funeral|bereave|grief|"
+    r"grieving|diagnos(ed|is)|surgery|operation|stroke|cancer|chemo|heart attack|dementia|"
+    r"alzheimer'?s?|hospital|since (my|the|i|he|she|we)|after (my|the|he|she)|divorce[ds]?|"
+    r"split up|broke up|crying|cry|depress(ed|ion)|lonely|alone|isolated|anxious|worried|worry|"
+    r"struggl(e|ing)|hard time|tough time|diabetes|blood pressure|sober|clean for|relapse|"
+    r"moved (here|to)|just moved|retired|laid off|lost (my|the) job|kids (are|have) (grown|left)|"
+    r"falleci[óo]|muri[óo]|perd[íi] a|viud[oa]|cirug[íi]a|operaci[óo]n|diagn[óo]stic|"
+    r"deprimid[oa]|sol[oa]|me mud[ée]|jubilad[oa])\b"
+)
+#: what marks a clause as a wish: wanting, missing, looking for, joining, learning, helping
+WISH_CUES = (
+    r"\b(like|love|want|wanna|hope|hoping|wish|looking for|look for|interested|keen|enjoy|"
+    r"miss|used to|try|join|learn|meet|find|get (out|back|involved|into|together)|"
+    r"do something|be (useful|around|part|with)|give back|help (out|others|people|with|me)|"
+    r"need|make (some )?friends|somewhere|something|group|club|class|would|could|maybe|"
+    r"me gustar[íi]a|quiero|quisiera|busco|necesito|me encanta|extra[ñn]o|aprender|conocer|"
+    r"ayudar|unirme|participar)\b"
+)
+#: a clinician's advice: the advised action after it is a wish ("the physio says I should
+#: walk more" -> "walk more"), the clinician is context
+ADVICE_CUE = (
+    r"^.*?\b(doctor|dr|physio|physiotherapist|therapist|nurse|gp|counsel+or|psychiatrist|"
+    r"social worker|cardiologist|specialist|m[ée]dic[oa]|doctora?)\b[^.]*?\b(says?|said|told me|"
+    r"thinks?|wants me|suggest(s|ed)?|recommend(s|ed)?|dice|me dijo|recomienda)\b"
+    r"(\s+(that|que))?(\s+(i|me|we))?(\s+(should|to|need to|must|ought to|could|might|debo|"
+    r"deber[íi]a|tengo que))?\s+"
+)
+_CONTEXT_RX = re.compile(CONTEXT_CUES)
+_WISH_RX = re.compile(WISH_CUES)
+_ADVICE_RX = re.compile(ADVICE_CUE)
+
 _SPLIT = re.compile(
     r"(?<=[.!?;])\s+|\n+|\s+(?:but|although|though|pero|aunque)\s+|,\s*(?:but|and|y|pero)?\s*|\s+(?:and also|and|y también|y)\s+(?=(?:i|i'd|i'm|i've|my|me|to|maybe|also|quiero|me|mi)\b)",
     re.IGNORECASE,
@@ -125,6 +164,9 @@ class Facet:
     text: str
     cue: str | None = None
 
+    def __repr__(self) -> str:  # never the person's words in a repr that could reach a log
+        return f"Facet(kind={self.kind!r}, cue={self.cue!r}, {len(self.text)} chars)"
+
 
 @dataclass(frozen=True)
 class Facets:
@@ -132,16 +174,18 @@ class Facets:
     barriers: tuple[Facet, ...] = ()
     dislikes: tuple[Facet, ...] = ()
     barrier_kinds: frozenset[str] = field(default_factory=frozenset)
+    context: tuple[Facet, ...] = ()
 
     @property
     def all(self) -> tuple[Facet, ...]:
-        return self.interests + self.barriers + self.dislikes
+        return self.interests + self.barriers + self.dislikes + self.context
 
     def describe(self) -> list[str]:
         """Short labels for explanations (no more of the words than each facet holds)."""
         out = [f"interest: {f.text}" for f in self.interests]
         out += [f"barrier ({f.cue.replace('_', ' ')}): {f.text}" for f in self.barriers if f.cue]
         out += [f"dislike: {f.text}" for f in self.dislikes]
+        out += [f"context: {f.text}" for f in self.context]
         return out
 
 
@@ -166,6 +210,7 @@ def split_facets(text: str) -> Facets:
     interests: list[Facet] = []
     barriers: list[Facet] = []
     dislikes: list[Facet] = []
+    context: list[Facet] = []
     kinds: set[str] = set()
     for p in merged:
         low = p.lower().replace("’", "'")
@@ -183,6 +228,18 @@ def split_facets(text: str) -> Facets:
             if obj:
                 dislikes.append(Facet("dislike", obj, m.group(0).strip()))
             continue
+        advice = _ADVICE_RX.search(low)
+        if advice and _words(p[advice.end() :]) >= 1:
+            interests.append(Facet("interest", _clean(p[advice.end() :]), "advice"))
+            continue
+        if _CONTEXT_RX.search(low) and not _WISH_RX.search(low):
+            context.append(Facet("context", p))
+            continue
         if _words(p) >= 2:
             interests.append(Facet("interest", p))
-    return Facets(tuple(interests), tuple(barriers), tuple(dislikes), frozenset(kinds))
+    if context and not interests and not barriers:
+        # nothing but context ("I'm so lonely since my wife died"): that is what they bring
+        interests, context = [Facet("interest", f.text) for f in context], []
+    return Facets(
+        tuple(interests), tuple(barriers), tuple(dislikes), frozenset(kinds), tuple(context)
+    )

@@ -154,7 +154,9 @@ class CandidateFeatures:
     ``distance_km`` (NaN without a place), ``via`` (radius / outreach / online codes of
     :mod:`rxmatch.rank.candidates`), ``flags`` (unknown-fact bits), ``components`` (each in
     [0, 1]), ``freshness`` (multiplier for stale records), ``barrier_conflicts`` (how many of
-    the person's barriers each resource conflicts with), ``dislike_similarity`` (max cosine
+    the person's barriers each resource conflicts with), ``care_share`` (how much of each
+    resource is clinical, residential or administrative, :mod:`rxmatch.features.kind`),
+    ``asks_for_care`` (the person's wishes ask for such help), ``dislike_similarity`` (max cosine
     with a dislike, or ``None``) and ``facet_of`` (the wish each resource answers best, or
     ``None`` with fewer than two wishes).
 
@@ -171,6 +173,8 @@ class CandidateFeatures:
     components: Mapping[str, np.ndarray]
     freshness: np.ndarray
     barrier_conflicts: np.ndarray
+    care_share: np.ndarray | None = None
+    asks_for_care: bool = False
     dislike_similarity: np.ndarray | None = None
     facet_of: np.ndarray | None = None
     excluded_rows: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.intp))
@@ -214,12 +218,14 @@ def score_candidates(
     unknown_penalty: float = 0.05,
     barrier_penalty: float = 0.25,
     dislike_penalty: float = 0.3,
+    care_penalty: float = 0.0,
 ) -> ScoredCandidates:
     """The one place a score is computed: the weighted blend of the components, times the
     freshness factor, ``1 - unknown_penalty`` for a fact the person needs that the resource
     does not state, ``1 - barrier_penalty`` per barrier the resource conflicts with, and the
-    :func:`dislike_factor`. ``Matcher.recommend``, tuning, ablations and evaluation all
-    score through here."""
+    :func:`dislike_factor`, and the social-prescribing prior: unless the person's wishes ask
+    for clinical, residential or administrative help, ``1 - care_penalty × care_share``.
+    ``Matcher.recommend``, tuning, ablations and evaluation all score through here."""
     n = len(features.rows)
     if not n:
         return ScoredCandidates(features, np.zeros(0))
@@ -231,4 +237,6 @@ def score_candidates(
         scores = scores * (1.0 - barrier_penalty) ** conflicts
     if features.dislike_similarity is not None:
         scores = scores * dislike_factor(features.dislike_similarity, dislike_penalty)
+    if care_penalty and features.care_share is not None and not features.asks_for_care:
+        scores = scores * (1.0 - care_penalty * features.care_share)
     return ScoredCandidates(features, scores)
