@@ -134,7 +134,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     e = sub.add_parser("evaluate", help="evaluate rxmatch and baselines on a labelled dataset")
     e.add_argument("--dataset", default="synthetic")
-    e.add_argument("--split", default="test", choices=["train", "dev", "test"])
+    e.add_argument(
+        "--split",
+        default="test",
+        choices=["train", "dev", "test", "all"],
+        help="synthetic: train/dev/test; real-*: dev/test/all",
+    )
     e.add_argument("-k", type=int, default=10)
     e.add_argument("--systems", help="comma-separated systems (default: all)")
     e.add_argument("--bootstrap", type=int, default=1000)

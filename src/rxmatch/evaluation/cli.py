@@ -18,12 +18,33 @@ from .harness import EvaluationResult, evaluate
 __all__ = ["cli_evaluate", "format_table", "DATASETS"]
 
 #: Datasets with relevance labels that ``rxmatch evaluate`` knows.
-DATASETS = ("synthetic",)
+DATASETS = ("synthetic", "real-sanmateo", "real-nyc")
+
+#: what ``rxmatch evaluate`` runs on a real dataset when no --systems are given
+REAL_SYSTEMS = (
+    "random",
+    "nearest",
+    "bm25",
+    "dense",
+    "dense-usem3",
+    "dense-e5",
+    "vector_blend",
+    "rxmatch",
+)
 
 
 def _load(dataset: str, split: str):  # type: ignore[no-untyped-def]
     from .. import datasets
 
+    if dataset.startswith("real-") and dataset in DATASETS:
+        name = dataset.removeprefix("real-")
+        if split not in ("dev", "test", "all"):
+            raise InvalidParameterError(f"real datasets have dev and test splits, not {split!r}")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the load report is on directory.report
+            directory = datasets.load_real_directory(name)
+        referrals = datasets.load_real_referrals(name, None if split == "all" else split)
+        return directory, referrals, datasets.load_real_qrels(name)
     if dataset != "synthetic":
         raise DatasetNotFoundError(
             f"unknown evaluation dataset {dataset!r}; labelled datasets: {', '.join(DATASETS)}"
@@ -32,7 +53,7 @@ def _load(dataset: str, split: str):  # type: ignore[no-untyped-def]
         # the synthetic directory is deliberately messy; its skipped rows are expected
         warnings.simplefilter("ignore")
         directory = datasets.load_synthetic_directory()
-    referrals = datasets.load_synthetic_referrals(split=split)
+    referrals = datasets.load_synthetic_referrals(split=None if split == "all" else split)
     qrels = datasets.load_synthetic_qrels()
     return directory, referrals, qrels
 
@@ -78,6 +99,9 @@ def cli_evaluate(args: argparse.Namespace, out: TextIO | None = None) -> int:
         raise InvalidParameterError("-k must be at least 1")
     directory, referrals, qrels = _load(args.dataset, args.split)
     systems: Any = args.systems if args.systems else None
+    real = args.dataset.startswith("real-")
+    if systems is None and real:
+        systems = list(REAL_SYSTEMS)
     if getattr(args, "ablation", False):
         systems = ["dense", *ablation_systems()]
     shared = cached_index(directory, _embedder(getattr(args, "embedder", None)))
@@ -124,6 +148,14 @@ def cli_evaluate(args: argparse.Namespace, out: TextIO | None = None) -> int:
             )
             print(f"\nby {by}:", file=out)
             print(wide.to_string(), file=out)
+        names = result.systems
+        if "rxmatch" in names and len(names) > 1:
+            metric = f"ndcg@{args.k}"
+            print(f"\npaired difference, rxmatch minus each system ({metric}, 95% CI):", file=out)
+            for other in names:
+                if other != "rxmatch":
+                    d, lo, hi = result.paired_difference("rxmatch", other, metric)
+                    print(f"  {other:<22s} {d:+.3f} [{lo:+.3f}, {hi:+.3f}]", file=out)
     if args.csv:
         print(f"\nwrote {args.csv}", file=out)
     return 0
