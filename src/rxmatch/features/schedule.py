@@ -15,6 +15,7 @@ from ..exceptions import ScheduleParseError
 
 __all__ = [
     "Session",
+    "guard_time_text",
     "parse_schedule",
     "parse_availability",
     "schedule_fit",
@@ -23,6 +24,32 @@ __all__ = [
 ]
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+#: Longest schedule / hours string read (after whitespace is collapsed); a week of
+#: sessions written out ("Mon 10:00-12:00; ...") takes a few hundred characters.
+MAX_SCHEDULE_CHARS = 2000
+#: Longest single availability window ("weekday mornings", "Sat 10:00-14:00").
+MAX_WINDOW_CHARS = 200
+_WHITESPACE = re.compile(r"\s+")
+
+
+def guard_time_text(text: object, *, what: str, max_chars: int = MAX_SCHEDULE_CHARS) -> str:
+    """The one guard every schedule, hours and availability string passes before any
+    regular expression sees it: runs of whitespace (any Unicode space, tab or newline)
+    become one space, the ends are stripped, and the result is capped at ``max_chars``.
+
+    After it, no pattern can meet a long run of spaces (the ``\\s*`` next to ``\\s+`` that
+    made parsing cubic), and every pattern runs on bounded input. Raises
+    :class:`ScheduleParseError` (naming ``what``, never the text) when the text is longer.
+    """
+    raw = text if isinstance(text, str) else str(text)
+    if len(raw) > 50 * max_chars:  # do not even scan a huge value
+        raise ScheduleParseError(f"{what} is longer than {max_chars} characters")
+    out = _WHITESPACE.sub(" ", raw).strip()
+    if len(out) > max_chars:
+        raise ScheduleParseError(f"{what} is longer than {max_chars} characters")
+    return out
+
+
 WEEK = 7 * 1440
 _DAY_ALIASES = {
     "mon": 0,
@@ -107,16 +134,20 @@ def _fmt(m: int) -> str:
     return f"{(m // 60) % 24:02d}:{m % 60:02d}"
 
 
-_TIME = r"(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?"
+_TIME = r"(\d{1,2})(?:[:.](\d{2}))? ?(am|pm|a\.m\.|p\.m\.)?"
+_WORD = r"[A-Za-zéá]+"
+# Run on guard_time_text's output (single spaces, no ends): words and spaces are disjoint
+# and every space is one character, so no two parts can trade characters (no backtracking
+# blow-up; the old ``[A-Za-z ]+?`` then ``\s*,?\s+`` was cubic in a run of spaces).
 _SESSION_RE = re.compile(
-    r"^\s*(?P<days>[A-Za-zéá ]+?)(?:\s*[-–]\s*(?P<day2>[A-Za-zéá]+))?\s*,?\s+"
-    rf"(?P<t1>{_TIME})\s*[-–]\s*(?P<t2>{_TIME})\s*$",
+    rf"(?P<days>{_WORD}(?: {_WORD})*?)(?: ?[-–] ?(?P<day2>{_WORD}))? ?,? "
+    rf"(?P<t1>{_TIME}) ?[-–] ?(?P<t2>{_TIME})",
     re.IGNORECASE,
 )
 
 
 def _parse_time(text: str) -> int:
-    m = re.fullmatch(_TIME, text.strip(), re.IGNORECASE)
+    m = re.fullmatch(_TIME, guard_time_text(text, what="a time", max_chars=20), re.IGNORECASE)
     if not m:
         raise ValueError(text)
     h, mi, ap = int(m.group(1)), int(m.group(2) or 0), (m.group(3) or "").lower().replace(".", "")
@@ -159,7 +190,8 @@ def parse_schedule(value: object) -> tuple[Session, ...]:
         return ()
     parts: list[object]
     if isinstance(value, str):
-        parts = [p for p in re.split(r"[;\n]", value) if p.strip()]
+        value = guard_time_text(re.sub(r"[\r\n]", ";", value), what="schedule")
+        parts = [p for p in value.split(";") if p.strip()]
     elif isinstance(value, Iterable):
         parts = list(value)
     else:
@@ -173,15 +205,15 @@ def parse_schedule(value: object) -> tuple[Session, ...]:
             except (KeyError, ValueError) as exc:
                 raise ScheduleParseError(f"cannot read schedule session {part!r}") from exc
         else:
-            text = str(part).strip()
-            m = _SESSION_RE.match(text)
+            text = guard_time_text(part, what="schedule session")
+            m = _SESSION_RE.fullmatch(text)
             if not m:
-                raise ScheduleParseError(f"cannot read schedule session {text!r}")
+                raise ScheduleParseError(f"cannot read schedule session {text[:60]!r}")
             try:
                 days = _days(m.group("days"), m.group("day2"))
                 t1, t2 = _parse_time(m.group("t1")), _parse_time(m.group("t2"))
             except ValueError as exc:
-                raise ScheduleParseError(f"cannot read schedule session {text!r}") from exc
+                raise ScheduleParseError(f"cannot read schedule session {text[:60]!r}") from exc
         if t1 == t2:
             raise ScheduleParseError(f"schedule session {part!r} has zero length")
         end = t2 if t2 == 1440 and t1 != 1440 else t2 % 1440  # "24:00" ends the day
@@ -222,8 +254,9 @@ def parse_availability(windows: object) -> tuple[tuple[int, int], ...]:
         return ()
     items = [windows] if isinstance(windows, str) else list(windows)  # type: ignore[arg-type]
     out: list[tuple[int, int]] = []
-    for item in items:
-        text = str(item).strip().lower()
+    for pos, item in enumerate(items):
+        text = guard_time_text(item, what=f"availability window {pos}", max_chars=MAX_WINDOW_CHARS)
+        text = text.lower()
         if not text:
             continue
         try:
@@ -248,10 +281,16 @@ def parse_availability(windows: object) -> tuple[tuple[int, int], ...]:
         m = re.search(r"(after|from|before|until)\s+(" + _TIME + r"|noon|midnight)", tail)
         if m:
             word = m.group(2)
-            t = 720 if word == "noon" else 0 if word == "midnight" else _parse_time_loose(word)
+            try:
+                t = 720 if word == "noon" else 0 if word == "midnight" else _parse_time_loose(word)
+            except ValueError:
+                raise ScheduleParseError(
+                    f"cannot read the time in availability window {pos}"
+                ) from None
             span = (t, 1440) if m.group(1) in ("after", "from") else (0, t)
         elif rest and not (span or days != tuple(range(7))):
-            raise ScheduleParseError(f"cannot read availability window {item!r}")
+            # the window is the person's words: name its position, never its text
+            raise ScheduleParseError(f"cannot read availability window {pos}")
         if span is None:
             span = (0, 1440)
         out.extend((d * 1440 + span[0], d * 1440 + span[1]) for d in days)

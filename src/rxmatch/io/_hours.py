@@ -15,7 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..features.schedule import Session, format_sessions
+from ..exceptions import ScheduleParseError
+from ..features.schedule import MAX_SCHEDULE_CHARS, Session, format_sessions, guard_time_text
 
 __all__ = ["HoursParse", "parse_hours"]
 
@@ -159,9 +160,15 @@ def parse_hours(text: str | None) -> HoursParse:
     >>> parse_hours("By appointment").ok
     False
     """
-    if text is None or not str(text).strip():
+    if text is None:
         return HoursParse((), "")
-    t = _normalize(str(text))
+    try:  # one space for every run of whitespace, and a cap, before any pattern runs
+        text = guard_time_text(text, what="hours")
+    except ScheduleParseError:
+        return HoursParse((), f"(hours text over {MAX_SCHEDULE_CHARS} characters, not read)")
+    if not text:
+        return HoursParse((), "")
+    t = _normalize(text)
     if _ALLDAY.search(t) and not re.search(r"\d{1,2}(?::\d{2})?\s*-\s*\d", _ALLDAY.sub(" ", t)):
         rest = _ALLDAY.sub(" ", t)
         days: set[int] = set()
