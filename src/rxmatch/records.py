@@ -45,6 +45,17 @@ class Match:
     def __post_init__(self) -> None:
         object.__setattr__(self, "components", MappingProxyType(dict(self.components)))
 
+    def __repr__(self) -> str:
+        # ``reasons`` and ``matched_words`` quote the person's words: a repr can reach a
+        # log, so it shows how many there are, never what they say
+        dist = "None" if self.distance_km is None else f"{self.distance_km:.1f}"
+        return (
+            f"Match(rank={self.rank}, resource_id={self.resource_id!r}, name={self.name!r}, "
+            f"category={self.category!r}, score={self.score:.4f}, distance_km={dist}, "
+            f"online={self.online}, reasons=<{len(self.reasons)}>, "
+            f"matched_words=<{len(self.matched_words)}>, flags={self.flags!r})"
+        )
+
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
             "rank": self.rank,
@@ -94,6 +105,15 @@ class Recommendations(Sequence[Match]):
     def __post_init__(self) -> None:
         object.__setattr__(
             self, "_by_id", MappingProxyType({m.resource_id: m for m in self.matches})
+        )
+
+    def __repr__(self) -> str:
+        # the facets are the person's words, and each Match's repr hides its reasons:
+        # like ``repr(Referral)``, this repr can be logged
+        return (
+            f"Recommendations(referral_id={self.referral_id!r}, ids={self.ids!r}, "
+            f"n_candidates={self.n_candidates}, notes=<{len(self.notes)}>, "
+            f"facets=<{len(self.facets)}>)"
         )
 
     @cached_property

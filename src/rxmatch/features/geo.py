@@ -62,31 +62,43 @@ def decay(
 
 
 def check_lat_lon(lat: float, lon: float) -> str | None:
-    """Return a message if the pair is not a valid coordinate (with a swap hint), else None."""
+    """Return a message if the pair is not a valid coordinate (with a swap hint), else None.
+
+    The message names the field and the problem, never the value: a coordinate is where a
+    person lives, and messages reach logs, tables of skipped referrals and reports.
+    """
     if not (math.isfinite(lat) and math.isfinite(lon)):
         return "latitude/longitude must be finite numbers"
     if not -90 <= lat <= 90:
         hint = " (lat and lon look swapped)" if -90 <= lon <= 90 and -180 <= lat <= 180 else ""
-        return f"latitude {lat} out of range [-90, 90]{hint}"
+        return f"latitude out of range [-90, 90]{hint}"
     if not -180 <= lon <= 180:
-        return f"longitude {lon} out of range [-180, 180]"
+        return "longitude out of range [-180, 180]"
     return None
 
 
-@lru_cache(maxsize=4096)
-def _zip_lookup(code: str) -> tuple[float, float] | None:
+@lru_cache(maxsize=1)
+def _zip_table() -> dict[str, tuple[float, float]]:
+    """Every US ZIP code's centroid, read once from the ``zipcodes`` package's table.
+
+    The module caches this table, never the codes people typed: a cache keyed by the
+    query would keep every looked-up ZIP code (where people live) in process memory.
+    """
     import zipcodes  # imported on first use: it loads a 42k-row table
 
-    try:
-        found = zipcodes.matching(code)
-    except (ValueError, TypeError):
-        return None
-    for row in found:
+    table: dict[str, tuple[float, float]] = {}
+    for row in zipcodes.list_all():
         try:
-            return float(row["lat"]), float(row["long"])
+            code, lat, lon = str(row["zip_code"]), float(row["lat"]), float(row["long"])
         except (KeyError, TypeError, ValueError):
             continue
-    return None
+        if math.isfinite(lat) and math.isfinite(lon):
+            table.setdefault(code, (lat, lon))
+    return table
+
+
+def _zip_lookup(code: str) -> tuple[float, float] | None:
+    return _zip_table().get(code)
 
 
 def geocode_zip(postal_code: object) -> tuple[float, float]:
@@ -101,11 +113,13 @@ def geocode_zip(postal_code: object) -> tuple[float, float]:
     text = text.split("-")[0].strip()
     if text.isdigit() and 3 <= len(text) < 5:
         text = text.zfill(5)
+    # the code (or the address typed in its place) is where a person lives: the messages
+    # name the problem, never the value
     if not (text.isdigit() and len(text) == 5):
-        raise GeocodingError(f"postal code {postal_code!r} is not a 5-digit US ZIP code")
+        raise GeocodingError("postal code is not a 5-digit US ZIP code")
     found = _zip_lookup(text)
     if found is None:
-        raise GeocodingError(f"unknown US ZIP code {text!r}")
+        raise GeocodingError("unknown US ZIP code")
     return found
 
 
