@@ -21,11 +21,15 @@ A saved index (format version 2) is a folder::
 Nothing is pickled: arrays are read with ``allow_pickle=False`` and everything else is
 JSON, CSV or Parquet. Saving is atomic: the index is written to a temporary sibling
 folder, fsynced, then renamed over the target, so a crash leaves the previous index intact.
+Save only ever replaces an absent path or an rxmatch index; anything else (a file, a
+symlink, a folder of other files) is refused with :class:`~rxmatch.IndexPathError`.
 Loading checks the manifest, the format version, every checksum (in parallel threads) and
 the model identity (:class:`~rxmatch.IndexFormatError` otherwise), then memory-maps the
 arrays: nothing is tokenized, validated or rebuilt, and per-resource texts are decoded
 when a ranking reads them. The Directory (``matcher.directory_``) is decoded from the
-stored table on first access. Version 1 indexes (no ``arrays/``) still load, by refitting
+stored table on first access, after checking the table's bytes against the manifest
+taken at load (a folder re-saved since is refused). Manifest paths are confined to the
+folder, and the arrays' invariants are checked before anything is installed. Version 1 indexes (no ``arrays/``) still load, by refitting
 from the stored table.
 """
 
@@ -728,13 +732,22 @@ def _remove_index(folder: Path, files: list[str]) -> None:
 
 
 def save_matcher(matcher: Matcher, path: str | Path) -> Path:
-    """Save a fitted Matcher to the folder ``path`` (replaced atomically if it exists).
+    """Save a fitted Matcher to the folder ``path`` (an existing index there is replaced
+    atomically).
 
     Parameters
     ----------
     matcher : a fitted :class:`~rxmatch.Matcher`.
-    path : target folder. Its parent must exist. An existing index there stays in place
-        until the new one is complete.
+    path : target folder. Its parent must exist. It must be absent or an rxmatch index
+        (recognised by its manifest) holding only the files its manifest lists; an
+        existing index stays in place until the new one is complete, and only its own
+        files are deleted after the swap.
+
+    Raises
+    ------
+    IndexPathError
+        ``path`` is a plain file, a symbolic link, a folder that is not an rxmatch index,
+        or an index holding other files. Nothing there is changed.
 
     Returns
     -------
