@@ -519,3 +519,19 @@ def test_recommend_many_batched_online_pool_gives_what_recommend_gives(demo_dire
     assert not set(many.loc[many["referral_id"] == "c", "resource_id"]) & online_ids - set(
         demo_directory.frame.loc[demo_directory.frame["lat"].notna(), "id"]
     )
+
+
+def test_get_and_set_params_follow_scikit_learn(matcher):
+    import copy
+
+    params = matcher.get_params()
+    assert params["diversity"] == 0.0 and "weights" in params and "self" not in params
+    m = copy.copy(matcher).set_params(care_penalty=0.3, diversity=0.1)
+    assert (m.care_penalty, m.diversity) == (0.3, 0.1)
+    assert matcher.care_penalty != 0.3 or matcher is m  # the original is untouched
+    with pytest.raises(rxmatch.InvalidParameterError, match="unknown Matcher parameter"):
+        m.set_params(nonsense=1)
+    with pytest.raises(rxmatch.InvalidParameterError):
+        m.set_params(care_penalty=2.0)
+    assert m.care_penalty == 0.3  # a refused set_params changes nothing
+    assert m.recommend(person(), k=3).ids  # ranks with the new parameters at once

@@ -278,6 +278,41 @@ class Matcher:
         self.batch_size = batch_size
         self.show_progress_bar = show_progress_bar
 
+    # ---- parameters (scikit-learn's convention) -------------------------------------------
+    @classmethod
+    def _param_names(cls) -> list[str]:
+        import inspect
+
+        sig = inspect.signature(cls.__init__)
+        return [p for p in sig.parameters if p != "self"]
+
+    def get_params(self, deep: bool = False) -> dict[str, Any]:
+        """The constructor parameters and their current values (``deep`` is accepted for
+        scikit-learn compatibility; nested objects are returned as they are)."""
+        return {name: getattr(self, name) for name in self._param_names()}
+
+    def set_params(self, **params: Any) -> Matcher:
+        """Set constructor parameters (validated together); returns ``self``. Parameters
+        that act at ranking time (weights, penalties, diversity, facets, ...) take effect
+        on a fitted matcher at once; those that shape the index (the embedders) need a new
+        ``fit``."""
+        names = set(self._param_names())
+        unknown = sorted(set(params) - names)
+        if unknown:
+            raise InvalidParameterError(
+                f"unknown Matcher parameter(s) {unknown}; known: {', '.join(sorted(names))}"
+            )
+        old = {k: getattr(self, k) for k in params}
+        for k, v in params.items():
+            setattr(self, k, v)
+        try:
+            self._validate_params()
+        except InvalidParameterError:
+            for k, v in old.items():
+                setattr(self, k, v)
+            raise
+        return self
+
     # ---- fitting -------------------------------------------------------------------------
     def _validate_params(self) -> None:
         if not isinstance(self.n, int) or self.n < 1:

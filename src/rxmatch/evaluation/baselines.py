@@ -393,14 +393,13 @@ class RxMatchSystem(System):
     def _fit_extra(self, shared: SharedIndex) -> None:
         m = shared.matcher
         if self.weights is not None or self.diversity is not None or self.params:
-            m = copy.copy(m)  # shares the fitted table; only ranking parameters differ
+            params = dict(self.params)
             if self.weights is not None:
-                m.weights = self.weights
+                params["weights"] = self.weights
             if self.diversity is not None:
-                m.diversity = float(self.diversity)
-            for key, value in self.params.items():
-                setattr(m, key, value)
-            m._validate_params()
+                params["diversity"] = float(self.diversity)
+            # a shallow copy shares the fitted index; only ranking parameters differ
+            m = copy.copy(m).set_params(**params)
         self.matcher_ = m
 
     def recommend(self, referral: Referral, k: int = 10) -> Ranking:
@@ -427,6 +426,8 @@ RANKING_PARAMS = (
     "coverage_bonus",
     "dislike_penalty",
     "barrier_penalty",
+    "care_penalty",
+    "ensemble_weight",
     "lexical_intent_floor",
     "query_without_barriers",
     "mobility_reach",
