@@ -158,8 +158,10 @@ def person(text="I miss painting, it used to be my thing", where=HOME, **kw):
 
 def test_painter_gets_arts_groups_first(matcher):
     recs = matcher.recommend(person(), k=5)
-    assert set(recs.ids[:2]) == {"art-1", "art-2"}
-    assert recs.ids.index("park-1") > 1 if "park-1" in recs.ids else True
+    # the two painting groups nearby, and the online drawing class, lead; nothing unrelated
+    assert recs.ids[0] == "art-1"
+    assert {"art-1", "art-2"} <= set(recs.ids[:3])
+    assert set(recs.ids[:3]) <= {"art-1", "art-2", "online-1", "steps-1"}
 
 
 def test_far_home_gives_a_different_list(matcher):

@@ -112,10 +112,11 @@ def main() -> None:
     else:
         pd.DataFrame(rows).to_csv(pool_path, index=False)
     judged: set[tuple[str, str]] = set()
-    qrels_path = base / "qrels.csv"
-    if qrels_path.exists():
-        q = pd.read_csv(qrels_path, dtype=str)
+    try:  # pairs judged in an earlier round are not judged again
+        q = rxmatch.datasets.load_real_qrels(args.dataset)
         judged = set(zip(q["referral_id"], q["resource_id"]))
+    except rxmatch.DatasetNotFoundError:
+        pass
     todo: dict[str, list[str]] = {}
     for q, r in pool:
         if (q, r) not in judged:

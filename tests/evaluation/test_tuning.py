@@ -20,7 +20,7 @@ def test_refuses_test_rows(tiny_shared, tiny_referrals, tiny_qrels):
 
 
 def test_grid_table(tiny_shared, tiny_referrals, tiny_qrels):
-    grid = {"semantic": (0.2, 0.68), "distance": (0.03, 0.2), "diversity": (0.0, 0.15)}
+    grid = {"semantic": (0.2, 0.77), "distance": (0.04, 0.2), "diversity": (0.0, 0.15)}
     table = tune_weights(None, tiny_referrals, tiny_qrels, grid=grid, k=3, shared=tiny_shared)
     assert len(table) == 8
     assert {

@@ -13,7 +13,7 @@ import re
 import threading
 from typing import Any
 
-__all__ = ["detect_language", "is_english", "MIN_CONFIDENCE"]
+__all__ = ["detect_language", "is_english", "answer_language", "MIN_CONFIDENCE"]
 
 #: below this probability (or for very short texts) an answer is treated as English, the
 #: language of the default encoder and of most directories
@@ -62,3 +62,9 @@ def is_english(text: str, min_confidence: float = MIN_CONFIDENCE) -> bool:
     answers count as English)."""
     lang, prob = detect_language(text)
     return lang == "en" or prob < min_confidence
+
+
+def answer_language(text: str, min_confidence: float = MIN_CONFIDENCE) -> str:
+    """The answer's language code, ``"en"`` for English, short or uncertain answers."""
+    lang, prob = detect_language(text)
+    return "en" if lang == "en" or prob < min_confidence else lang

@@ -72,6 +72,12 @@ class USEM3Embedder(_ProcessLocal):
 
     _DIM = 512
 
+    #: the 16 languages USEM3 was trained on (ISO 639-1); answers in others are matched
+    #: with the default encoder and this one together
+    languages = frozenset(
+        ("ar", "zh", "nl", "en", "fr", "de", "it", "ja", "ko", "pl", "pt", "es", "th", "tr", "ru")
+    )
+
     def __init__(self, *, threads: int | None = None, name: str | None = None):
         if threads is not None and (
             isinstance(threads, bool) or not isinstance(threads, int) or threads < 1

@@ -43,10 +43,10 @@ class Weights:
     spread over the others.
     """
 
-    semantic: float = 0.68
-    lexical: float = 0.19
-    distance: float = 0.03
-    category_fit: float = 0.10
+    semantic: float = 0.77
+    lexical: float = 0.15
+    distance: float = 0.04
+    category_fit: float = 0.04
     schedule: float = 0.05
     preference: float = 0.05
 
