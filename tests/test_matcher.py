@@ -370,7 +370,8 @@ def test_widening_only_without_explicit_max_km(st_embedder, directory):
     strict = Matcher(st_embedder, max_widen_factor=20).fit(directory)
     assert len(strict.recommend(walker.replace(max_km=2))) == 0
     off = Matcher(st_embedder, widen_if_fewer_than=0).fit(directory).recommend(walker)
-    assert len(off) == 0 and not off.notes
+    # nothing in reach is said plainly (and no widening is claimed)
+    assert len(off) == 0 and off.notes == ("nothing in the directory is within reach of this home",)
 
 
 def test_incremental_add_update_remove(st_embedder, directory):
@@ -537,3 +538,26 @@ def test_get_and_set_params_follow_scikit_learn(matcher):
         m.set_params(care_penalty=2.0)
     assert m.care_penalty == 0.3  # a refused set_params changes nothing
     assert m.recommend(person(), k=3).ids  # ranks with the new parameters at once
+
+
+def test_confidence_is_calibrated_and_min_confidence_holds_back(matcher):
+    from rxmatch.rank import confidence
+
+    recs = matcher.recommend(person(), k=5)
+    assert all(0 < m.confidence < 1 for m in recs)
+    assert [m.confidence for m in recs] == pytest.approx(list(confidence([m.score for m in recs])))
+    assert "confidence" in recs.to_frame().columns
+    strict = copy_with(matcher, min_confidence=0.99)
+    held = strict.recommend(person(), k=5)
+    assert len(held) == 0 and any("held back" in n for n in held.notes)
+
+
+def test_gibberish_gets_an_honest_note(matcher):
+    recs = matcher.recommend(person("qwxz vbnm plkj"), k=5)
+    assert any("no strong match" in n for n in recs.notes)
+
+
+def copy_with(matcher, **params):
+    import copy
+
+    return copy.copy(matcher).set_params(**params)

@@ -46,6 +46,7 @@ from .rank.scoring import (
     Weights,
     candidate_similarities,
     category_affinity,
+    confidence,
     freshness_factor,
     score_candidates,
 )
@@ -89,6 +90,10 @@ class EncodedQuery:
             f"facets={len(self.facets.all)})"
         )
 
+
+#: below this calibrated confidence of the best match, ``recs.notes`` says plainly that
+#: nothing in reach fits well (about the bottom fifth of top-10 scores on the real dev sets)
+LOW_CONFIDENCE = 0.2
 
 #: languages whose answers are split into facets (the cue lists are English and Spanish)
 FACET_LANGUAGES = ("en", "es")
@@ -225,6 +230,22 @@ class Matcher:
         barriers are left out of the text embedded as the whole answer, so that "I don't
         like singing" does not pull choirs up nor "my knees are bad" clinics (on the
         synthetic train+dev splits leaving barriers out raised nDCG@10 0.461 → 0.468).
+    care_penalty : the social-prescribing prior: unless the person's wishes ask for
+        clinical, residential or administrative help, a resource's score is multiplied by
+        ``1 - care_penalty × (its clinical/residential/administrative share)``
+        (:mod:`rxmatch.features.kind`). 0.2 was chosen on the real dev splits.
+    multilingual : the encoder of non-English answers. ``"auto"`` (default): the bundled
+        USEM3 (16 languages) beside the default English model; a multilingual vector set of
+        the directory is built at ``fit`` and saved in the index, and answers detected
+        (offline) to be in one of its languages are matched in that space. ``None``: off.
+    ensemble_weight : weight of the multilingual encoder's cosines (z-scored over the
+        candidates, on the default encoder's scale) beside the default encoder's for
+        English answers and languages neither encoder was trained on; 0.5 is the plain sum
+        of z-scores (+0.02 to +0.05 nDCG@10 on the real dev splits). 0: default encoder only.
+    context_in_query : keep context sentences (a loss, a diagnosis, a move) in the text
+        embedded as the whole answer; they are never quoted as a wish in explanations.
+    min_confidence : hold back matches whose calibrated confidence
+        (:func:`rxmatch.rank.confidence`) is below this, and say so in ``notes``.
     category_temperature : softmax temperature of the category fit (cosine units; see
         :func:`rxmatch.rank.category_affinity`). ``None``: the embedder's
         ``category_temperature`` attribute if it has one, else 0.05 (all-MiniLM-L6-v2).
@@ -271,6 +292,7 @@ class Matcher:
         ensemble_weight: float = 0.5,
         query_without_barriers: bool = False,
         context_in_query: bool = True,
+        min_confidence: float = 0.0,
         candidate_pool: int | None = 2000,
         online_pool: int | None = 300,
         mobility_reach: float = 0.6,
@@ -303,6 +325,7 @@ class Matcher:
         self.multilingual = multilingual
         self.ensemble_weight = ensemble_weight
         self.context_in_query = context_in_query
+        self.min_confidence = min_confidence
         self.query_without_barriers = query_without_barriers
         self.candidate_pool = candidate_pool
         self.online_pool = online_pool
@@ -358,6 +381,8 @@ class Matcher:
             raise InvalidParameterError("mobility_reach must be in (0, 1]")
         if not 0 <= self.online_distance_score <= 1:
             raise InvalidParameterError("online_distance_score must be in [0, 1]")
+        if not 0 <= self.min_confidence < 1:
+            raise InvalidParameterError("min_confidence must be in [0, 1)")
         if not 0 <= self.ensemble_weight <= 1:
             raise InvalidParameterError("ensemble_weight must be in [0, 1]")
         if not (
@@ -1324,6 +1349,23 @@ class Matcher:
             max_per_category=self.max_per_category,
             coverage_bonus=self.coverage_bonus,
         )
+        conf = confidence(scored.scores[order]) if len(order) else np.zeros(0)
+        notes = list(f.notes)
+        if len(order) and conf.max() < LOW_CONFIDENCE:
+            notes.append(
+                f"no strong match in reach: the best has a confidence of {conf.max():.0%}; "
+                "consider a wider search or another kind of help"
+            )
+        elif not len(order) and f.n_candidates == 0:
+            notes.append("nothing in the directory is within reach of this home")
+        if self.min_confidence > 0 and len(order):
+            held = int((conf < self.min_confidence).sum())
+            if held:
+                order, conf = order[conf >= self.min_confidence], conf[conf >= self.min_confidence]
+                notes.append(
+                    f"{held} weaker match(es) held back (confidence below "
+                    f"{self.min_confidence:.0%})"
+                )
         interests = f.facets.interests
         via_names = {0: "radius", 1: "outreach", 2: "online"}
         matches = []
@@ -1369,12 +1411,13 @@ class Matcher:
                     reasons=reasons,
                     matched_words=tuple(matched),
                     flags=flags,
+                    confidence=float(conf[rank - 1]),
                 )
             )
         return Recommendations(
             matches=tuple(matches),
             referral_id=ref.referral_id,
-            notes=tuple(f.notes),
+            notes=tuple(notes),
             n_candidates=f.n_candidates,
             exclusions=self._exclusions(ref, f),
             facets=tuple(f.facets.describe()),

@@ -23,7 +23,8 @@ COMPONENTS = ("semantic", "lexical", "distance", "category_fit", "schedule", "pr
 class Match:
     """One recommended resource.
 
-    ``score`` is the final score in [0, 1] (after the freshness factor); ``components``
+    ``score`` is the final score in [0, 1] (after the freshness factor); ``confidence`` the
+    calibrated probability of a good match (grade 2+ of 3) for that score; ``components``
     holds each score component in [0, 1] before weighting; ``reasons`` are short
     human-readable explanations; ``matched_words`` pairs the person's words with words of
     the resource (typo-tolerant).
@@ -41,6 +42,9 @@ class Match:
     reasons: tuple[str, ...]
     matched_words: tuple[WordMatch, ...] = ()
     flags: tuple[str, ...] = ()
+    #: calibrated probability that a link worker would judge this a good match (grade 2+
+    #: of 3), from the final score (:func:`rxmatch.rank.confidence`)
+    confidence: float | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "components", MappingProxyType(dict(self.components)))
@@ -64,6 +68,7 @@ class Match:
             "category": self.category,
             "category_inferred": self.category_inferred,
             "score": self.score,
+            "confidence": self.confidence,
         }
         for c in COMPONENTS:
             d[c] = self.components.get(c)
@@ -159,6 +164,7 @@ class Recommendations(Sequence[Match]):
             "category",
             "category_inferred",
             "score",
+            "confidence",
             *COMPONENTS,
             "distance_km",
             "online",

@@ -428,6 +428,7 @@ RANKING_PARAMS = (
     "barrier_penalty",
     "care_penalty",
     "ensemble_weight",
+    "min_confidence",
     "lexical_intent_floor",
     "query_without_barriers",
     "mobility_reach",

@@ -27,7 +27,6 @@ REAL_SYSTEMS = (
     "bm25",
     "dense",
     "dense-usem3",
-    "dense-e5",
     "vector_blend",
     "rxmatch",
 )

@@ -11,6 +11,7 @@ from .scoring import (
     Weights,
     blend,
     category_affinity,
+    confidence,
     freshness_factor,
     score_candidates,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "DEFAULT_WEIGHTS",
     "blend",
     "category_affinity",
+    "confidence",
     "freshness_factor",
     "ResourceTable",
 ]
