@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 from ..taxonomy import CATEGORY_KEYS
 
-__all__ = ["KIND_TO_CATEGORY", "categorize"]
+__all__ = ["KIND_TO_CATEGORY", "BROAD_TERMS", "categorize", "categorize_broad"]
 
 #: Ohana ``kind`` values that map directly. Farmers markets are food access (most take
 #: CalFresh/Market Match), so they are essentials; the market also shows up in searches for
@@ -87,3 +87,60 @@ def categorize(kind: str | None, terms: Iterable[str]) -> tuple[str | None, Coun
         if votes.get(key) == best:
             return key, votes
     return None, votes  # pragma: no cover - CATEGORY_KEYS covers all pattern keys
+
+
+#: Broad (top-level) terms of AIRS-style and similar service taxonomies → category. They
+#: only decide when the more specific terms map to nothing (:func:`categorize_broad`), so
+#: a food pantry filed under "Basic Needs" stays a food pantry. Matched on the whole term.
+BROAD_TERMS: dict[str, str] = {
+    "basic needs": "essentials_advice",
+    "food": "essentials_advice",
+    "housing": "essentials_advice",
+    "consumer services": "essentials_advice",
+    "criminal justice and legal services": "essentials_advice",
+    "income support and employment": "essentials_advice",
+    "health care": "support_wellbeing",
+    "mental health care and counseling": "support_wellbeing",
+    "mental health and substance use disorder services": "support_wellbeing",
+    "substance use disorder services": "support_wellbeing",
+    "individual and family life": "community_social",
+    "community services": "community_social",
+    "organizational/community/international services": "community_social",
+    "leisure activities/recreation": "community_social",
+    "recreation": "community_social",
+    "social development and enrichment": "community_social",
+    "spiritual enrichment": "community_social",
+    "arts and culture": "arts_culture",
+    "arts and culture opportunities": "arts_culture",
+    "volunteer opportunities": "volunteering",
+    "volunteer development": "volunteering",
+    "education": "learning_skills",
+    "environmental quality": "nature_outdoors",
+}
+
+
+def _norm_term(term: str) -> str:
+    t = re.sub(r"\s+", " ", str(term).strip().lower())
+    t = re.sub(r"\s*&\s*", " and ", t)
+    return re.sub(r"\s*/\s*", "/", t)
+
+
+def categorize_broad(terms: Iterable[str], broad: Iterable[str] = ()) -> str | None:
+    """A taxonomy key from specific ``terms`` (as :func:`categorize`), else from the broad
+    terms among ``terms`` and ``broad`` (for example the top-level terms a taxonomy files
+    them under: :data:`BROAD_TERMS`, matched on the whole term), else from the patterns of
+    ``broad``. ``None`` when nothing maps."""
+    terms = list(terms)
+    broad = list(broad)
+    key, _ = categorize(None, terms)
+    if key is not None:
+        return key
+    votes: Counter[str] = Counter()
+    for term in [*terms, *broad]:
+        k = BROAD_TERMS.get(_norm_term(term))
+        if k:
+            votes[k] += 1
+    if votes:
+        best = max(votes.values())
+        return next(k for k in CATEGORY_KEYS if votes.get(k) == best)
+    return categorize(None, broad)[0]
