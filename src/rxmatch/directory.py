@@ -28,10 +28,11 @@ from .exceptions import (
     GeocodingError,
     ScheduleParseError,
     SkippedRowsWarning,
+    TextTruncatedWarning,
 )
 from .features.geo import check_lat_lon, geocode_zip
-from .features.schedule import Session, format_sessions, parse_schedule
-from .features.text import clean_text
+from .features.schedule import Session, format_sessions, parse_schedule_notes
+from .features.text import MAX_TEXT_CHARS, clean_text
 from .taxonomy import match_category
 
 __all__ = ["Directory", "LoadReport", "RowProblem", "normalize_language", "ACCESSIBILITY_CODES"]
@@ -209,26 +210,33 @@ def _as_bool(v: Any) -> bool | None:
     if isinstance(v, (int, float, np.integer, np.floating)):
         if v in (0, 1):
             return bool(v)
-        raise ValueError(f"{v!r} is not a boolean")
-    s = str(v).strip().lower()
+        raise ValueError("is not a boolean (use true/false)")
+    s = str(v)[:20].strip().lower()
     if s in _TRUE:
         return True
     if s in _FALSE:
         return False
-    raise ValueError(f"{v!r} is not a boolean (use true/false)")
+    raise ValueError("is not a boolean (use true/false)")
 
 
 def _as_float(v: Any) -> float | None:
+    """A number, or ``ValueError`` saying what is wrong without echoing the value (a
+    10**400 or a 5,000-digit integer must not end in a raw ``OverflowError``, nor in a
+    message thousands of characters long)."""
     if _is_missing(v):
         return None
     if isinstance(v, bool):
-        raise ValueError(f"{v!r} is not a number")
+        raise ValueError("is not a number")
+    if isinstance(v, str) and len(v) > 100:
+        raise ValueError("is not a number (over 100 characters)")
     try:
         x = float(str(v).strip().rstrip("+")) if isinstance(v, str) else float(v)
+    except OverflowError:
+        raise ValueError("is not a finite number (too large)") from None
     except (TypeError, ValueError):
-        raise ValueError(f"{v!r} is not a number") from None
+        raise ValueError("is not a number") from None
     if not math.isfinite(x):
-        raise ValueError(f"{v!r} is not a finite number")
+        raise ValueError("is not a finite number")
     return x
 
 
@@ -236,13 +244,13 @@ def _as_date(v: Any) -> date | None:
     if _is_missing(v):
         return None
     if isinstance(v, (bool, int, float, np.bool_, np.integer, np.floating)):
-        raise ValueError(f"{v!r} is not a date (use YYYY-MM-DD)")
+        raise ValueError("is not a date (use YYYY-MM-DD)")
     try:
-        ts = pd.Timestamp(v)
-    except (TypeError, ValueError):
-        raise ValueError(f"{v!r} is not a date (use YYYY-MM-DD)") from None
+        ts = pd.Timestamp(str(v)[:100] if isinstance(v, str) else v)
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError("is not a date (use YYYY-MM-DD)") from None
     if pd.isna(ts):
-        raise ValueError(f"{v!r} is not a date (use YYYY-MM-DD)")
+        raise ValueError("is not a date (use YYYY-MM-DD)")
     return ts.date()
 
 
@@ -310,12 +318,14 @@ class Directory:
         geocode_postal_codes: bool = True,
         extra_problems: Iterable[RowProblem] = (),
         row_numbers: Sequence[int] | None = None,
+        extra_issues: Iterable[RowProblem] = (),
     ) -> Directory:
         """Validate a DataFrame in the rxmatch schema (see ``docs/schema.md``).
 
         ``extra_problems`` lets importers add rows they skipped before this step (for
         example records of another format that could not be mapped), so that one report
-        holds every skip. ``row_numbers`` gives the input row number of each frame row
+        holds every skip; ``extra_issues`` likewise adds notes on rows that were loaded (for
+        example text that was not UTF-8). ``row_numbers`` gives the input row number of each frame row
         (default ``0..n-1``), so that those reports and the frame's own agree.
         """
         if not isinstance(frame, pd.DataFrame):
@@ -337,8 +347,16 @@ class Directory:
         if "zip" in df.columns and "postal_code" not in df.columns:
             df = df.rename(columns={"zip": "postal_code"})
         missing = [c for c in REQUIRED if c not in df.columns]
-        if missing and len(df) == 0 and not list(extra_problems):
+        extra_problems = list(extra_problems)
+        if missing and len(df) == 0 and not extra_problems:
             raise EmptyDirectoryError(f"no records in {source}", field="*")
+        if missing and len(df) == 0:  # every row was skipped before: say why, not "no 'id'"
+            detail = "; ".join(str(p) for p in extra_problems[:5])
+            raise EmptyDirectoryError(
+                f"no usable records in {source} ({len(extra_problems)} rows read; "
+                f"first problems: {detail})",
+                field="*",
+            )
         if missing:
             raise DirectoryValidationError(
                 f"the directory has no {', '.join(repr(c) for c in missing)} column "
@@ -353,6 +371,7 @@ class Directory:
                 p.reason, record_id=p.record_id or f"row {p.row}", field=p.field
             )
         issues: list[RowProblem] = []
+        notes = {p.row: p for p in extra_issues}
         out: list[dict[str, Any]] = []
         seen: dict[str, int] = {}
         records = df.to_dict("records")
@@ -370,6 +389,9 @@ class Directory:
                 raise DirectoryValidationError(
                     p.reason, record_id=p.record_id or f"row {p.row}", field=p.field
                 )
+            if i in notes:
+                row_issues.insert(0, RowProblem(i, row["id"] if row else None, notes[i].field,
+                                                notes[i].reason))  # fmt: skip
             issues.extend(row_issues)
             if problem is not None:
                 skipped.append(problem)
@@ -402,7 +424,7 @@ class Directory:
     def from_records(cls, records: Iterable[Mapping[str, Any]], **kwargs: Any) -> Directory:
         """From an iterable of dicts (for example parsed JSON)."""
         kwargs.setdefault("source", "records")
-        return cls.from_frame(pd.DataFrame(list(records)), **kwargs)
+        return cls.from_frame(_frame_of(list(records)), **kwargs)
 
     @classmethod
     def from_csv(cls, path: str | Path, *, strict: bool = False, **kwargs: Any) -> Directory:
@@ -410,11 +432,12 @@ class Directory:
         Windows line endings and multi-line quoted fields."""
         path = Path(path)
         raw = path.read_bytes()
-        text = raw.decode("utf-8-sig", errors="replace")
+        text, encoding = _decode(raw)
         try:
             sep = csv.Sniffer().sniff(text[:8192], delimiters=",;\t|").delimiter
         except csv.Error:
             sep = ","
+        _raise_csv_field_limit()
         try:
             rows = [r for r in csv.reader(io.StringIO(text, newline=""), delimiter=sep) if r]
         except csv.Error as exc:
@@ -445,8 +468,20 @@ class Directory:
             bad.append(RowProblem(i, rid, "*", reason))
         frame = pd.DataFrame(good, columns=header, dtype=str)
         kwargs.setdefault("source", path.name)
+        notes: list[RowProblem] = []
+        if encoding != "utf-8":  # name the rows whose text was not UTF-8
+            id_col = header.index("id") if "id" in header else None
+            for r, i in zip(good, numbers):
+                if any(not _is_utf8(cell, encoding) for cell in r):
+                    rid = r[id_col].strip() if id_col is not None else None
+                    notes.append(RowProblem(i, rid, "*", _NOT_UTF8.format(encoding=encoding)))
         return cls.from_frame(
-            frame, strict=strict, extra_problems=bad, row_numbers=numbers, **kwargs
+            frame,
+            strict=strict,
+            extra_problems=bad,
+            row_numbers=numbers,
+            extra_issues=notes,
+            **kwargs,
         )
 
     @classmethod
@@ -455,7 +490,12 @@ class Directory:
         ``data``/``items``/``records``) list."""
         path = Path(path)
         try:
-            data = json.loads(path.read_bytes().decode("utf-8-sig"))
+            data = json.loads(path.read_bytes().decode("utf-8-sig"), parse_int=_json_int)
+        except _NumberTooLong:
+            raise DirectoryValidationError(
+                f"{path.name} holds a number too long to read (over {_MAX_INT_DIGITS} digits)",
+                field="*",
+            ) from None
         except UnicodeDecodeError as exc:
             raise DirectoryValidationError(
                 f"{path.name} is not UTF-8 text (byte {exc.start})", field="*"
@@ -475,7 +515,7 @@ class Directory:
                     break
         if not isinstance(data, list):
             raise DirectoryValidationError(
-                f"{path.name}: expected a JSON list of records", field="*"
+                f"{path.name} is {_json_kind(data)}, not a list of records", field="*"
             )
         bad = [
             RowProblem(i, None, "*", "not a JSON object")
@@ -484,7 +524,7 @@ class Directory:
         ]
         kwargs.setdefault("source", path.name)
         return cls.from_frame(
-            pd.DataFrame([r for r in data if isinstance(r, dict)], columns=None),
+            _frame_of([r for r in data if isinstance(r, dict)]),
             strict=strict,
             extra_problems=bad,
             row_numbers=[i for i, r in enumerate(data) if isinstance(r, dict)],
@@ -512,7 +552,13 @@ class Directory:
             if not line.strip():
                 continue
             try:
-                obj = json.loads(line)
+                obj = json.loads(line, parse_int=_json_int)
+            except _NumberTooLong:
+                reason = f"line {i + 1} holds a number over {_MAX_INT_DIGITS} digits"
+                if strict:
+                    raise DirectoryValidationError(reason, field="*") from None
+                bad.append(RowProblem(i, None, "*", reason))
+                continue
             except (json.JSONDecodeError, RecursionError) as exc:
                 if strict:
                     raise DirectoryValidationError(
@@ -528,7 +574,7 @@ class Directory:
             numbers.append(i)
         kwargs.setdefault("source", path.name)
         return cls.from_frame(
-            pd.DataFrame(recs), strict=strict, extra_problems=bad, row_numbers=numbers, **kwargs
+            _frame_of(recs), strict=strict, extra_problems=bad, row_numbers=numbers, **kwargs
         )
 
     @classmethod
@@ -543,12 +589,7 @@ class Directory:
         if suffix in (".jsonl", ".ndjson"):
             return cls.from_jsonl(p, **kwargs)
         if suffix == ".json":
-            head = p.read_bytes()[:64].decode("utf-8-sig", errors="replace").strip()[:1]
-            return (
-                cls.from_json(p, **kwargs)
-                if head in ("[", "{") and _is_json_doc(p)
-                else cls.from_jsonl(p, **kwargs)
-            )
+            return cls.from_json(p, **kwargs) if _is_json_doc(p) else cls.from_jsonl(p, **kwargs)
         raise DirectoryValidationError(f"unknown directory file type {suffix!r}", field="*")
 
     # ---- access -------------------------------------------------------------------------
@@ -591,11 +632,92 @@ class Directory:
         return f"Directory({len(self)} resources from {self.report.source}, {self.report.n_skipped} skipped)"
 
 
-def _is_json_doc(p: Path) -> bool:
+def _frame_of(records: list[Any]) -> pd.DataFrame:
+    """Records as a frame of plain Python objects. pandas' inferred Arrow strings would
+    encode every text at construction and fail on a lone surrogate with an error holding
+    the whole text; the row checks clean the text first (lone surrogates become U+FFFD).
+    Any error of that kind left is an :class:`RxMatchError` without the text."""
     try:
-        json.loads(p.read_bytes().decode("utf-8-sig"))
+        return pd.DataFrame(records, dtype=object)
+    except (UnicodeError, TypeError, ValueError) as exc:
+        raise DirectoryValidationError(
+            f"the records cannot be read as a table ({type(exc).__name__})", field="*"
+        ) from None
+
+
+def _is_json_doc(p: Path) -> bool:
+    """Whether the file is one JSON document (a list, an object, or a bare number, string
+    or null, which :meth:`Directory.from_json` names), not JSON Lines."""
+    try:
+        json.loads(p.read_bytes().decode("utf-8-sig"), parse_int=_json_int)
         return True
-    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
+    except _NumberTooLong:
+        return True  # from_json names the problem
+    except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError too
+        return False
+
+
+#: Longest integer read from JSON (Python refuses to convert over 4,300 digits with a raw
+#: ValueError; no directory field needs more than a few).
+_MAX_INT_DIGITS = 400
+
+
+class _NumberTooLong(Exception):
+    pass
+
+
+def _json_int(text: str) -> int:
+    if len(text) > _MAX_INT_DIGITS:
+        raise _NumberTooLong
+    return int(text)
+
+
+def _json_kind(value: Any) -> str:
+    if value is None:
+        return "JSON null"
+    if isinstance(value, bool):
+        return "a JSON boolean"
+    if isinstance(value, (int, float)):
+        return "a JSON number"
+    if isinstance(value, str):
+        return "a JSON string"
+    if isinstance(value, list):
+        return "a JSON list"
+    return "a JSON object without a list of records"
+
+
+_NOT_UTF8 = "text is not UTF-8; read as {encoding}"
+_CSV_FIELD_LIMIT = 64 * 1024 * 1024
+
+
+def _raise_csv_field_limit() -> None:
+    """Let a CSV field be up to 64 MB (the csv module refuses the whole file at 131,072
+    characters); long texts are then truncated by the row checks and reported."""
+    if csv.field_size_limit() < _CSV_FIELD_LIMIT:
+        csv.field_size_limit(_CSV_FIELD_LIMIT)
+
+
+def _decode(raw: bytes) -> tuple[str, str]:
+    """A file's text and its encoding: UTF-8 (a BOM is dropped) when it is valid UTF-8,
+    else Windows-1252 (latin-1 for the five bytes it leaves undefined), the encoding of
+    spreadsheet exports on Windows; the rows that were not UTF-8 are then reported."""
+    try:
+        return raw.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("cp1252"), "Windows-1252"
+    except UnicodeDecodeError:
+        return raw.decode("latin-1"), "latin-1"
+
+
+def _is_utf8(cell: str, encoding: str) -> bool:
+    if cell.isascii():
+        return True
+    try:
+        cell.encode("cp1252" if encoding == "Windows-1252" else "latin-1").decode("utf-8")
+        return True
+    except UnicodeError:
         return False
 
 
@@ -603,20 +725,52 @@ def _validate_row(
     i: int, rec: dict[str, Any], source: str, geocode: bool
 ) -> tuple[dict[str, Any] | None, RowProblem | None, list[RowProblem]]:
     issues: list[RowProblem] = []
+    from .io._fields import (  # local: rxmatch.io imports this module
+        MAX_ID_CHARS,
+        MAX_SHORT_CHARS,
+        clean_short_field,
+        scrub_surrogates,
+    )
+
     rid_raw = rec.get("id")
     if _is_missing(rid_raw):
         return None, RowProblem(i, None, "id", "missing id"), issues
     if isinstance(rid_raw, float) and rid_raw.is_integer():
         rid_raw = int(rid_raw)
-    rid = str(rid_raw).strip()
+    if isinstance(rid_raw, int) and abs(rid_raw) > 10**MAX_ID_CHARS:
+        return None, RowProblem(i, None, "id", f"longer than {MAX_ID_CHARS} characters"), issues
+    rid, changes = clean_short_field(rid_raw, max_chars=MAX_ID_CHARS)
+    if any(c.startswith("longer") for c in changes):
+        return None, RowProblem(i, None, "id", f"longer than {MAX_ID_CHARS} characters"), issues
+    if not rid:
+        return None, RowProblem(i, None, "id", "id is empty once cleaned"), issues
 
     def issue(fieldname: str, reason: str) -> None:
         issues.append(RowProblem(i, rid, fieldname, reason))
 
-    name = clean_text(rec.get("name"), max_chars=500, what="name")
+    if changes:
+        issue("id", f"cleaned ({'; '.join(changes)})")
+
+    def text(fieldname: str, max_chars: int) -> str:
+        """A free-text field through the text cleaning, with truncation reported."""
+        v = rec.get(fieldname)
+        if isinstance(v, str):
+            v = scrub_surrogates(v)
+        out = clean_text(v, max_chars=max_chars + 1, what=fieldname)
+        if len(out) > max_chars:  # warned (TextTruncatedWarning) and reported
+            issue(fieldname, f"truncated to {max_chars} characters")
+            warnings.warn(
+                f"{fieldname} of a record truncated to {max_chars} characters",
+                TextTruncatedWarning,
+                stacklevel=4,
+            )
+            out = out[:max_chars]
+        return out
+
+    name = text("name", 500)
     if not name:
         return None, RowProblem(i, rid, "name", "empty name"), issues
-    description = clean_text(rec.get("description"), what="description")
+    description = text("description", MAX_TEXT_CHARS)
     if not description:
         return None, RowProblem(i, rid, "description", "empty description"), issues
 
@@ -625,6 +779,24 @@ def _validate_row(
     except ValueError as exc:
         issue("online", str(exc))
         online = False
+
+    def short(fieldname: str, value: Any) -> tuple[str | None, list[str]]:
+        """A short field through the one cleaning; too long: dropped. Reported either way."""
+        out, changes = clean_short_field(value, max_chars=MAX_SHORT_CHARS[fieldname])
+        if any(c.startswith("longer") for c in changes):
+            issue(fieldname, f"an item {changes[-1]} was dropped")
+            return None, changes
+        if changes:
+            issue(fieldname, f"cleaned ({'; '.join(changes)})")
+        return out or None, changes
+
+    def short_list(fieldname: str) -> list[str]:
+        out = []
+        for item in _as_list(rec.get(fieldname)):
+            value, _ = short(fieldname, item)
+            if value:
+                out.append(value)
+        return out
 
     lat = lon = None
     location_source = None
@@ -647,7 +819,10 @@ def _validate_row(
             return None, RowProblem(i, rid, "lat" if "latitude" in msg else "lon", msg), issues
         location_source = "coordinates"
     postal = rec.get("postal_code")
-    postal_code = None if _is_missing(postal) else str(postal).strip().removesuffix(".0")
+    postal_code = None
+    if not _is_missing(postal):
+        postal_code, changes = short("postal_code", postal)
+        postal_code = postal_code.removesuffix(".0") if postal_code else None
     if lat is None and postal_code and geocode:
         try:
             lat, lon = geocode_zip(postal_code)
@@ -671,7 +846,7 @@ def _validate_row(
     category_source = None
     raw_cat = rec.get("category")
     if not _is_missing(raw_cat):
-        category = match_category(str(raw_cat))
+        category = match_category(clean_short_field(raw_cat, max_chars=200)[0])
         if category is None:
             issue("category", f"unknown category {str(raw_cat)[:60]!r}; it will be inferred")
         else:
@@ -682,8 +857,10 @@ def _validate_row(
     raw_sched = rec.get("schedule")
     if not _is_missing(raw_sched) if not isinstance(raw_sched, (list, tuple)) else raw_sched:
         try:
-            sessions = parse_schedule(raw_sched)
+            sessions, notes = parse_schedule_notes(raw_sched)
             schedule_text = format_sessions(sessions)
+            for note in notes:
+                issue("schedule", note)
         except ScheduleParseError as exc:
             issue("schedule", str(exc))
 
@@ -695,7 +872,7 @@ def _validate_row(
             issue(col, str(exc))
             nums[col] = None
         if nums[col] is not None and nums[col] < 0:
-            issue(col, f"negative value {nums[col]}")
+            issue(col, "is negative")
             nums[col] = None
     if (
         nums["min_age"] is not None
@@ -710,7 +887,7 @@ def _validate_row(
     except ValueError as exc:
         issue("free", str(exc))
         free = None
-    cost = clean_text(rec.get("cost"), max_chars=300) or None
+    cost = text("cost", 300) or None
     if (
         free is None
         and cost
@@ -725,7 +902,7 @@ def _validate_row(
         last_verified = None
 
     access: list[str] = []
-    for a in _as_list(rec.get("accessibility")):
+    for a in short_list("accessibility"):
         key = a.strip().lower()
         access.append(_ACCESS_ALIASES.get(key, key.replace(" ", "_")))
 
@@ -735,30 +912,28 @@ def _validate_row(
         "description": description,
         "category": category,
         "category_source": category_source,
-        "tags": tuple(t.lower() for t in _as_list(rec.get("tags"))),
-        "address": clean_text(rec.get("address"), max_chars=500) or None,
-        "city": clean_text(rec.get("city"), max_chars=200) or None,
+        "tags": tuple(t.lower() for t in short_list("tags")),
+        "address": text("address", 500) or None,
+        "city": text("city", 200) or None,
         "postal_code": postal_code,
         "lat": lat,
         "lon": lon,
         "online": online,
         "location_source": location_source,
-        "phone": clean_text(rec.get("phone"), max_chars=100) or None,
-        "url": clean_text(rec.get("url"), max_chars=500) or None,
+        "phone": text("phone", 100) or None,
+        "url": text("url", 500) or None,
         "schedule": schedule_text,
         "sessions": sessions,
         "free": free,
         "cost": cost,
         "min_age": nums["min_age"],
         "max_age": nums["max_age"],
-        "languages": tuple(
-            dict.fromkeys(normalize_language(x) for x in _as_list(rec.get("languages")))
-        ),
+        "languages": tuple(dict.fromkeys(normalize_language(x) for x in short_list("languages"))),
         "accessibility": tuple(dict.fromkeys(access)),
         "service_radius_km": nums["service_radius_km"],
         "capacity": nums["capacity"],
         "last_verified": last_verified,
-        "source": clean_text(rec.get("source"), max_chars=200) or source,
+        "source": text("source", 200) or source,
     }
     return row, None, issues
 

@@ -12,6 +12,7 @@ from .exceptions import GeocodingError, ReferralError, ScheduleParseError, Unkno
 from .features.geo import check_lat_lon, geocode_zip
 from .features.schedule import parse_availability
 from .features.text import MAX_TEXT_CHARS, clean_text
+from .io._fields import MAX_SHORT_CHARS, clean_short_field, scrub_surrogates
 from .taxonomy import CATEGORY_KEYS, match_category
 
 __all__ = ["Referral", "TRAVEL_RADIUS_KM", "DEFAULT_RADIUS_KM", "TRAVEL_SPEED", "travel_minutes"]
@@ -84,6 +85,9 @@ class Referral:
         text = self.what_matters
         if text is None or not isinstance(text, str):
             raise ReferralError("must be a non-empty string", field="what_matters")
+        # a lone surrogate (a latin-1 terminal read with surrogateescape) becomes U+FFFD
+        # here, or a tokenizer or writer downstream raises an error holding the whole text
+        text = scrub_surrogates(text)
         cleaned = clean_text(text, max_chars=MAX_TEXT_CHARS, what="what_matters")
         if not cleaned:
             raise ReferralError("is empty or only whitespace", field="what_matters")
@@ -103,24 +107,41 @@ class Referral:
                 raise ReferralError(
                     f"must be a string or a list of strings, not {type(v).__name__}", field=name
                 )
-            set_(self, name, tuple(v or ()))
+            items = []
+            for pos, item in enumerate(v or ()):
+                if not isinstance(item, str):
+                    raise ReferralError(f"cannot read item {pos}: not a string", field=name)
+                if name in ("languages", "accessibility_needs"):  # short codes: one cleaning
+                    item, changes = clean_short_field(item, max_chars=MAX_SHORT_CHARS["languages"])
+                    if any(c.startswith("longer") for c in changes):
+                        raise ReferralError(f"item {pos} is too long", field=name)
+                else:
+                    item = scrub_surrogates(item)
+                if item:
+                    items.append(item)
+            set_(self, name, tuple(items))
 
         for name in ("lat", "lon", "max_km", "age"):
             if isinstance(getattr(self, name), bool):
                 raise ReferralError("must be a number, not a boolean", field=name)
         if self.lat is not None or self.lon is not None:
-            try:
-                lat, lon = float(self.lat), float(self.lon)  # type: ignore[arg-type]
-            except (TypeError, ValueError):
-                raise ReferralError("lat and lon must both be numbers", field="lat") from None
+            lat, lon = (_number(getattr(self, f), f, "lat and lon must both be numbers", "")
+                        for f in ("lat", "lon"))  # fmt: skip
+            if lat is None or lon is None:
+                raise ReferralError("lat and lon must both be numbers", field="lat")
             msg = check_lat_lon(lat, lon)
             if msg:
                 raise ReferralError(msg, field="lat" if "latitude" in msg else "lon")
             set_(self, "lat", lat)
             set_(self, "lon", lon)
         elif self.postal_code is not None and str(self.postal_code).strip():
+            code, changes = clean_short_field(
+                self.postal_code, max_chars=MAX_SHORT_CHARS["postal_code"]
+            )
+            if any(c.startswith("longer") for c in changes):
+                raise ReferralError("is too long for a postal code", field="postal_code")
             try:
-                lat, lon = geocode_zip(self.postal_code)
+                lat, lon = geocode_zip(code)
             except GeocodingError as exc:
                 raise ReferralError(str(exc), field="postal_code") from None
             set_(self, "lat", lat)
@@ -150,19 +171,13 @@ class Referral:
                 )
             set_(self, "travel_mode", mode)
         if self.max_km is not None:
-            try:
-                mk = float(self.max_km)
-            except (TypeError, ValueError):
-                raise ReferralError("must be a number of km", field="max_km") from None
-            if not math.isfinite(mk) or mk <= 0:
+            mk = _number(self.max_km, "max_km", "a number of km")
+            if mk is None or not math.isfinite(mk) or mk <= 0:
                 raise ReferralError("must be a positive number of km", field="max_km")
             set_(self, "max_km", mk)
         if self.age is not None:
-            try:
-                age = float(self.age)
-            except (TypeError, ValueError):
-                raise ReferralError("must be a number of years", field="age") from None
-            if not math.isfinite(age) or not 0 <= age <= 130:
+            age = _number(self.age, "age", "a number of years")
+            if age is None or not math.isfinite(age) or not 0 <= age <= 130:
                 raise ReferralError("must be between 0 and 130", field="age")
             set_(self, "age", age)
         for name in ("preferred_categories", "excluded_categories"):
@@ -244,6 +259,21 @@ class Referral:
             f"Referral(id={self.referral_id!r}, {where}, radius_km={self.radius_km}, "
             f"what_matters=<{len(self.what_matters)} chars>)"
         )
+
+
+def _number(value: Any, name: str, what: str, must: str = "must be ") -> float | None:
+    """``float(value)``, or a :class:`ReferralError` naming the field (never the value)
+    when it is not a number, is too large for a float (``10**400``) or is a long text."""
+    if value is None:
+        return None
+    if isinstance(value, str) and len(value) > 100:
+        raise ReferralError(f"{must}{what}", field=name)
+    try:
+        return float(value)
+    except OverflowError:
+        raise ReferralError(f"{must}{what} (this one is too large)", field=name) from None
+    except (TypeError, ValueError):
+        raise ReferralError(f"{must}{what}", field=name) from None
 
 
 def _unreadable_window(window: Any) -> bool:

@@ -105,13 +105,15 @@ def geocode_zip(postal_code: object) -> tuple[float, float]:
     """Centroid (lat, lon) of a US ZIP code, offline (the ``zipcodes`` package's table).
 
     Accepts ``94401``, ``"94401"``, ``"94401-1234"`` and 4-digit codes that lost a leading
-    zero (``2134`` → ``02134``). Raises :class:`GeocodingError` for unknown codes.
+    zero (``2134`` → ``02134``). A 3-digit code is refused, not padded: ``"501"`` is far
+    more likely a typo or a cut value than ZIP 00501 (a New York IRS code). Raises
+    :class:`GeocodingError` for unknown codes.
     """
     text = str(postal_code).strip()
     if text.endswith(".0"):
         text = text[:-2]
     text = text.split("-")[0].strip()
-    if text.isdigit() and 3 <= len(text) < 5:
+    if text.isdigit() and len(text) == 4:
         text = text.zfill(5)
     # the code (or the address typed in its place) is where a person lives: the messages
     # name the problem, never the value

@@ -17,6 +17,7 @@ __all__ = [
     "Session",
     "guard_time_text",
     "parse_schedule",
+    "parse_schedule_notes",
     "parse_availability",
     "schedule_fit",
     "format_sessions",
@@ -146,18 +147,56 @@ _SESSION_RE = re.compile(
 )
 
 
-def _parse_time(text: str) -> int:
+def _clock(text: str) -> tuple[int, bool]:
+    """``(minutes after midnight, am/pm given)`` of one time; ``ValueError`` when it is not
+    a time of day (hours over 24, minutes over 59, ``24:30``)."""
     m = re.fullmatch(_TIME, guard_time_text(text, what="a time", max_chars=20), re.IGNORECASE)
     if not m:
-        raise ValueError(text)
+        raise ValueError("not a time")
     h, mi, ap = int(m.group(1)), int(m.group(2) or 0), (m.group(3) or "").lower().replace(".", "")
+    if ap and not 1 <= h <= 12:
+        raise ValueError("not a 12-hour time")
     if ap == "pm" and h < 12:
         h += 12
     elif ap == "am" and h == 12:
         h = 0
     if not (0 <= h <= 24 and 0 <= mi < 60) or (h == 24 and mi):
-        raise ValueError(text)
-    return h * 60 + mi
+        raise ValueError("time out of range")
+    return h * 60 + mi, bool(ap)
+
+
+def _parse_time(text: str) -> int:
+    return _clock(text)[0]
+
+
+def _time_pair(t1: str, t2: str) -> tuple[int, int, str | None]:
+    """The one reading of a time range: ``(start, end, note)``.
+
+    A range that ends before it starts, with no am/pm on either side and both hours on
+    the 12-hour dial (``9-5``, ``9:00-5:00``, ``10-2``), is office hours written for
+    people (09:00-17:00), not a 20-hour overnight session: the end is moved to the
+    afternoon and ``note`` says so. A 24-hour start (``22:00-02:00``) still crosses
+    midnight, and so does an end written on the 24-hour clock (``09:00-05:00``, the
+    canonical form :func:`format_sessions` writes).
+    """
+    a, a_ap = _clock(t1)
+    b, b_ap = _clock(t2)
+    note = None
+    dial = not t2.strip().startswith("0")  # "05:00" is the 24-hour clock: kept overnight
+    if (
+        b < a
+        and dial
+        and not (a_ap or b_ap)
+        and 60 <= a < 13 * 60
+        and 60 <= b < 12 * 60
+        and b + 720 > a
+    ):
+        b += 720
+        note = (
+            f"a range ending before it starts with no am/pm was read as "
+            f"{_fmt(a)}-{_fmt(b)} (office hours), not as running overnight"
+        )
+    return a, b, note
 
 
 def _days(first: str, second: str | None) -> tuple[int, ...]:
@@ -182,12 +221,20 @@ def parse_schedule(value: object) -> tuple[Session, ...]:
     Accepts ``"Mon 10:00-12:00; Wed 18:30-20:00"``, day ranges (``"Mon-Fri 09:00-17:00"``),
     ``Daily``/``Weekdays``/``Weekends``, 12-hour times (``"Sat 10am-2pm"``), a list of
     such strings, or a list of ``{"day", "start", "end"}`` mappings. Empty input gives ``()``.
-    Raises :class:`ScheduleParseError` naming the part it could not read.
+    ``"Mon 9-5"`` is 09:00-17:00 (see :func:`parse_schedule_notes` for the note saying
+    so); times out of range (``25:00``) are refused. Raises :class:`ScheduleParseError`
+    naming the part it could not read.
     """
+    return parse_schedule_notes(value)[0]
+
+
+def parse_schedule_notes(value: object) -> tuple[tuple[Session, ...], tuple[str, ...]]:
+    """:func:`parse_schedule`, and the notes on how ambiguous parts were read (for the
+    directory's load report)."""
     if value is None:
-        return ()
+        return (), ()
     if isinstance(value, float) and value != value:  # NaN
-        return ()
+        return (), ()
     parts: list[object]
     if isinstance(value, str):
         value = guard_time_text(re.sub(r"[\r\n]", ";", value), what="schedule")
@@ -197,13 +244,14 @@ def parse_schedule(value: object) -> tuple[Session, ...]:
     else:
         raise ScheduleParseError(f"schedule must be a string or a list, not {type(value).__name__}")
     out: list[Session] = []
-    for part in parts:
+    notes: list[str] = []
+    for pos, part in enumerate(parts):
         if isinstance(part, dict):
             try:
                 days = _days(str(part["day"]), None)
-                t1, t2 = _parse_time(str(part["start"])), _parse_time(str(part["end"]))
-            except (KeyError, ValueError) as exc:
-                raise ScheduleParseError(f"cannot read schedule session {part!r}") from exc
+                t1, t2, note = _time_pair(_time_text(part["start"]), _time_text(part["end"]))
+            except (KeyError, ValueError, OverflowError):
+                raise ScheduleParseError(f"cannot read schedule session {pos}") from None
         else:
             text = guard_time_text(part, what="schedule session")
             m = _SESSION_RE.fullmatch(text)
@@ -211,14 +259,34 @@ def parse_schedule(value: object) -> tuple[Session, ...]:
                 raise ScheduleParseError(f"cannot read schedule session {text[:60]!r}")
             try:
                 days = _days(m.group("days"), m.group("day2"))
-                t1, t2 = _parse_time(m.group("t1")), _parse_time(m.group("t2"))
+                t1, t2, note = _time_pair(m.group("t1"), m.group("t2"))
             except ValueError as exc:
-                raise ScheduleParseError(f"cannot read schedule session {text[:60]!r}") from exc
+                raise ScheduleParseError(
+                    f"cannot read schedule session {text[:60]!r} ({exc})"
+                ) from None
         if t1 == t2:
-            raise ScheduleParseError(f"schedule session {part!r} has zero length")
+            raise ScheduleParseError(f"schedule session {pos} has zero length")
+        if note:
+            notes.append(f"session {pos}: {note}")
         end = t2 if t2 == 1440 and t1 != 1440 else t2 % 1440  # "24:00" ends the day
         out.extend(Session(d, t1 % 1440, end) for d in days)
-    return tuple(sorted(set(out)))
+    return tuple(sorted(set(out))), tuple(notes)
+
+
+def _time_text(v: object) -> str:
+    """A time given as a value (``"10:00"``, ``10``, ``10.5`` hours); refuses
+    non-finite and huge numbers instead of overflowing."""
+    if isinstance(v, bool):
+        raise ValueError("not a time")
+    if isinstance(v, float):
+        if not (v == v and abs(v) <= 24):
+            raise ValueError("time out of range")
+        if not v.is_integer():
+            return f"{int(v)}:{round((v - int(v)) * 60):02d}"
+        v = int(v)
+    if isinstance(v, int) and not 0 <= v <= 24:
+        raise ValueError("time out of range")
+    return str(v)[:20]
 
 
 def format_sessions(sessions: Sequence[Session]) -> str:
@@ -243,12 +311,93 @@ _PARTS = {
 }
 
 
+#: Words that carry no time in a window ("free on weekday mornings", "any weekend").
+_FILLER = frozenset(
+    "i am im i'm can could free available availability only on in at the a an and or "
+    "any all every most usually generally time times mostly".split()
+)
+#: Words that exclude what follows ("weekday mornings except tuesdays", "not mondays").
+_NEGATION = re.compile(
+    r"\b(?:except(?: for| on)?|excluding|but not|apart from|other than|besides|not|no|never|"
+    r"without|but)\b"
+)
+
+
+def _day_word(w: str) -> tuple[int, ...] | None:
+    """The days a word names ("weekends", "tuesdays", "mon"), else ``None``."""
+    if w in _GROUPS:
+        return _GROUPS[w]
+    if len(w) > 2 and w.rstrip("s") in _DAY_ALIASES:
+        return (_DAY_ALIASES[w.rstrip("s")],)
+    if len(w) > 2 and w in _DAY_ALIASES:
+        return (_DAY_ALIASES[w],)
+    return None
+
+
+def _read_window(text: str, pos: int) -> list[tuple[int, int]]:
+    """One free window in words. Every word must be understood: a day, a part of the day,
+    ``after``/``before`` a time, a filler word, or an exclusion of days (``except
+    tuesdays``, ``but not weekends``, ``not mondays``). Anything else, including an
+    exclusion of something other than days (``not evenings``), is refused: a window read
+    half-way (or inverted) would silently show the wrong resources."""
+    where = f"availability window {pos}"
+    neg = _NEGATION.search(text)
+    excluded: set[int] = set()
+    if neg:
+        head, tail = text[: neg.start()], text[neg.end() :]
+        tail_words = tail.replace(",", " ").split()
+        if not tail_words or _NEGATION.search(tail):
+            raise ScheduleParseError(f"cannot read the exclusion in {where}")
+        for w in tail_words:
+            d = _day_word(w)
+            if d is not None:
+                excluded.update(d)
+            elif w not in ("and", "or", "on", "the"):
+                raise ScheduleParseError(
+                    f"cannot read the exclusion in {where}: only days can be excluded "
+                    f"(e.g. 'weekday mornings except tuesdays')"
+                )
+        text = head
+    days: set[int] = set()
+    span: tuple[int, int] | None = None
+    m = re.search(r"\b(after|from|before|until)\s+(" + _TIME + r"|noon|midnight)(?![\w:.])", text)
+    if m:
+        word = m.group(2)
+        try:
+            t = 720 if word == "noon" else 0 if word == "midnight" else _parse_time_loose(word)
+        except ValueError:
+            raise ScheduleParseError(f"cannot read the time in {where}") from None
+        span = (t, 1440) if m.group(1) in ("after", "from") else (0, t)
+        text = text[: m.start()] + " " + text[m.end() :]
+    for w in text.replace(",", " ").split():
+        d = _day_word(w)
+        if d is not None:
+            days.update(d)
+        elif w in _PARTS:
+            if span is not None and span != _PARTS[w]:
+                raise ScheduleParseError(f"cannot read {where}: more than one time of day")
+            span = _PARTS[w]
+        elif w not in _FILLER:
+            # the window is the person's words: name its position, never its text
+            raise ScheduleParseError(f"cannot read {where}")
+    if not days and span is None and not excluded:
+        raise ScheduleParseError(f"cannot read {where}")
+    chosen = sorted((days or set(range(7))) - excluded)
+    if not chosen:
+        raise ScheduleParseError(f"{where} excludes every day it names")
+    lo, hi = span if span is not None else (0, 1440)
+    return [(d * 1440 + lo, d * 1440 + hi) for d in chosen]
+
+
 def parse_availability(windows: object) -> tuple[tuple[int, int], ...]:
     """Parse a person's free windows into week intervals (minutes from Monday 00:00).
 
     Understands phrases such as ``"weekday mornings"``, ``"evenings"``, ``"weekends"``,
-    ``"after 6 pm"``, ``"before noon"``, ``"Tue afternoons"``, and explicit sessions in the
-    schedule format (``"Sat 10:00-14:00"``). Raises :class:`ScheduleParseError` otherwise.
+    ``"after 6 pm"``, ``"before noon"``, ``"Tue afternoons"``, exclusions of days
+    (``"weekday mornings except tuesdays"``, ``"evenings but not weekends"``, ``"not
+    mondays"``) and explicit sessions in the schedule format (``"Sat 10:00-14:00"``).
+    Raises :class:`ScheduleParseError` (naming the window's position) for anything else,
+    including times out of range (``"Mon 25:00-26:00"``) and words it does not know.
     """
     if windows is None:
         return ()
@@ -259,41 +408,13 @@ def parse_availability(windows: object) -> tuple[tuple[int, int], ...]:
         text = text.lower()
         if not text:
             continue
-        try:
-            out.extend(s.week_interval() for s in parse_schedule(text))
+        if re.search(r"\d", text) and not re.search(r"\b(?:after|from|before|until)\b", text):
+            try:  # a time range: the schedule format, or nothing
+                out.extend(s.week_interval() for s in parse_schedule(text))
+            except ScheduleParseError:
+                raise ScheduleParseError(f"cannot read availability window {pos}") from None
             continue
-        except ScheduleParseError:
-            pass
-        days: tuple[int, ...] = tuple(range(7))
-        span: tuple[int, int] | None = None
-        words = text.replace(",", " ").split()
-        rest: list[str] = []
-        for w in words:
-            if w in _GROUPS:
-                days = _GROUPS[w]
-            elif w.rstrip("s") in _DAY_ALIASES and len(w) > 2:
-                days = (_DAY_ALIASES[w.rstrip("s")],)
-            elif w in _PARTS:
-                span = _PARTS[w]
-            else:
-                rest.append(w)
-        tail = " ".join(rest)
-        m = re.search(r"(after|from|before|until)\s+(" + _TIME + r"|noon|midnight)", tail)
-        if m:
-            word = m.group(2)
-            try:
-                t = 720 if word == "noon" else 0 if word == "midnight" else _parse_time_loose(word)
-            except ValueError:
-                raise ScheduleParseError(
-                    f"cannot read the time in availability window {pos}"
-                ) from None
-            span = (t, 1440) if m.group(1) in ("after", "from") else (0, t)
-        elif rest and not (span or days != tuple(range(7))):
-            # the window is the person's words: name its position, never its text
-            raise ScheduleParseError(f"cannot read availability window {pos}")
-        if span is None:
-            span = (0, 1440)
-        out.extend((d * 1440 + span[0], d * 1440 + span[1]) for d in days)
+        out.extend(_read_window(text, pos))
     return tuple(sorted(out))
 
 

@@ -1,10 +1,20 @@
-"""Small readers of free-text fields shared by the importers: age limits, fees, phones."""
+"""Small readers of free-text fields shared by the importers (age limits, fees, phones),
+and the one cleaning of identifiers and short fields (:func:`clean_short_field`)."""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 
-__all__ = ["parse_age_limits", "fees_to_free", "clean_phone"]
+__all__ = [
+    "parse_age_limits",
+    "fees_to_free",
+    "clean_phone",
+    "clean_short_field",
+    "scrub_surrogates",
+    "MAX_ID_CHARS",
+    "MAX_SHORT_CHARS",
+]
 
 _NUM = r"(\d{1,3})"
 _AGE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -129,3 +139,55 @@ def clean_phone(text: str | None) -> str | None:
         return None
     s = re.sub(r"\s+", " ", str(text)).strip()
     return s if len(re.sub(r"\D", "", s)) >= 7 else None
+
+
+# ---- identifiers and short text fields ------------------------------------------------------
+#: Longest identifier kept (longer ids are refused: an id is a key, not a text to cut).
+MAX_ID_CHARS = 200
+#: Longest tag, language, accessibility code and postal code kept (longer items are dropped).
+MAX_SHORT_CHARS = {"tags": 100, "languages": 60, "accessibility": 60, "postal_code": 20}
+_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]{0,200}(?:\x07|\x1b\\)?|[@-_])")
+#: Control characters (C0, DEL, C1: NUL, newlines, tabs, escape), zero-width characters
+#: and joiners, the byte-order mark, bidirectional controls and lone surrogates.
+_INVISIBLE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064"
+    "\u2066-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff]"
+)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def scrub_surrogates(text: str) -> str:
+    """``text`` with every lone surrogate (``"\\udce9"`` from a latin-1 terminal decoded
+    with ``surrogateescape``) replaced by U+FFFD, so that no encoder, tokenizer or writer
+    downstream raises a ``UnicodeEncodeError`` holding the whole text."""
+    return _SURROGATE.sub("\ufffd", text) if _SURROGATE.search(text) else text
+
+
+def clean_short_field(value: object, *, max_chars: int) -> tuple[str, list[str]]:
+    """The one cleaning of identifiers and short fields (ids, tags, languages, postal
+    codes): Unicode NFC; ANSI escape sequences, control characters (NUL, newlines),
+    zero-width, bidirectional and surrogate characters removed; surrounding spaces
+    stripped. Returns ``(clean, changes)``: ``changes`` names what was done (``"normalised
+    to NFC"``, ``"removed 2 control/invisible characters"``, ``"longer than N
+    characters"``), never the value. The caller decides what a too-long value means (an id
+    is refused, a tag dropped); ``clean`` is cut to ``max_chars`` in that case.
+    """
+    raw = value if isinstance(value, str) else str(value)
+    changes: list[str] = []
+    if len(raw) > 20 * max_chars:  # do not normalise megabytes to throw them away
+        raw = raw[: 20 * max_chars]
+    s = _ANSI.sub("", raw)
+    if s != raw:
+        changes.append("removed ANSI escape sequences")
+    n = len(_INVISIBLE.findall(s))
+    if n:
+        s = _INVISIBLE.sub("", s)
+        changes.append(f"removed {n} control/invisible characters")
+    nfc = unicodedata.normalize("NFC", s)
+    if nfc != s:
+        changes.append("normalised to NFC")
+    s = re.sub(r"\s+", " ", nfc).strip()
+    if len(s) > max_chars or len(value if isinstance(value, str) else raw) > 20 * max_chars:
+        changes.append(f"longer than {max_chars} characters")
+        s = s[:max_chars]
+    return s, changes

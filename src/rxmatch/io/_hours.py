@@ -42,7 +42,8 @@ _GROUP_WORDS = {
 }
 _DAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|tues|thurs|thur|mon|tue|wed|thu|fri|sat|sun|mo|tu|we|th|fr|sa|su|m|w|f)\.?"
 _GROUP = r"(?:seven days a week|7 days a week|7 days|every day|everyday|daily|weekdays|weekends?)"
-_T = r"(?:\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.|a|p)?|noon|midnight)"
+# "a"/"p" alone only when no letter follows: "11-4 and by appointment" is not 4 am
+_T = r"(?:\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.|a(?![a-z])|p(?![a-z]))?|noon|midnight)"
 _TOKEN = re.compile(
     rf"(?P<tr>(?<![\d:])(?P<t1>{_T})\s*-\s*(?P<t2>{_T})(?![\d:]))"
     rf"|(?P<dr>\b(?P<d1>{_DAY})\s*-\s*(?P<d2>{_DAY})(?![a-z]))"
@@ -67,6 +68,8 @@ class HoursParse:
 
     sessions: tuple[Session, ...]
     leftover: str
+    #: How ambiguous parts were read ("9:00-5:00" as 09:00-17:00), for the load report.
+    notes: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -97,7 +100,7 @@ def _clock(text: str) -> tuple[int, int, str]:
     if not m:
         raise ValueError(text)
     h, mi = int(m.group(1)), int(m.group(2) or 0)
-    if h > 24 or mi >= 60:
+    if h > 24 or mi >= 60 or (h == 24 and mi):
         raise ValueError(text)
     return h, mi, (m.group(3) or "")[:1]
 
@@ -110,7 +113,7 @@ def _to_minutes(h: int, mi: int, ap: str) -> int:
     return (h * 60 + mi) % 1440 if h < 24 else 1439
 
 
-def _time_range(t1: str, t2: str) -> tuple[int, int]:
+def _time_range(t1: str, t2: str, notes: list[str] | None = None) -> tuple[int, int]:
     h1, m1, a1 = _clock(t1)
     h2, m2, a2 = _clock(t2)
     if h1 > 12 or h2 > 12:  # 24-hour clock: take literally
@@ -133,6 +136,12 @@ def _time_range(t1: str, t2: str) -> tuple[int, int]:
             end = 1439
         elif end <= start and h2 < 12:
             end += 720
+            if notes is not None and not a1 and h1 <= 12:
+                notes.append(
+                    f"a range ending before it starts with no am/pm was read as "
+                    f"{start // 60:02d}:{start % 60:02d}-{end // 60 % 24:02d}:{end % 60:02d}"
+                    " (office hours), not as running overnight"
+                )
         if end == start:
             end = (end + 720) % 1440
     if end == 0:
@@ -183,10 +192,11 @@ def parse_hours(text: str | None) -> HoursParse:
     days_have_time = False
     orphan_ranges: list[tuple[int, int]] = []
     consumed: list[tuple[int, int]] = []
+    notes: list[str] = []
     for m in _TOKEN.finditer(t):
         if m.group("tr"):
             try:
-                rng = _time_range(m.group("t1"), m.group("t2"))
+                rng = _time_range(m.group("t1"), m.group("t2"), notes)
             except ValueError:
                 continue
             consumed.append(m.span())
@@ -212,7 +222,11 @@ def parse_hours(text: str | None) -> HoursParse:
     for a, b in sorted(consumed, reverse=True):
         rest = rest[:a] + " " + rest[b:]
     sessions = tuple(sorted(s for s in out if s.start != s.end))
-    return HoursParse(sessions, _leftover(rest) if sessions else str(text).strip())
+    return HoursParse(
+        sessions,
+        _leftover(rest) if sessions else str(text).strip(),
+        tuple(dict.fromkeys(notes)) if sessions else (),
+    )
 
 
 def _leftover(rest: str) -> str:
