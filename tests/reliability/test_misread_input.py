@@ -333,3 +333,20 @@ def test_all_errors_here_are_rxmatch_errors():
     for bad in ({"lat": BIG, "lon": 1}, {"lat": 1, "lon": 1, "age": BIG}):
         with pytest.raises(RxMatchError):
             Referral("x", **bad)
+
+
+# ---- deeper libraries never see a lone surrogate (issue 13, part 3 leftover) -----------------
+def test_surrogate_words_reach_the_matcher_without_an_encode_error(hashing_matcher):
+    recs = hashing_matcher.recommend(Referral("I like caf\udce9 music and \ud800 art", **HOME), k=3)
+    assert len(recs) > 0
+    repr(recs).encode("utf-8")
+
+
+def test_directory_with_surrogates_saves_and_loads(tmp_path):
+    from rxmatch import HashingEmbedder, Matcher
+
+    d = load([{**GOOD, "name": "Caf\udce9 Arts", "tags": "art\udce9"}, {**GOOD, "id": "a2"}])
+    m = Matcher(HashingEmbedder()).fit(d)
+    m.save(tmp_path / "index")  # pyarrow/CSV writers get clean UTF-8 text
+    loaded = Matcher.load(tmp_path / "index", embedder=HashingEmbedder())
+    assert loaded.directory_.get("a1")["name"] == "Caf\ufffd Arts"
