@@ -99,11 +99,11 @@ def main() -> None:
     table = out.pivot_table(
         index="system", columns="dataset", values="ndcg@10", aggfunc="first", sort=False
     )
-    print(table.round(3).to_markdown())
+    print(table.round(3).to_string())
     print(
         out.pivot_table(
             index="system", columns="dataset", values="vs dense", aggfunc="first", sort=False
-        ).to_markdown()
+        ).to_string()
     )
 
 
