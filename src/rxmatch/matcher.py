@@ -1367,6 +1367,9 @@ class Matcher:
                     f"{self.min_confidence:.0%})"
                 )
         interests = f.facets.interests
+        from .rank.explain import summarize_match
+        from .records import WhyNotContext
+
         via_names = {0: "radius", 1: "outreach", 2: "online"}
         matches = []
         for rank, i in enumerate(order, start=1):
@@ -1374,6 +1377,7 @@ class Matcher:
             comp = {name: float(v[i]) for name, v in f.components.items()}
             dist = float(f.distance_km[i])
             flags = flag_texts(int(f.flags[i]))
+            best = f.best_sessions.get(int(i))
             matched = (
                 t.fuzzy.explain(f.words, tokens=self._field_tokens(int(r)))
                 if comp.get("lexical", 0) > 0
@@ -1388,7 +1392,7 @@ class Matcher:
                 category_inferred=bool(t.category_inferred[r]),
                 free=t.free[r],
                 cost=t.cost[r],
-                best_session=f.best_sessions.get(int(i)),
+                best_session=best,
                 sessions=t.sessions[r],
                 availability_given=bool(ref.windows),
                 flags=flags,
@@ -1412,8 +1416,26 @@ class Matcher:
                     matched_words=tuple(matched),
                     flags=flags,
                     confidence=float(conf[rank - 1]),
+                    summary=summarize_match(
+                        category=t.categories[r],
+                        distance_km=None if math.isnan(dist) else dist,
+                        via=via_names[int(f.via[i])],
+                        free=t.free[r],
+                        cost=t.cost[r],
+                        matched=matched,
+                        facet=(
+                            interests[int(f.facet_of[i])].text if f.facet_of is not None else None
+                        ),
+                        semantic=comp.get("semantic", 0.0),
+                        best_session=best,
+                        fits_fully=best is not None and comp.get("schedule", 0) >= 0.99,
+                        flags=flags,
+                        travel_mode=ref.travel_mode,
+                    ),
+                    resource=self._resource_facts(int(r)),
                 )
             )
+        home = (ref.lat, ref.lon) if ref.lat is not None and ref.lon is not None else None
         return Recommendations(
             matches=tuple(matches),
             referral_id=ref.referral_id,
@@ -1421,8 +1443,76 @@ class Matcher:
             n_candidates=f.n_candidates,
             exclusions=self._exclusions(ref, f),
             facets=tuple(f.facets.describe()),
+            _context=WhyNotContext(
+                t,
+                home=home,
+                reach_km=f.reach_km,
+                online_ok=ref.online_ok,
+                online_only=ref.online_only,
+                rows=rows,
+                scores=scored.scores,
+                min_confidence=self.min_confidence,
+                skipped=self._skipped_at_load(),
+                k=k,
+            ),
         )
 
     def __repr__(self) -> str:
         fitted = f", fitted on {len(self.table_)} resources" if hasattr(self, "table_") else ""
         return f"Matcher(embedder={self.embedder!r}, n={self.n}{fitted})"
+
+    def _skipped_at_load(self) -> Sequence[Any]:
+        """The rows the directory's load report skipped (``RowProblem``s), when the report
+        is at hand without decoding a saved index's table; else none."""
+        d = self._directory
+        report = d.report if d is not None else getattr(self._directory_loader, "report", None)
+        return () if report is None else report.skipped
+
+    def _resource_facts(self, r: int) -> dict[str, Any]:
+        """Table row ``r``'s facts as plain JSON values (``Match.resource``). Address, city,
+        postal code, phone and url are not in the table: they come from the Directory when
+        it is in memory (after ``fit``, or once ``directory_`` was decoded), else ``None``
+        (a loaded index's table is not decoded for them)."""
+        from .records import plain
+
+        t = self.table_
+        contact = ("address", "city", "postal_code", "phone", "url")
+        facts: dict[str, Any] = dict.fromkeys(contact)
+        d = self._directory
+        if d is not None:
+            # the contact columns of the Directory in memory, as lists (once per directory)
+            cached = getattr(self, "_contact_columns", None)
+            if cached is None or cached[0] is not d:
+                frame = getattr(d, "_frame", None)
+                cols = {
+                    c: (frame[c].tolist() if frame is not None and c in frame else None)
+                    for c in contact
+                }
+                cached = self._contact_columns = (d, cols)
+            rid = str(t.ids[r])
+            if rid in d:
+                pos = d.position(rid)
+                for key, col in cached[1].items():
+                    facts[key] = plain(col[pos]) if col is not None else plain(d.get(rid)[key])
+        lo, hi = t.min_age[r], t.max_age[r]
+        facts.update(
+            lat=plain(float(t.lat[r])) if t.has_place[r] else None,
+            lon=plain(float(t.lon[r])) if t.has_place[r] else None,
+            online=bool(t.online[r]),
+            schedule=plain(t.sessions[r]),
+            free=None if t.free[r] is None else bool(t.free[r]),
+            cost=plain(t.cost[r]),
+            languages=plain(list(t.languages[r])),
+            accessibility=plain(list(t.accessibility[r])),
+            min_age=self._age(lo),
+            max_age=self._age(hi),
+            last_verified=plain(t.last_verified[r]),
+        )
+        return facts
+
+    @staticmethod
+    def _age(v: Any) -> int | float | None:
+        v = float(v)
+        if math.isnan(v):
+            return None
+        return int(v) if v.is_integer() else v

@@ -11,9 +11,10 @@ from ..features.fuzzy import WordMatch
 from ..features.schedule import Session
 from ..taxonomy import category_label
 
-__all__ = ["explain_match", "describe_age"]
+__all__ = ["explain_match", "describe_age", "summarize_match"]
 
 _FIELD_NAMES = {"name": "the name", "tags": "the tags", "description": "the description"}
+_HOW = {"walk": "on foot", "bike": "by bike", "transit": "by bus or train", "car": "by car"}
 
 
 def describe_age(last_verified: date | None, today: date) -> str | None:
@@ -80,13 +81,7 @@ def explain_match(
             from ..referral import travel_minutes
 
             mins = travel_minutes(distance_km, travel_mode)
-            how = {
-                "walk": "on foot",
-                "bike": "by bike",
-                "transit": "by bus or train",
-                "car": "by car",
-            }
-            reasons.append(f"{distance_km:.1f} km away (about {mins:.0f} min {how[travel_mode]})")
+            reasons.append(f"{distance_km:.1f} km away (about {mins:.0f} min {_HOW[travel_mode]})")
         else:
             reasons.append(f"{distance_km:.1f} km away")
     if free is True:
@@ -119,3 +114,62 @@ def explain_match(
     ):
         reasons.append(age + ": details may have changed")
     return tuple(reasons)
+
+
+def summarize_match(
+    *,
+    category: str | None,
+    distance_km: float | None,
+    via: str,
+    free: bool | None,
+    cost: str | None,
+    matched: Sequence[WordMatch] = (),
+    facet: str | None = None,
+    semantic: float = 0.0,
+    best_session: Session | None = None,
+    fits_fully: bool = False,
+    flags: Sequence[str] = (),
+    travel_mode: str | None = None,
+) -> str:
+    """One short sentence a link worker can read out, such as "Arts & culture, 1.2 km away
+    (about 20 min on foot), free; matches 'painting'."
+
+    It quotes only what :func:`explain_match` already quotes in the reasons: the person's
+    matched words (``matched``), else the wish (``facet``) the resource answers; never any
+    other sentence of theirs."""
+    head = category_label(category) if category else "A resource"
+    if via == "online":
+        where = "online"
+    elif via == "outreach" and distance_km is not None and not math.isnan(distance_km):
+        where = f"comes to you ({distance_km:.1f} km away)"
+    elif distance_km is not None and not math.isnan(distance_km):
+        where = f"{distance_km:.1f} km away"
+        if travel_mode in _HOW:
+            from ..referral import travel_minutes
+
+            mins = travel_minutes(distance_km, travel_mode)
+            where += f" (about {mins:.0f} min {_HOW[travel_mode]})"
+    else:
+        where = ""
+    first = head + (f", {where}" if where else "")
+    if free is True:
+        first += ", free"
+    elif cost:
+        short = len(cost) <= 30 and not any(c in cost for c in ";,")
+        first += f", {cost}" if short else ", not free"
+    parts = [first]
+    words: list[str] = []
+    for m in matched:
+        if m.query_word not in words:
+            words.append(m.query_word)
+    if words:
+        parts.append("matches " + ", ".join(f"'{w}'" for w in words[:3]))
+    elif facet:
+        parts.append(f"answers the wish '{facet}'")
+    elif semantic >= 0.35:
+        parts.append("close in meaning to what was said")
+    if best_session is not None:
+        parts.append(f"meets {best_session}" + (", when free" if fits_fully else ""))
+    if flags:
+        parts.append("check details before referring")
+    return "; ".join(parts) + "."
