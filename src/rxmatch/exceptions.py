@@ -90,6 +90,12 @@ class IndexPathError(IndexFormatError):
     symlink, or a folder without an index manifest). Nothing there was changed."""
 
 
+class IndexChangedError(RxMatchError):
+    """A ranking overlapped an ``add``/``update``/``remove`` on the same matcher from
+    another thread; its result would mix two versions of the index, so none is returned.
+    Retry the query (or give each thread its own matcher, or update a copy and swap it)."""
+
+
 class UnknownCategoryError(RxMatchError, ValueError):
     """A category name could not be matched to the taxonomy."""
 

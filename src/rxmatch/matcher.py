@@ -21,7 +21,13 @@ import pandas as pd
 
 from ._ids import id_list, refuse_text
 from .directory import Directory, LoadReport
-from .exceptions import InvalidParameterError, NotFittedError, ReferralError, RxMatchError
+from .exceptions import (
+    IndexChangedError,
+    InvalidParameterError,
+    NotFittedError,
+    ReferralError,
+    RxMatchError,
+)
 from .features.eligibility import (
     REASON_CODES,
     EligibilityIndex,
@@ -375,6 +381,24 @@ class Matcher:
             raise InvalidParameterError(f"n must be a positive integer, not {self.n!r}")
         if not 0.0 <= float(self.diversity) < 1.0:
             raise InvalidParameterError("diversity must be in [0, 1)")
+        if self.decay_kind not in ("gauss", "exp", "linear"):
+            raise InvalidParameterError(
+                f"decay_kind must be 'gauss', 'exp' or 'linear', not {self.decay_kind!r}"
+            )
+        for name in (
+            "decay_scale",
+            "decay_offset",
+            "facet_weight",
+            "dislike_penalty",
+            "barrier_penalty",
+            "coverage_bonus",
+            "lexical_intent_floor",
+            "max_widen_factor",
+            "online_distance_score",
+        ):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+                raise InvalidParameterError(f"{name} must be a finite number, not {v!r}")
         if self.decay_scale <= 0 or self.decay_offset < 0:
             raise InvalidParameterError("decay_scale must be > 0 and decay_offset >= 0")
         if not 0 < self.mobility_reach <= 1:
@@ -585,7 +609,10 @@ class Matcher:
         multilingual: TextSpace | None = None,
     ) -> Matcher:
         """Set the fitted state from its parts (by ``fit``, and by loading a saved index,
-        which passes ``directory_loader`` to decode the Directory only when asked for)."""
+        which passes ``directory_loader`` to decode the Directory only when asked for).
+        ``_generation`` is odd while the state is being replaced and even once it is
+        whole: a ranking that overlaps a replacement raises :class:`IndexChangedError`."""
+        self._generation = getattr(self, "_generation", 0) | 1  # odd: being replaced
         self.table_ = table
         self.eligibility_ = eligibility
         # contiguous copy of the online resources' vectors (a few % of rows): ranks them
@@ -618,6 +645,7 @@ class Matcher:
         self._directory = directory
         self._directory_loader = directory_loader
         self._tokens_cache: dict[int, dict[str, FieldTokens]] = {}
+        self._generation += 1  # even: whole again
         self.reference_date_ = self.reference_date or date.today()
         age_days = self.reference_date_.toordinal() - self.verified_ordinal_
         self.freshness_ = freshness_factor(age_days / 365.25, max_penalty=self.stale_penalty)
@@ -836,11 +864,14 @@ class Matcher:
             )
         if not plan:
             return []
-        vecs = self._encode_person(texts, batch_size=self.batch_size) if texts else None
-        ml_vecs = None
-        if ml_texts:
-            encode = getattr(ml.embedder, "encode_queries", None) or ml.embedder.encode
-            ml_vecs = encode(ml_texts, batch_size=self.batch_size)
+        try:  # an encoder's error may hold the words: never let it reach a log
+            vecs = self._encode_person(texts, batch_size=self.batch_size) if texts else None
+            ml_vecs = None
+            if ml_texts:
+                encode = getattr(ml.embedder, "encode_queries", None) or ml.embedder.encode
+                ml_vecs = encode(ml_texts, batch_size=self.batch_size)
+        except UnicodeError:
+            raise ReferralError("the words could not be encoded", field="what_matters") from None
         out = []
         for english, f, start, n_i, n_d, named, ens in plan:
             v = vecs if english else ml_vecs
@@ -878,8 +909,36 @@ class Matcher:
         else:
             raise ReferralError("must be a Referral or a mapping", field="referral")
         k = self._k(k)
-        q = self.encode(ref) if query_vector is None else query_vector
-        return self._rank(ref, q, k)
+        if query_vector is not None and not isinstance(query_vector, EncodedQuery):
+            v = np.asarray(query_vector, dtype=np.float32).ravel()
+            if v.shape != (self.table_.embeddings.shape[1],) or not np.isfinite(v).all():
+                raise InvalidParameterError(
+                    f"query_vector must be {self.table_.embeddings.shape[1]} finite numbers"
+                )
+        gen = self._stable_generation()
+        try:
+            q = self.encode(ref) if query_vector is None else query_vector
+            out = self._rank(ref, q, k)
+        except (IndexError, ValueError, KeyError):
+            self._check_generation(gen)
+            raise
+        self._check_generation(gen)
+        return out
+
+    def _stable_generation(self) -> int:
+        gen = getattr(self, "_generation", 0)
+        if gen % 2:
+            raise IndexChangedError(
+                "the index is being updated (add/update/remove in another thread); retry"
+            )
+        return gen
+
+    def _check_generation(self, gen: int) -> None:
+        if getattr(self, "_generation", 0) != gen:
+            raise IndexChangedError(
+                "the index changed while this query ran (add/update/remove in another "
+                "thread); no mixed result is returned: retry"
+            ) from None
 
     def recommend_many(
         self,
@@ -919,26 +978,32 @@ class Matcher:
                     raise ReferralError(f"referral at row {i}: {exc}") from exc
                 skipped.append({"row": i, "field": getattr(exc, "field", None), "reason": str(exc)})
         frames = []
-        if refs:
-            encoded = self.encode_many(refs)
-            # the online pool of every referral from one matrix product per batch
-            online = self._online_subsets(
-                np.stack(
+        gen = self._stable_generation()
+        try:
+            if refs:
+                encoded = self.encode_many(refs)
+                # the online pool of every referral from one matrix product per batch
+                online = self._online_subsets(
+                    np.stack(
+                        [
+                            np.asarray(v.vector, dtype=np.float32)
+                            if v.space == "primary"
+                            else np.zeros(self.table_.embeddings.shape[1], dtype=np.float32)
+                            for v in encoded
+                        ]
+                    ),
                     [
-                        np.asarray(v.vector, dtype=np.float32)
-                        if v.space == "primary"
-                        else np.zeros(self.table_.embeddings.shape[1], dtype=np.float32)
-                        for v in encoded
-                    ]
-                ),
-                [
-                    (r.online_ok or r.online_only) and v.space == "primary"
-                    for r, v in zip(refs, encoded)
-                ],
-            )
-            online = [o if v.space == "primary" else None for o, v in zip(online, encoded)]
-            for r, v, o in zip(refs, encoded, online):
-                frames.append(self._rank(r, v, k, online_rows=o).to_frame())
+                        (r.online_ok or r.online_only) and v.space == "primary"
+                        for r, v in zip(refs, encoded)
+                    ],
+                )
+                online = [o if v.space == "primary" else None for o, v in zip(online, encoded)]
+                for r, v, o in zip(refs, encoded, online):
+                    frames.append(self._rank(r, v, k, online_rows=o).to_frame())
+        except (IndexError, ValueError, KeyError):
+            self._check_generation(gen)
+            raise
+        self._check_generation(gen)
         out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
         # a list of {"row", "field", "reason"} (a DataFrame in attrs breaks pd.concat)
         out.attrs["skipped"] = skipped
@@ -1358,6 +1423,13 @@ class Matcher:
             )
         elif not len(order) and f.n_candidates == 0:
             notes.append("nothing in the directory is within reach of this home")
+        if ref.languages and len(f.excluded_codes):
+            lang_code = tuple(REASON_CODES).index("language")
+            if not len(order) and (np.asarray(f.excluded_codes) == lang_code).all():
+                notes.append(
+                    "every resource in reach was left out for language: none lists the "
+                    "language(s) given (check the spelling, e.g. 'English', 'Spanish')"
+                )
         if self.min_confidence > 0 and len(order):
             held = int((conf < self.min_confidence).sum())
             if held:
