@@ -44,3 +44,14 @@ def in_threads() -> Callable[[Callable[[], Any], int], list[Any]]:
             return [f.result() for f in [pool.submit(fn) for _ in range(n)]]
 
     return run
+
+
+#: fixtures that load the real bundled model: a test using one is a ``model`` test, so that
+#: ``pytest -m "not model"`` is the fast suite (CI runs everything)
+MODEL_FIXTURES = frozenset({"st_embedder", "demo_matcher"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if MODEL_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.model)
