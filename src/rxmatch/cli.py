@@ -1,12 +1,24 @@
-"""The ``rxmatch`` command line: ``recommend``, ``demo`` and ``evaluate``."""
+"""The ``rxmatch`` command line: ``recommend``, ``index build``/``index info``, ``demo`` and
+``evaluate``.
+
+``rxmatch index build`` fits the default :class:`~rxmatch.Matcher` once and saves it;
+``rxmatch recommend --index`` then answers from that folder without refitting.
+The person's words are never printed to standard error nor written to an index.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import textwrap
+import time
+from collections import Counter
 from collections.abc import Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
 
 from .exceptions import RxMatchError
 
@@ -31,42 +43,233 @@ def _print_recs(recs, out=None) -> None:  # type: ignore[no-untyped-def]
         print(f"  note: {note}", file=out)
 
 
-def _recs_json(recs) -> dict:  # type: ignore[no-untyped-def]
-    return {
-        "referral_id": recs.referral_id,
-        "notes": list(recs.notes),
-        "matches": [m.to_dict() for m in recs],
-    }
+def _progress(msg: str) -> None:
+    """A progress line on stderr (never the person's words)."""
+    print(f"rxmatch: {msg}", file=sys.stderr, flush=True)
 
 
-def _cmd_recommend(args: argparse.Namespace) -> int:
-    from .directory import Directory
-    from .matcher import Matcher
+def _referral(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from .referral import Referral
 
-    text = sys.stdin.read() if args.text == "-" else args.text
-    directory = Directory.load(args.directory, strict=args.strict)
-    if directory.report.n_skipped or directory.report.issues:
-        print(directory.report.summary(), file=sys.stderr)
-    ref = Referral(
+    text = sys.stdin.read() if args.what_matters == "-" else args.what_matters
+    return Referral(
         what_matters=text,
         lat=args.lat,
         lon=args.lon,
-        postal_code=args.zip,
+        postal_code=args.postal_code,
         max_km=args.max_km,
-        travel_mode=args.mode,
+        travel_mode=args.travel_mode,
         age=args.age,
-        languages=tuple(args.language or ()),
+        languages=tuple(args.languages or ()),
+        accessibility_needs=tuple(args.accessibility_needs or ()),
         free_only=args.free_only,
-        online_ok=not args.no_online,
-        availability=tuple(args.available or ()),
+        online_ok=args.online_ok,
+        online_only=args.online_only,
+        availability=tuple(args.availability or ()),
+        availability_required=args.availability_required,
+        prefer_free=args.prefer_free,
+        preferred_categories=tuple(args.preferred_categories or ()),
+        excluded_categories=tuple(args.excluded_categories or ()),
+        referral_id=args.referral_id,
     )
-    recs = Matcher(n=args.k).fit(directory).recommend(ref, k=args.k)
+
+
+def _cmd_recommend(args: argparse.Namespace) -> int:
+    from .matcher import Matcher
+
+    ref = _referral(args)  # checked before any slow loading
+    if args.index is not None:
+        if args.strict:
+            print("rxmatch: note: --strict applies to --directory only", file=sys.stderr)
+        matcher = Matcher.load(args.index)
+    else:
+        from .directory import Directory
+
+        directory = Directory.load(args.directory, strict=args.strict)
+        if directory.report.n_skipped or directory.report.issues:
+            print(directory.report.summary(), file=sys.stderr)
+        matcher = Matcher(n=args.k).fit(directory)
+    recs = matcher.recommend(ref, k=args.k)
     if args.json:
-        json.dump(_recs_json(recs), sys.stdout, indent=2, default=str)
-        print()
+        print(recs.to_json(indent=2))
     else:
         _print_recs(recs)
+    return 0
+
+
+# ---- index build / info ---------------------------------------------------------------------
+def _load_source(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    if args.directory is not None:
+        from .directory import Directory
+
+        return Directory.load(args.directory, strict=args.strict)
+    from . import io as rio
+
+    if args.hsds is not None:
+        if not Path(args.hsds).exists():
+            raise FileNotFoundError(f"HSDS data not found: {args.hsds}")
+        return rio.read_hsds(args.hsds, strict=args.strict)
+    if not Path(args.ohana).is_dir():
+        raise FileNotFoundError(f"Ohana export folder not found: {args.ohana}")
+    return rio.load_ohana(args.ohana, strict=args.strict)
+
+
+def _report_lines(report) -> list[str]:  # type: ignore[no-untyped-def]
+    """The load report, counted: records loaded, skipped by reason, field issues by field."""
+    lines = [
+        f"records: {report.n_loaded} loaded of {report.n_input} read from {report.source}",
+        f"skipped: {report.n_skipped}",
+    ]
+    skipped = Counter(f"{p.field}: {p.reason.split(' (')[0]}" for p in report.skipped)
+    lines += [f"  {n:>5} x {reason}" for reason, n in skipped.most_common()]
+    lines.append(f"field issues: {len(report.issues)}")
+    issues = Counter(f"{p.field}: {p.reason.split(' (')[0]}" for p in report.issues)
+    lines += [f"  {n:>5} x {reason}" for reason, n in issues.most_common()]
+    return lines
+
+
+def _cmd_index_build(args: argparse.Namespace) -> int:
+    import warnings
+
+    from .exceptions import SkippedRowsWarning
+    from .matcher import Matcher
+
+    _check_out(Path(args.out))  # before the slow part; save checks again, fully
+    t0 = time.perf_counter()
+    source = args.directory or args.hsds or args.ohana
+    _progress(f"loading {source} ...")
+    with warnings.catch_warnings():
+        # the summary below counts what was skipped; no second, per-row warning
+        warnings.simplefilter("ignore", SkippedRowsWarning)
+        directory = _load_source(args)
+    _progress(
+        f"fitting the default matcher on {len(directory)} records (embeds every record once) ..."
+    )
+    # tqdm's bar (on stderr) only when stderr is a terminal
+    matcher = Matcher(show_progress_bar=True if sys.stderr.isatty() else None).fit(directory)
+    _progress(f"saving the index to {args.out} ...")
+    matcher.save(args.out)
+    _progress(f"done in {time.perf_counter() - t0:.1f} s")
+    out = Path(args.out)
+    print(f"index: {out} ({_human_bytes(_folder_bytes(out))}, {len(directory)} resources)")
+    for line in _report_lines(directory.report):
+        print(line)
+    return 0
+
+
+def _check_out(out: Path) -> None:
+    """Refuse an ``--out`` that ``save`` would refuse, before loading and fitting: save only
+    writes to an absent path or replaces an rxmatch index."""
+    from .exceptions import IndexPathError
+
+    parent = out.parent if str(out.parent) else Path(".")
+    if not parent.is_dir():
+        raise FileNotFoundError(f"the parent folder of {str(out)!r} does not exist")
+    if not os.path.lexists(out):
+        return
+    if out.is_symlink() or not out.is_dir() or not (out / "manifest.json").is_file():
+        raise IndexPathError(
+            f"cannot save to {str(out)!r}: it exists and is not an rxmatch index folder; "
+            "choose a new path or remove it yourself"
+        )
+
+
+def _folder_bytes(folder: Path) -> int:
+    total = 0
+    for root, _dirs, files in os.walk(folder):
+        for f in files:
+            p = Path(root) / f
+            if not p.is_symlink():
+                total += p.stat().st_size
+    return total
+
+
+def _human_bytes(n: int) -> str:
+    size = float(n)
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    raise AssertionError  # pragma: no cover
+
+
+class _NoQueries:
+    """A stand-in encoder with the index's model identity, for reading an index without
+    loading the model (``index info`` never embeds anything)."""
+
+    def __init__(self, name: str, dim: int):
+        self.name = name
+        self.dim = dim
+
+    def encode(self, texts: Sequence[str], **kwargs: Any) -> Any:
+        raise RuntimeError("rxmatch index info does not encode text")
+
+
+def index_info(path: str | Path) -> dict[str, Any]:
+    """What ``rxmatch index info`` reports about a saved index, as plain JSON types."""
+    from .matcher import Matcher
+    from .persistence import MANIFEST, read_manifest
+
+    folder = Path(path)
+    manifest = read_manifest(folder)  # a clear IndexFormatError naming the path
+    # only the categories are read: no encoder is loaded (no torch import), so info is fast
+    model = manifest["model"]
+    matcher = Matcher.load(
+        folder, embedder=_NoQueries(str(model["name"]), int(model["dim"])), multilingual=None
+    )
+    built = manifest.get("built_at")
+    built_from = "manifest"
+    if not built:
+        mtime = (folder / MANIFEST).stat().st_mtime
+        built = datetime.fromtimestamp(mtime, tz=timezone.utc).isoformat(timespec="seconds")
+        built_from = "manifest.json modification time"
+    ml = manifest.get("multilingual_model")
+    counts = Counter(str(c) for c in matcher.categories_)
+    size = _folder_bytes(folder)
+    return {
+        "path": str(folder),
+        "size_bytes": size,
+        "size": _human_bytes(size),
+        "model": manifest["model"].get("name"),
+        "model_dim": manifest["model"].get("dim"),
+        "multilingual_model": ml.get("name") if isinstance(ml, dict) else None,
+        "n_resources": int(manifest["n_resources"]),
+        "built_at": built,
+        "built_at_source": built_from,
+        "rxmatch_version": manifest.get("rxmatch_version"),
+        "format_version": manifest.get("format_version"),
+        "table_file": manifest["table"].get("file"),
+        "categories": dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))),
+    }
+
+
+def _cmd_index_info(args: argparse.Namespace) -> int:
+    info = index_info(args.path)
+    if args.json:
+        print(json.dumps(info, indent=2, ensure_ascii=False))
+        return 0
+    rows = [
+        ("index", info["path"]),
+        ("size on disk", f"{info['size']} ({info['size_bytes']} bytes)"),
+        ("model", f"{info['model']} (dim {info['model_dim']})"),
+        ("multilingual model", info["multilingual_model"] or "none"),
+        ("resources", str(info["n_resources"])),
+        ("built at", f"{info['built_at']} (from the {info['built_at_source']})"),
+        ("rxmatch version", str(info["rxmatch_version"])),
+        ("format version", str(info["format_version"])),
+        ("table file", str(info["table_file"])),
+    ]
+    width = max(len(k) for k, _ in rows)
+    for k, v in rows:
+        print(f"{k:<{width}}  {v}")
+    print()
+    print("records by category")
+    cats = info["categories"]
+    cw = max([len("category"), *map(len, cats)])
+    print(f"  {'category':<{cw}}  {'records':>7}")
+    for cat, n in cats.items():
+        print(f"  {cat:<{cw}}  {n:>7}")
+    print(f"  {'total':<{cw}}  {sum(cats.values()):>7}")
     return 0
 
 
@@ -84,15 +287,14 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         ref = Referral.from_mapping(person)
         recs = matcher.recommend(ref, k=args.k)
         if args.json:
-            out.append(_recs_json(recs))
+            out.append(recs.to_dict())
             continue
         print()
         print(f'Person {ref.referral_id}: "{ref.what_matters}"')
         print(f"  home {ref.lat:.4f},{ref.lon:.4f}; radius {ref.radius_km:g} km")
         _print_recs(recs)
     if args.json:
-        json.dump(out, sys.stdout, indent=2, default=str)
-        print()
+        print(json.dumps(out, indent=2, ensure_ascii=False, allow_nan=False))
     return 0
 
 
@@ -109,23 +311,150 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="rxmatch", description="Social prescribing matcher.")
     sub = p.add_subparsers(dest="command", required=True)
 
-    r = sub.add_parser("recommend", help="recommend resources from a directory file")
-    r.add_argument("--directory", required=True, help="CSV, JSON or JSON Lines directory")
-    r.add_argument("--text", required=True, help="what matters to the person ('-' reads stdin)")
-    r.add_argument("--zip", help="home US ZIP code")
-    r.add_argument("--lat", type=float)
-    r.add_argument("--lon", type=float)
-    r.add_argument("--max-km", type=float, dest="max_km")
-    r.add_argument("--mode", choices=["walk", "bike", "transit", "car"], help="travel mode")
+    r = sub.add_parser(
+        "recommend",
+        help="recommend resources from a saved index or a directory file",
+        description="Recommend resources for one person. Flags are named like the fields of "
+        "rxmatch.Referral; the older short names (--text, --zip, --mode, --language, "
+        "--available) still work as aliases, but the Referral names are preferred.",
+    )
+    src = r.add_mutually_exclusive_group(required=True)
+    src.add_argument(
+        "--index",
+        metavar="FOLDER",
+        help="a saved index (rxmatch index build): answers without refitting",
+    )
+    src.add_argument(
+        "--directory",
+        metavar="FILE",
+        help="CSV, JSON or JSON Lines directory (fitted on every call: slow)",
+    )
+    r.add_argument(
+        "--what-matters",
+        "--text",
+        dest="what_matters",
+        required=True,
+        metavar="TEXT",
+        help="what matters to the person ('-' reads stdin, keeping the words out of shell "
+        "history); preferred: --what-matters, alias --text",
+    )
+    r.add_argument(
+        "--postal-code",
+        "--zip",
+        dest="postal_code",
+        metavar="ZIP",
+        help="home US ZIP code; preferred: --postal-code, alias --zip",
+    )
+    r.add_argument("--lat", type=float, help="home latitude")
+    r.add_argument("--lon", type=float, help="home longitude")
+    r.add_argument("--max-km", type=float, dest="max_km", help="search radius in km")
+    r.add_argument(
+        "--travel-mode",
+        "--mode",
+        dest="travel_mode",
+        choices=["walk", "bike", "transit", "car"],
+        help="travel mode (sets the default radius); preferred: --travel-mode, alias --mode",
+    )
     r.add_argument("--age", type=float)
-    r.add_argument("--language", action="append", help="a language the person speaks (repeatable)")
-    r.add_argument("--available", action="append", help="free window, e.g. 'weekday mornings'")
-    r.add_argument("--free-only", action="store_true", dest="free_only")
-    r.add_argument("--no-online", action="store_true", dest="no_online")
-    r.add_argument("--strict", action="store_true", help="fail on the first bad directory row")
-    r.add_argument("-k", type=int, default=10)
-    r.add_argument("--json", action="store_true")
+    r.add_argument(
+        "--languages",
+        "--language",
+        dest="languages",
+        action="extend",
+        nargs="+",
+        metavar="LANG",
+        help="languages the person speaks (repeatable, or several after one flag); "
+        "preferred: --languages, alias --language",
+    )
+    r.add_argument(
+        "--accessibility-needs",
+        dest="accessibility_needs",
+        action="extend",
+        nargs="+",
+        metavar="NEED",
+        help="accessibility needs, e.g. wheelchair (repeatable)",
+    )
+    r.add_argument(
+        "--availability",
+        "--available",
+        dest="availability",
+        action="extend",
+        nargs="+",
+        metavar="WINDOW",
+        help="free windows, e.g. 'weekday mornings' (repeatable); preferred: --availability, "
+        "alias --available",
+    )
+    r.add_argument(
+        "--availability-required",
+        action="store_true",
+        dest="availability_required",
+        help="exclude resources whose stated sessions all fall outside the free windows",
+    )
+    r.add_argument("--free-only", action="store_true", dest="free_only", help="free resources only")
+    r.add_argument(
+        "--prefer-free", action="store_true", dest="prefer_free", help="favour free resources"
+    )
+    r.add_argument(
+        "--no-online",
+        action="store_false",
+        dest="online_ok",
+        help="in person only (Referral online_ok=False)",
+    )
+    r.add_argument(
+        "--online-only", action="store_true", dest="online_only", help="online resources only"
+    )
+    r.add_argument(
+        "--preferred-categories",
+        dest="preferred_categories",
+        action="extend",
+        nargs="+",
+        metavar="CATEGORY",
+    )
+    r.add_argument(
+        "--excluded-categories",
+        dest="excluded_categories",
+        action="extend",
+        nargs="+",
+        metavar="CATEGORY",
+    )
+    r.add_argument("--referral-id", dest="referral_id", help="an opaque id shown in the results")
+    r.add_argument(
+        "--strict", action="store_true", help="with --directory: fail on the first bad row"
+    )
+    r.add_argument("-k", type=int, default=10, help="number of matches (default 10)")
+    r.add_argument(
+        "--json", action="store_true", help="print the results as JSON (rxmatch.recommendations/1)"
+    )
     r.set_defaults(func=_cmd_recommend)
+
+    ix = sub.add_parser("index", help="build or describe a saved index")
+    isub = ix.add_subparsers(dest="index_command", required=True)
+    b = isub.add_parser(
+        "build",
+        help="fit the default matcher on a directory once and save it",
+        description="Load a directory, fit the default matcher, save the index to --out and "
+        "print a summary of the load report. Answer from it with "
+        "'rxmatch recommend --index FOLDER'.",
+    )
+    bsrc = b.add_mutually_exclusive_group(required=True)
+    bsrc.add_argument("--directory", metavar="FILE", help="CSV, JSON or JSON Lines directory")
+    bsrc.add_argument(
+        "--hsds", metavar="PATH", help="Open Referral HSDS data (CSV datapackage or JSON)"
+    )
+    bsrc.add_argument("--ohana", metavar="PATH", help="Ohana API Mongo export folder")
+    b.add_argument(
+        "--out",
+        required=True,
+        metavar="FOLDER",
+        help="index folder to write (absent, or an rxmatch index to replace)",
+    )
+    b.add_argument("--strict", action="store_true", help="fail on the first bad record")
+    b.set_defaults(func=_cmd_index_build)
+
+    inf = isub.add_parser("info", help="describe a saved index")
+    inf.add_argument("path", metavar="FOLDER", help="the index folder")
+    inf.add_argument("--json", action="store_true", help="print the facts as JSON")
+    inf.set_defaults(func=_cmd_index_info)
 
     d = sub.add_parser("demo", help="run on the bundled San Mateo demo directory")
     d.add_argument("-k", type=int, default=5)
@@ -170,7 +499,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
-    except (RxMatchError, FileNotFoundError) as exc:
+    except (RxMatchError, OSError) as exc:
         print(f"rxmatch: error: {exc}", file=sys.stderr)
         return 2
 
