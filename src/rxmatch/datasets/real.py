@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from ..directory import Directory
-from ..exceptions import DatasetNotFoundError, InvalidParameterError
+from ..exceptions import InvalidParameterError
 
 __all__ = ["REAL_DATASETS", "load_real_referrals", "load_real_qrels", "load_real_directory"]
 
@@ -78,7 +78,4 @@ def load_real_directory(
 
     key = _check(name)
     loader = io.load_ohana if key == "sanmateo" else io.load_nyc_volunteer
-    try:
-        return loader(path, **kw)
-    except FileNotFoundError as exc:  # pragma: no cover - resolve_dataset raises our own
-        raise DatasetNotFoundError(str(exc)) from None
+    return loader(path, **kw)  # a missing folder is a DatasetNotFoundError

@@ -288,14 +288,11 @@ class DenseSystem(System):
         self.vectors_ = None
         if self.embedder is None:
             return
-        from .cache import load_cache, save_cache
+        from .cache import cached_vectors
 
         t = shared.matcher.table_
         texts = [resource_text(n, d, g) for n, d, g in zip(t.names, t.descriptions, t.tags)]
-        cache = load_cache()
-        self.vectors_ = cache.encode(self.embedder, texts)
-        if cache.misses:
-            save_cache(cache)
+        self.vectors_ = cached_vectors(self.embedder, texts)
         self._queries: dict[str, np.ndarray] = {}
 
     def order(self, referral: Referral, cands: CandidateSet) -> np.ndarray:

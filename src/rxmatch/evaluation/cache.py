@@ -7,11 +7,13 @@ import os
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ..directory import Directory
 from ..features.text import Embedder, EmbeddingCache
 from .shared import SharedIndex
 
-__all__ = ["default_cache_path", "load_cache", "save_cache", "cached_index"]
+__all__ = ["default_cache_path", "load_cache", "save_cache", "cached_index", "cached_vectors"]
 
 
 def default_cache_path() -> Path:
@@ -61,3 +63,15 @@ def cached_index(
     if cache.misses:
         save_cache(cache, path)
     return shared
+
+
+def cached_vectors(
+    embedder: Embedder, texts: list[str], *, path: str | Path | None = None
+) -> np.ndarray:
+    """``embedder``'s vectors of directory ``texts`` through the persistent cache at
+    ``path`` (default :func:`default_cache_path`), saved back when any were new."""
+    cache = load_cache(path)
+    vectors = cache.encode(embedder, texts)
+    if cache.misses:
+        save_cache(cache, path)
+    return vectors

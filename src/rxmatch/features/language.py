@@ -60,8 +60,7 @@ def detect_language(text: str) -> tuple[str, float]:
 def is_english(text: str, min_confidence: float = MIN_CONFIDENCE) -> bool:
     """True unless the text is confidently in another language (short or uncertain
     answers count as English)."""
-    lang, prob = detect_language(text)
-    return lang == "en" or prob < min_confidence
+    return answer_language(text, min_confidence) == "en"
 
 
 def answer_language(text: str, min_confidence: float = MIN_CONFIDENCE) -> str:

