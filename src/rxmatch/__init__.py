@@ -23,6 +23,8 @@ from .exceptions import (
     ModelUnavailableError,
     NotFittedError,
     OptionalDependencyError,
+    OutcomeStoreError,
+    OutcomeValidationError,
     ReferralError,
     RxMatchError,
     RxMatchWarning,
@@ -45,7 +47,7 @@ from .taxonomy import CATEGORIES, CATEGORY_KEYS, SOCIAL_PRESCRIBING_SECTORS, mat
 
 __version__ = "0.1.0"
 
-_LAZY_SUBMODULES = ("evaluation", "io", "persistence", "dedup", "distributed")
+_LAZY_SUBMODULES = ("evaluation", "io", "persistence", "dedup", "distributed", "outcomes")
 
 
 def __getattr__(name: str):  # PEP 562: heavy or optional subpackages load on first use
@@ -95,6 +97,8 @@ __all__ = [
     "ScheduleParseError",
     "NotFittedError",
     "OptionalDependencyError",
+    "OutcomeStoreError",
+    "OutcomeValidationError",
     "TestSplitError",
     "ModelUnavailableError",
     "IndexFormatError",

@@ -23,6 +23,8 @@ __all__ = [
     "DatasetNotFoundError",
     "OptionalDependencyError",
     "DaskUnavailableError",
+    "OutcomeStoreError",
+    "OutcomeValidationError",
     "RxMatchWarning",
     "SkippedRowsWarning",
     "TextTruncatedWarning",
@@ -121,6 +123,20 @@ class OptionalDependencyError(RxMatchError, ImportError):
 
 class DaskUnavailableError(OptionalDependencyError):
     """Dask (``dask[dataframe]``, and ``distributed`` for clusters) is not installed."""
+
+
+class OutcomeStoreError(RxMatchError, RuntimeError):
+    """The referral outcome store (``rxmatch.outcomes``) cannot be opened, migrated or
+    written (the message names the backend and the operation, never an id's owner)."""
+
+
+class OutcomeValidationError(RxMatchError, ValueError):
+    """An outcome event is invalid: an unknown event or decline reason, an id that looks
+    like free text, a number out of range. Names the field, never its value."""
+
+    def __init__(self, message: str, *, field: str | None = None):
+        self.field = field
+        super().__init__(f"outcome field {field!r}: {message}" if field else message)
 
 
 class RxMatchWarning(UserWarning):
