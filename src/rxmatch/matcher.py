@@ -892,12 +892,16 @@ class Matcher:
         k: int | None = None,
         *,
         query_vector: np.ndarray | None = None,
+        outcomes: Any = None,
     ) -> Recommendations:
         """Ranked, explained matches for one referral (``k`` at most).
 
         ``query_vector``: the person's words already embedded with this matcher's embedder:
         an :class:`EncodedQuery` from :meth:`encode` (skips all encoding), or the vector
         of the whole answer from :meth:`encode_query` (facets are still encoded).
+        ``outcomes``: an :class:`~rxmatch.outcomes.OutcomeStore`; a "shown" event is logged
+        for every match (ids and numbers only; the referral needs a pseudonymous
+        ``referral_id``).
         """
         self._check_fitted()
         if isinstance(referral, Referral):
@@ -921,6 +925,8 @@ class Matcher:
             self._check_generation(gen)
             raise
         self._check_generation(gen)
+        if outcomes is not None:
+            outcomes.log_shown(out)
         return out
 
     def _stable_generation(self) -> int:

@@ -57,9 +57,13 @@ def check_id(value: Any, field_name: str) -> str:
     """``value`` as an id string, or :class:`~rxmatch.OutcomeValidationError` (the error
     names the field and the rule, never the value)."""
     if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise OutcomeValidationError(f"must be an id (str), not {type(value).__name__}", field=field_name)
+        raise OutcomeValidationError(
+            f"must be an id (str), not {type(value).__name__}", field=field_name
+        )
     s = str(value)
-    pattern = {"referral_id": _REFERRAL_ID, "ranker_version": _VERSION}.get(field_name, _RESOURCE_ID)
+    pattern = {"referral_id": _REFERRAL_ID, "ranker_version": _VERSION}.get(
+        field_name, _RESOURCE_ID
+    )
     if not pattern.fullmatch(s):
         limit = 128 if pattern is _RESOURCE_ID else 64
         raise OutcomeValidationError(
@@ -99,7 +103,9 @@ def _to_ms(at: datetime | int | float | None) -> int:
     return int(at)
 
 
-def _number(value: Any, field_name: str, lo: float | None = None, hi: float | None = None) -> float | None:
+def _number(
+    value: Any, field_name: str, lo: float | None = None, hi: float | None = None
+) -> float | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -154,7 +160,9 @@ class OutcomeEvent:
         set_(self, "score", _number(self.score, "score"))
         set_(self, "propensity", _number(self.propensity, "propensity", 0.0, 1.0))
         if self.propensity == 0.0:
-            raise OutcomeValidationError("must be > 0 (a shown resource had a chance)", field="propensity")
+            raise OutcomeValidationError(
+                "must be > 0 (a shown resource had a chance)", field="propensity"
+            )
         if self.ranker_version is not None:
             set_(self, "ranker_version", check_id(self.ranker_version, "ranker_version"))
         comps = dict(self.components or {})
@@ -166,7 +174,15 @@ class OutcomeEvent:
         set_(
             self,
             "components",
-            {k: v for k, v in ((k, _number(comps[k], f"components.{k}", 0.0, 1.0)) for k in COMPONENTS if k in comps) if v is not None},
+            {
+                k: v
+                for k, v in (
+                    (k, _number(comps[k], f"components.{k}", 0.0, 1.0))
+                    for k in COMPONENTS
+                    if k in comps
+                )
+                if v is not None
+            },
         )
         if self.event == "declined":
             if self.reason not in DECLINE_REASONS:
@@ -177,11 +193,15 @@ class OutcomeEvent:
         elif self.reason is not None:
             raise OutcomeValidationError("only declined events have a reason", field="reason")
         if self.category is not None and self.category not in CATEGORY_KEYS:
-            raise OutcomeValidationError("must be a taxonomy key (rxmatch.CATEGORY_KEYS)", field="category")
+            raise OutcomeValidationError(
+                "must be a taxonomy key (rxmatch.CATEGORY_KEYS)", field="category"
+            )
         if self.event != "shown" and any(
             v is not None for v in (self.rank, self.score, self.propensity)
         ):
-            raise OutcomeValidationError("rank, score and propensity belong to shown events", field="event")
+            raise OutcomeValidationError(
+                "rank, score and propensity belong to shown events", field="event"
+            )
 
     @property
     def time(self) -> datetime:

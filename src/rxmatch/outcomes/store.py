@@ -104,7 +104,9 @@ class OutcomeStore:
         if retention_days is not None and (
             isinstance(retention_days, bool) or not retention_days > 0
         ):
-            raise OutcomeValidationError("must be a positive number of days", field="retention_days")
+            raise OutcomeValidationError(
+                "must be a positive number of days", field="retention_days"
+            )
         self.retention_days = retention_days
         self.url = normalise_url(url)
         self._busy_timeout = float(busy_timeout)
@@ -206,8 +208,15 @@ class OutcomeStore:
     ) -> OutcomeEvent:
         """Append one event: an :class:`OutcomeEvent`, or its fields (``event``,
         ``referral_id``, ``resource_id`` and keywords such as ``reason="too_far"``)."""
-        e = event if isinstance(event, OutcomeEvent) else OutcomeEvent(
-            event, referral_id, resource_id, **fields  # type: ignore[arg-type]
+        e = (
+            event
+            if isinstance(event, OutcomeEvent)
+            else OutcomeEvent(
+                event,
+                referral_id,
+                resource_id,
+                **fields,  # type: ignore[arg-type]
+            )
         )
         self.record_many([e])
         return e
@@ -251,7 +260,9 @@ class OutcomeStore:
         props = dict(propensities or {})
         events = []
         for m in recs.matches:
-            comps = {k: v for k, v in dict(m.components).items() if k in COMPONENTS and v is not None}
+            comps = {
+                k: v for k, v in dict(m.components).items() if k in COMPONENTS and v is not None
+            }
             events.append(
                 OutcomeEvent(
                     "shown",
@@ -274,23 +285,27 @@ class OutcomeStore:
         rid = check_id(referral_id, "referral_id")
         t = self._table
         return int(
-            self._write(lambda c: c.execute(t.delete().where(t.c.referral_id == rid)).rowcount, "forget")
+            self._write(
+                lambda c: c.execute(t.delete().where(t.c.referral_id == rid)).rowcount, "forget"
+            )
         )
 
-    def purge(
-        self, older_than_days: float | None = None, *, now: datetime | None = None
-    ) -> int:
+    def purge(self, older_than_days: float | None = None, *, now: datetime | None = None) -> int:
         """Delete events older than ``older_than_days`` (default: ``retention_days``);
         returns how many."""
         days = self.retention_days if older_than_days is None else older_than_days
         if days is None:
             raise OutcomeValidationError("no retention period set", field="older_than_days")
         if isinstance(days, bool) or not days > 0:
-            raise OutcomeValidationError("must be a positive number of days", field="older_than_days")
+            raise OutcomeValidationError(
+                "must be a positive number of days", field="older_than_days"
+            )
         now_ms = int((now or datetime.now(timezone.utc)).timestamp() * 1000)
         cutoff = now_ms - int(days * _DAY_MS)
         t = self._table
-        return int(self._write(lambda c: c.execute(t.delete().where(t.c.at < cutoff)).rowcount, "purge"))
+        return int(
+            self._write(lambda c: c.execute(t.delete().where(t.c.at < cutoff)).rowcount, "purge")
+        )
 
     # ------------------------------------------------------------------ reading
     def count(self, event: str | None = None) -> int:
@@ -300,7 +315,9 @@ class OutcomeStore:
         q = sa.select(sa.func.count()).select_from(t)
         if event is not None:
             if event not in EVENT_TYPES:
-                raise OutcomeValidationError(f"must be one of {', '.join(EVENT_TYPES)}", field="event")
+                raise OutcomeValidationError(
+                    f"must be one of {', '.join(EVENT_TYPES)}", field="event"
+                )
             q = q.where(t.c.event == event)
         with self._engine.connect() as conn:
             return int(conn.execute(q).scalar_one())
