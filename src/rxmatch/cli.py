@@ -1,5 +1,5 @@
-"""The ``rxmatch`` command line: ``recommend``, ``index build``/``index info``, ``demo`` and
-``evaluate``.
+"""The ``rxmatch`` command line: ``recommend``, ``index build``/``index info``, ``serve``,
+``demo`` and ``evaluate``.
 
 ``rxmatch index build`` fits the default :class:`~rxmatch.Matcher` once and saves it;
 ``rxmatch recommend --index`` then answers from that folder without refitting.
@@ -298,6 +298,27 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from .persistence import read_manifest
+
+    read_manifest(args.index)  # a clear error before importing the web stack
+    from .serve import run  # OptionalDependencyError without the 'serve' extra
+
+    if args.host not in ("127.0.0.1", "::1", "localhost"):
+        _progress(f"note: listening on {args.host}, not only on this machine (loopback)")
+    _progress(f"serving {args.index} on http://{args.host}:{args.port}/ (console page at /)")
+    run(
+        args.index,
+        host=args.host,
+        port=args.port,
+        tiles=args.tiles,
+        tiles_attribution=args.tiles_attribution,
+        max_concurrency=args.max_concurrency,
+        log_level=args.log_level,
+    )
+    return 0
+
+
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     try:
         from .evaluation import cli_evaluate
@@ -456,6 +477,41 @@ def build_parser() -> argparse.ArgumentParser:
     inf.add_argument("--json", action="store_true", help="print the facts as JSON")
     inf.set_defaults(func=_cmd_index_info)
 
+    sv = sub.add_parser(
+        "serve",
+        help="serve a saved index over HTTP, with the link-worker console page at /",
+        description="A FastAPI service (extra 'serve') over a saved index: POST /recommend, "
+        "/recommend/batch, /recommend/why-not, GET /resources/{id}, /healthz, /readyz, "
+        "POST /admin/reload (loopback only; SIGHUP too); OpenAPI at /docs. The person's "
+        "words are never logged.",
+    )
+    sv.add_argument("--index", required=True, metavar="FOLDER", help="a saved index folder")
+    sv.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    sv.add_argument("--port", type=int, default=8000, help="port (8000)")
+    sv.add_argument(
+        "--tiles",
+        metavar="URL",
+        help="map tile URL template for the console, e.g. "
+        "'https://tile.openstreetmap.org/{z}/{x}/{y}.png' (default: none; the map shows "
+        "the points on a blank background)",
+    )
+    sv.add_argument(
+        "--tiles-attribution", dest="tiles_attribution", help="attribution for the tiles"
+    )
+    sv.add_argument(
+        "--max-concurrency",
+        dest="max_concurrency",
+        type=int,
+        help="rankings run at once (default: the number of CPUs)",
+    )
+    sv.add_argument(
+        "--log-level",
+        dest="log_level",
+        default="info",
+        choices=["critical", "error", "warning", "info", "debug"],
+    )
+    sv.set_defaults(func=_cmd_serve)
+
     d = sub.add_parser("demo", help="run on the bundled San Mateo demo directory")
     d.add_argument("-k", type=int, default=5)
     d.add_argument("--json", action="store_true")
@@ -492,6 +548,10 @@ def build_parser() -> argparse.ArgumentParser:
         "'fast' extra)",
     )
     e.set_defaults(func=_cmd_evaluate)
+
+    from .outcomes.cli import add_outcomes_parser  # rxmatch outcomes record|report|forget
+
+    add_outcomes_parser(sub)
     return p
 
 
