@@ -27,9 +27,23 @@ __all__ = [
     "OutcomeEvent",
     "OutcomeStore",
     "pseudonymous_id",
+    "resource_signals",
+    "stale_report",
+    "capacity_feed",
+    "OutcomeReranker",
+    "RankedList",
+    "examination_curve",
 ]
 
-_LAZY = {"OutcomeStore": ".store"}
+_LAZY = {
+    "OutcomeStore": ".store",
+    "resource_signals": ".signals",
+    "stale_report": ".signals",
+    "capacity_feed": ".signals",
+    "OutcomeReranker": ".learn",
+    "RankedList": ".learn",
+    "examination_curve": ".learn",
+}
 
 
 def __getattr__(name: str) -> Any:

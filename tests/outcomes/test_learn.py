@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import rxmatch
+from rxmatch.outcomes import OutcomeReranker, OutcomeStore, examination_curve
+
+
+def _log(n=30000, seed=0, top_bias=True):
+    """A log where resource 5 is truly good and 7 bad, and (if ``top_bias``) resource 0
+    was always put on top: its raw attendance is high only because of its rank."""
+    rng = np.random.default_rng(seed)
+    res = rng.integers(0, 20, n)
+    rank = rng.integers(2, 11, n)
+    if top_bias:
+        rank[res == 0] = 1
+    score = rng.uniform(0.2, 0.8, n)
+    quality = np.ones(20)
+    quality[5], quality[7] = 2.5, 0.3
+    e = examination_curve(10)[rank - 1]
+    attended = rng.random(n) < np.clip(0.4 * score * quality[res] * e, 0, 1)
+    return res, rank, score, attended
+
+
+def test_lifts_recover_quality_and_undo_position_bias():
+    res, rank, score, att = _log()
+    rr = OutcomeReranker().fit_arrays(res, rank, score, np.ones(len(res)), att)
+    lift = rr.lift(range(20))
+    assert lift[5] > 1.8 and lift[7] < 0.5
+    # resource 0 was always first; IPS by examination removes most of that advantage
+    assert abs(lift[0] - np.median(lift)) < 0.25
+    naive = OutcomeReranker(examination=np.ones(50)).fit_arrays(
+        res, rank, score, np.ones(len(res)), att
+    )
+    assert naive.lift([0])[0] > 2.0  # without the weights it looks 3x better than it is
+    # an unseen resource is average
+    assert rr.lift(["never-shown"])[0] == pytest.approx(1.0)
+
+
+def test_greedy_and_bounded_exploration():
+    res, rank, score, att = _log(top_bias=False)
+    rr = OutcomeReranker(n_draws=200).fit_arrays(res, rank, score, np.ones(len(res)), att)
+    ids = list(range(20))
+    flat = np.full(20, 0.5)
+    greedy = rr.rank(ids, flat, 10, explore=False)
+    assert greedy.order[0] == 5 and 7 not in greedy.order
+    assert (greedy.propensity == 1).all() and greedy.exposure_cost == 0
+    lists = [rr.rank(ids, flat, 10, rng=s) for s in range(40)]
+    for out in lists:
+        assert list(out.order[:3]) == list(greedy.order[:3])  # slots 1-3 never explored
+        assert (out.propensity[:3] == 1).all()
+        assert ((out.propensity[3:] > 0) & (out.propensity[3:] <= 1)).all()
+        assert len(set(out.order)) == 10
+        assert not out.explored[:3].any()
+    shown_sets = {tuple(sorted(out.order)) for out in lists}
+    assert len(shown_sets) > 1  # it does explore
+    assert 0 < np.mean([o.exposure_cost for o in lists]) < 0.5
+    # propensities agree with how often each resource is really shown in slots 4-10
+    freq = np.zeros(20)
+    for out in lists:
+        freq[out.order[3:]] += 1
+    est = {}
+    for out in lists:
+        for j, p in zip(out.order[3:], out.propensity[3:]):
+            est.setdefault(j, []).append(p)
+    for j, ps in est.items():
+        assert abs(np.mean(ps) - freq[j] / len(lists)) < 0.25
+
+
+def test_fit_from_a_store_and_rerank_recommendations(tmp_path):
+    matcher = rxmatch.Matcher(rxmatch.HashingEmbedder(256)).fit(
+        rxmatch.datasets.load_demo_directory()
+    )
+    person = rxmatch.Referral("painting and art with others", postal_code="94401")
+    with OutcomeStore(tmp_path / "o.sqlite") as store:
+        for i in range(30):
+            recs = matcher.recommend(person.replace(referral_id=f"r{i}"), k=10, outcomes=store)
+            # people keep going to the 6th-ranked resource, never to the others
+            store.record("attended", f"r{i}", recs[5].resource_id)
+        rr = OutcomeReranker().fit(store)
+        liked = recs[5].resource_id
+        assert rr.lift([liked])[0] > 2 * rr.lift([recs[0].resource_id])[0]
+        wide = matcher.recommend(person.replace(referral_id="new"), k=20)
+        new, props = rr.rerank(wide, k=10, rng=0)
+        assert new[0].resource_id == liked and [m.rank for m in new] == list(range(1, 11))
+        assert set(props) == {m.resource_id for m in new}
+        assert store.log_shown(new, propensities=props) == 10
+        logged = store.to_frame(referral_id="new")
+        assert logged["propensity"].between(0, 1).all() and (logged["propensity"] < 1).any()
+
+
+def test_unfitted_and_bad_parameters():
+    with pytest.raises(rxmatch.NotFittedError):
+        OutcomeReranker().rank(["a"], np.ones(1))
+    with pytest.raises(rxmatch.InvalidParameterError):
+        OutcomeReranker(explore_from=0)
