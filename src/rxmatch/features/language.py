@@ -33,14 +33,17 @@ def _get() -> Any:
         with _lock:
             if _identifier is None:
                 try:
-                    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+                    import py3langid.langid  # noqa: F401
                 except ImportError as exc:  # pragma: no cover - a core dependency
                     from ..exceptions import ModelUnavailableError
 
                     raise ModelUnavailableError(
                         "language detection needs the py3langid package (pip install py3langid)"
                     ) from exc
-                _identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+                from .warm import language_identifier
+
+                # from rxmatch's cache of the decompressed model when there is one
+                _identifier = language_identifier()
     return _identifier
 
 

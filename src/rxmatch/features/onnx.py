@@ -20,8 +20,11 @@ Measurements (latency, agreement with the reference model, ranking quality):
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import io
 import json
+import os
+import sys
 import threading
 import warnings
 from collections.abc import Sequence
@@ -31,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from ..exceptions import InvalidParameterError, ModelUnavailableError, OptionalDependencyError
-from .text import _ProcessLocal, default_model_path
+from .text import _ProcessLocal, default_model_path, resolve_threads
 
 __all__ = [
     "OnnxEmbedder",
@@ -40,6 +43,12 @@ __all__ = [
     "FAST_EXTRA",
     "REFERENCE_NAME",
     "INT8_NAME",
+    "onnxruntime_available",
+    "export_available",
+    "is_reference_model",
+    "reference_onnx_bytes",
+    "cached_reference_onnx",
+    "onnx_cache_path",
 ]
 
 #: The pip extra that installs the onnxruntime backend.
@@ -202,7 +211,21 @@ def _with_metadata(model_bytes: bytes, meta: dict[str, str]) -> bytes:
     return model.SerializeToString()
 
 
+_BUILT: dict[bool, tuple[bytes, dict[str, str]]] = {}
+_BUILD_LOCK = threading.Lock()
+
+
 def _build(quantize: bool) -> tuple[bytes, dict[str, str]]:
+    """The bundled model's ONNX bytes and metadata, exported once per process (a second
+    export, e.g. for a second saved index, reuses the first one's bytes)."""
+    with _BUILD_LOCK:
+        got = _BUILT.get(quantize)
+        if got is None:
+            got = _BUILT[quantize] = _build_uncached(quantize)
+        return got
+
+
+def _build_uncached(quantize: bool) -> tuple[bytes, dict[str, str]]:
     folder = Path(default_model_path())
     settings = _model_settings(folder)
     raw = _export_bytes(folder)
@@ -249,6 +272,93 @@ def export_onnx(path: str | Path, *, quantize: bool = False) -> Path:
     return out
 
 
+def onnxruntime_available() -> bool:
+    """Whether the ONNX query path can run here (onnxruntime and tokenizers importable)."""
+    return all(importlib.util.find_spec(m) is not None for m in ("onnxruntime", "tokenizers"))
+
+
+def export_available() -> bool:
+    """Whether the bundled weights can be exported to ONNX here (torch, onnx, transformers
+    and onnxruntime importable)."""
+    return onnxruntime_available() and all(
+        importlib.util.find_spec(m) is not None for m in ("torch", "onnx", "transformers")
+    )
+
+
+def is_reference_model(embedder: Any) -> bool:
+    """Whether ``embedder`` computes the bundled all-MiniLM-L6-v2's fp32 vectors, so that
+    the ONNX export can stand in for it as a query encoder: the default
+    :class:`~rxmatch.features.text.SentenceTransformerEmbedder` (bundled weights), or an
+    fp32 :class:`OnnxEmbedder` of the bundled weights. Does not load a model."""
+    from .text import SentenceTransformerEmbedder
+
+    if isinstance(embedder, SentenceTransformerEmbedder):
+        return embedder.model is None and embedder.name == REFERENCE_NAME
+    if isinstance(embedder, OnnxEmbedder):
+        return embedder.path is None and not embedder.quantize and embedder.name == REFERENCE_NAME
+    return False
+
+
+def reference_onnx_bytes() -> bytes:
+    """The fp32 ONNX export of the bundled all-MiniLM-L6-v2 with its metadata (what
+    :func:`export_onnx` writes), exported once per process. Needs torch and onnx."""
+    return _build(False)[0]
+
+
+#: Environment variable naming rxmatch's cache folder (default ``~/.cache/rxmatch``).
+CACHE_ENV = "RXMATCH_CACHE_DIR"
+_ANNOUNCED: set[str] = set()
+
+
+def onnx_cache_path() -> Path:
+    """Where the fp32 export of the bundled model is cached for indexes that do not hold
+    one: ``$RXMATCH_CACHE_DIR/onnx/`` (default ``~/.cache/rxmatch/onnx/``), one file per
+    installed copy of the weights (keyed by the weights file's path, size and mtime)."""
+    base = os.environ.get(CACHE_ENV)
+    root = Path(base) if base else Path.home() / ".cache" / "rxmatch"
+    weights = Path(default_model_path()) / "model.safetensors"
+    try:
+        st = weights.stat()
+        key = f"{weights.resolve()}|{st.st_size}|{st.st_mtime_ns}"
+    except OSError:
+        key = str(weights)
+    tag = hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+    return root / "onnx" / f"{REFERENCE_NAME}-fp32-{tag}.onnx"
+
+
+def cached_reference_onnx(*, create: bool = True) -> Path | None:
+    """The cached fp32 export of the bundled model (:func:`onnx_cache_path`), or ``None``.
+
+    When it is absent and ``create`` is true and the export is possible here
+    (:func:`export_available`), it is exported (torch, a few seconds) and written there
+    once, and the write is announced on standard error (model weights only, never text).
+    Returns ``None`` when there is no cached file and none can be written.
+    """
+    path = onnx_cache_path()
+    if path.is_file():
+        return path
+    if not create or not export_available():
+        return None
+    data = reference_onnx_bytes()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(data)
+        tmp.replace(path)
+    except OSError:
+        return None
+    if str(path) not in _ANNOUNCED:
+        _ANNOUNCED.add(str(path))
+        print(
+            f"rxmatch: exported the bundled all-MiniLM-L6-v2 to ONNX once and cached it at "
+            f"{path} ({len(data) / 1e6:.0f} MB; set {CACHE_ENV} to move it, delete it to "
+            "free the space); later loads use it without torch",
+            file=sys.stderr,
+            flush=True,
+        )
+    return path
+
+
 class OnnxEmbedder(_ProcessLocal):
     """The bundled all-MiniLM-L6-v2 run by onnxruntime: same vectors, lower latency.
 
@@ -284,10 +394,10 @@ class OnnxEmbedder(_ProcessLocal):
         nothing is written to disk). With a path, the file decides whether the model is
         quantized and gives the name and tokenizer; only onnxruntime is needed.
     quantize : dynamic int8 quantization of the in-memory export (``path=None`` only).
-    threads : onnxruntime intra-op threads. Default 1: a single query is latency-bound and
-        one thread leaves the other cores to a server's other requests (the benchmark
-        compares it with torch on one thread). ``None`` lets onnxruntime choose (one per
-        physical core), which helps large batches.
+    threads : onnxruntime intra-op threads. Default ``"auto"``: ``$RXMATCH_THREADS`` when
+        set, else 1 (a single query is latency-bound and one thread leaves the other cores
+        to a server's other requests; the benchmark compares it with torch on one thread).
+        ``None`` lets onnxruntime choose (one per physical core), which helps large batches.
     name : identifier for caches and saved indexes; default from the model (see Naming).
 
     Raises
@@ -314,16 +424,11 @@ class OnnxEmbedder(_ProcessLocal):
         path: str | Path | None = None,
         *,
         quantize: bool = False,
-        threads: int | None = 1,
+        threads: int | str | None = "auto",
         name: str | None = None,
     ):
-        if threads is not None and (
-            isinstance(threads, bool) or not isinstance(threads, int) or threads < 1
-        ):
-            raise InvalidParameterError(
-                f"The 'threads' parameter of OnnxEmbedder must be a positive integer or None. "
-                f"Got {threads!r} instead."
-            )
+        if threads != "auto":
+            resolve_threads(threads, "OnnxEmbedder")
         if path is not None and quantize:
             raise InvalidParameterError(
                 "The 'quantize' parameter of OnnxEmbedder applies to the in-memory export "
@@ -366,8 +471,9 @@ class OnnxEmbedder(_ProcessLocal):
                 ) from exc
             meta = None
         opts = ort.SessionOptions()
-        if self.threads is not None:
-            opts.intra_op_num_threads = self.threads
+        threads = resolve_threads(self.threads, "OnnxEmbedder")
+        if threads is not None:
+            opts.intra_op_num_threads = threads
         opts.inter_op_num_threads = 1
         opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL

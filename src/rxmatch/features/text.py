@@ -9,6 +9,7 @@ torch and sentence-transformers are imported on first use, not at ``import rxmat
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import threading
 import unicodedata
@@ -19,7 +20,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from ..exceptions import ModelUnavailableError, TextTruncatedWarning
+from ..exceptions import InvalidParameterError, ModelUnavailableError, TextTruncatedWarning
 
 __all__ = [
     "Embedder",
@@ -29,6 +30,8 @@ __all__ = [
     "clean_text",
     "default_model_path",
     "MAX_TEXT_CHARS",
+    "THREADS_ENV",
+    "default_threads",
 ]
 
 MAX_TEXT_CHARS = 10_000
@@ -74,6 +77,71 @@ class Embedder(Protocol):
     def encode(
         self, texts: Sequence[str], *, batch_size: int = 64, show_progress_bar: bool = False
     ) -> np.ndarray: ...
+
+
+#: Environment variable overriding the default number of threads used to encode a query
+#: (torch intra-op threads and onnxruntime intra-op threads).
+THREADS_ENV = "RXMATCH_THREADS"
+#: Batches of at least this many texts (fitting a directory) use ``batch_threads``.
+BATCH_TEXTS = 32
+
+
+def default_threads() -> int:
+    """Threads for encoding a query: ``$RXMATCH_THREADS`` when set, else 1.
+
+    One thread gives a steady latency for one query (a server's other requests get the
+    other cores); more threads rarely help a single short text on a CPU. See
+    ``docs/guide/speed.md``.
+
+    Raises
+    ------
+    InvalidParameterError
+        ``RXMATCH_THREADS`` is set to something other than a positive integer.
+    """
+    raw = os.environ.get(THREADS_ENV, "").strip()
+    if not raw:
+        return 1
+    try:
+        n = int(raw)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise InvalidParameterError(
+            f"The environment variable {THREADS_ENV} must be a positive integer. "
+            f"Got {raw[:20]!r} instead."
+        )
+    return n
+
+
+def resolve_threads(threads: int | str | None, what: str) -> int | None:
+    """``threads`` checked: a positive integer, ``None`` (the backend's own default) or
+    ``"auto"`` (:func:`default_threads`)."""
+    if threads is None:
+        return None
+    if threads == "auto":
+        return default_threads()
+    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+        raise InvalidParameterError(
+            f"The 'threads' parameter of {what} must be a positive integer, 'auto' or None. "
+            f"Got {threads!r} instead."
+        )
+    return threads
+
+
+_TORCH_THREADS_LOCK = threading.Lock()
+_TORCH_DEFAULT_THREADS: list[int] = []
+
+
+def _torch_threads(n: int | None) -> None:
+    """Set torch's intra-op threads to ``n`` (``None``: the count torch chose at import)."""
+    import torch
+
+    with _TORCH_THREADS_LOCK:
+        if not _TORCH_DEFAULT_THREADS:
+            _TORCH_DEFAULT_THREADS.append(int(torch.get_num_threads()))
+        want = _TORCH_DEFAULT_THREADS[0] if n is None else int(n)
+        if torch.get_num_threads() != want:
+            torch.set_num_threads(want)
 
 
 def default_model_path() -> str:
@@ -136,6 +204,12 @@ class SentenceTransformerEmbedder(_ProcessLocal):
         resolved with ``local_files_only=True`` unless ``allow_download=True``.
     device : torch device, default ``"cpu"``.
     allow_download : let sentence-transformers fetch a named model from its hub (opt-in).
+    threads : torch intra-op threads for a query (fewer than 32 texts): ``"auto"``
+        (default) is ``$RXMATCH_THREADS`` or 1, a steady latency for one query; ``None``
+        leaves torch's setting alone. torch's thread count is process-wide: rxmatch sets
+        it before each encode.
+    batch_threads : torch threads for batches of 32 texts or more (fitting a directory);
+        ``None`` (default) is the count torch chose at import (one per physical core).
     """
 
     def __init__(
@@ -145,15 +219,24 @@ class SentenceTransformerEmbedder(_ProcessLocal):
         device: str = "cpu",
         allow_download: bool = False,
         name: str | None = None,
+        threads: int | str | None = "auto",
+        batch_threads: int | None = None,
     ):
+        resolve_threads(threads if threads != "auto" else None, "SentenceTransformerEmbedder")
+        resolve_threads(batch_threads, "SentenceTransformerEmbedder (batch_threads)")
         self.model = model
         self.device = device
         self.allow_download = allow_download
         self.name = name or ("all-MiniLM-L6-v2" if model is None else str(model))
+        self.threads = threads
+        self.batch_threads = batch_threads
         self._st = None
         self._lock = threading.Lock()
 
     _model_attr = "_st"
+    # defaults for copies pickled before these settings existed
+    threads: int | str | None = "auto"
+    batch_threads: int | None = None
 
     def _load(self):
         if self._st is None:
@@ -190,6 +273,12 @@ class SentenceTransformerEmbedder(_ProcessLocal):
         st = self._load()
         if len(texts) == 0:
             return np.zeros((0, self.dim), dtype=np.float32)
+        if self.device == "cpu":
+            if len(texts) < BATCH_TEXTS:
+                if self.threads is not None:
+                    _torch_threads(resolve_threads(self.threads, "SentenceTransformerEmbedder"))
+            else:
+                _torch_threads(self.batch_threads)
         out = st.encode(
             list(texts),
             batch_size=batch_size,
