@@ -28,6 +28,7 @@ from .exceptions import (
     ReferralError,
     RxMatchError,
 )
+from .features.beneficiary import eligibility_age, read_beneficiary
 from .features.eligibility import (
     REASON_CODES,
     EligibilityIndex,
@@ -252,6 +253,11 @@ class Matcher:
         of z-scores (+0.02 to +0.05 nDCG@10 on the real dev splits). 0: default encoder only.
     context_in_query : keep context sentences (a loss, a diagnosis, a move) in the text
         embedded as the whole answer; they are never quoted as a wish in explanations.
+    beneficiary : read from the words whom they are about (a parent writing for a child, a
+        daughter for her mother; English and Spanish cues, see
+        :mod:`rxmatch.features.beneficiary`). When the words are for someone else and state
+        their age, eligibility by age follows that person; when the referral has no ``age``,
+        an age the words state for the speaker is used. ``notes`` says which age was used.
     min_confidence : hold back matches whose calibrated confidence
         (:func:`rxmatch.rank.confidence`) is below this, and say so in ``notes``.
     category_temperature : softmax temperature of the category fit (cosine units; see
@@ -300,6 +306,7 @@ class Matcher:
         ensemble_weight: float = 0.5,
         query_without_barriers: bool = False,
         context_in_query: bool = True,
+        beneficiary: bool = True,
         min_confidence: float = 0.0,
         candidate_pool: int | None = 2000,
         online_pool: int | None = 300,
@@ -333,6 +340,7 @@ class Matcher:
         self.multilingual = multilingual
         self.ensemble_weight = ensemble_weight
         self.context_in_query = context_in_query
+        self.beneficiary = beneficiary
         self.min_confidence = min_confidence
         self.query_without_barriers = query_without_barriers
         self.candidate_pool = candidate_pool
@@ -1141,6 +1149,18 @@ class Matcher:
                 )
         return cands, radius, notes
 
+    def _eligibility_age(self, ref: Referral) -> tuple[float | None, str]:
+        """The age eligibility is checked against, and a note when it is not the
+        referral's ``age`` (see ``beneficiary``)."""
+        if not self.beneficiary:
+            return ref.age, ""
+        age, source = eligibility_age(ref.age, read_beneficiary(ref.what_matters))
+        if source == "beneficiary":
+            return age, f"ages checked for the person the words are about ({age:g})"
+        if source == "words":
+            return age, f"ages checked for the age the words give ({age:g})"
+        return age, ""
+
     def _main_text(self, text: str, f: Facets) -> str:
         """The words embedded as the whole answer: without what the person dislikes and,
         with ``query_without_barriers``, without the barriers, so that "I don't like
@@ -1210,11 +1230,14 @@ class Matcher:
             named = self._named_categories(ref)
         q = np.asarray(q, dtype=np.float32).ravel()
         cands, reach, notes = self._candidates(ref, q, facets, online_rows)
+        age, age_note = self._eligibility_age(ref)
+        if age_note:
+            notes.append(age_note)
         rows = cands.rows
         excluded_idx = [CATEGORY_KEYS.index(c) for c in ref.excluded_categories]
         elig = self.eligibility_.check(
             rows,
-            age=ref.age,
+            age=age,
             languages=ref.languages,
             accessibility_needs=ref.accessibility_needs,
             free_only=ref.free_only,

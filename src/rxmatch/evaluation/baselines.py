@@ -428,6 +428,7 @@ RANKING_PARAMS = (
     "min_confidence",
     "lexical_intent_floor",
     "query_without_barriers",
+    "beneficiary",
     "mobility_reach",
     "category_temperature",
     "unknown_penalty",
