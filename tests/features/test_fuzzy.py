@@ -111,3 +111,16 @@ def test_explain_prefers_the_same_stem_in_the_first_field_then_the_closest_typo(
     assert idx.explain(["gardens"], tokens=idx.field_tokens(fields)) == idx.explain(
         ["gardens"], fields
     )
+
+
+def test_copied_stop_words_are_scikit_learns():
+    """The copied list (so that a query does not import scikit-learn) is still the installed
+    scikit-learn's English list, and matching leaves those words out."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    from rxmatch.features._stopwords import ENGLISH_STOP_WORDS as copied
+    from rxmatch.features.fuzzy import stopwords
+
+    assert copied == ENGLISH_STOP_WORDS
+    assert stopwords() >= ENGLISH_STOP_WORDS
+    assert content_words("I would like to paint") == ["paint"]

@@ -11,8 +11,10 @@ sentence-transformers. The ONNX graph is exported from the bundled weights, offl
   ``OnnxEmbedder(path=...)`` loads it with onnxruntime alone (no torch, no
   sentence-transformers). The file carries its tokenizer and settings in its metadata.
 
-Install with ``pip install 'rxmatch[fast]'`` (onnxruntime, and onnx, which torch's exporter
-and onnxruntime's quantizer need). Nothing here is imported at ``import rxmatch``.
+onnxruntime, tokenizers and onnx (which torch's exporter and onnxruntime's quantizer need)
+are core dependencies of rxmatch. A saved index built with the bundled model holds the fp32
+export (``query_encoder.onnx``) and ``Matcher.load`` uses it by default (no torch); see
+``docs/guide/speed.md``. Nothing here is imported at ``import rxmatch``.
 Measurements (latency, agreement with the reference model, ranking quality):
 ``docs/fast_encoding.md``.
 """
@@ -500,13 +502,18 @@ class OnnxEmbedder(_ProcessLocal):
 
     def _make_tokenizer(self, meta: dict[str, str]) -> Any:
         tokenizers = _require("tokenizers", "OnnxEmbedder")
-        folder = Path(default_model_path())
+        # a file written by export_onnx carries its tokenizer and settings: the bundled
+        # model's package (and its torch dependency) is then not needed at all
         tok_json = meta.get("tokenizer_json")
         if tok_json is not None:
             tok = tokenizers.Tokenizer.from_str(tok_json)
         else:  # a file without rxmatch metadata: assume the bundled tokenizer
+            folder = Path(default_model_path())
             tok = tokenizers.Tokenizer.from_file(str(folder / "tokenizer.json"))
-        max_len = int(meta.get("max_seq_length") or _model_settings(folder)["max_seq_length"])
+        max_len = meta.get("max_seq_length")
+        if not max_len:
+            max_len = _model_settings(Path(default_model_path()))["max_seq_length"]
+        max_len = int(max_len)
         # tokenizer.json ships with truncation at 128 and fixed padding to 128;
         # sentence-transformers truncates at max_seq_length (256) and pads per batch.
         tok.enable_truncation(max_length=max_len, strategy="longest_first")
