@@ -141,7 +141,7 @@ class OutcomeReranker:
         pooled = g.groupby("category")[["A", "E"]].sum()
         pooled_lift = (pooled["A"] / pooled["E"].where(pooled["E"] > 0)).fillna(1.0)
         overall = float(g["A"].sum() / g["E"].sum()) if g["E"].sum() > 0 else 1.0
-        g["prior_lift"] = g["category"].map(pooled_lift).fillna(overall)
+        g["prior_lift"] = g["category"].map(pooled_lift).astype(float).fillna(overall)
         g["shape"] = g["A"] + m * g["prior_lift"]
         g["rate"] = g["E"] + m
         # lifts relative to the overall pool, so an unseen resource has lift 1

@@ -1,0 +1,457 @@
+"""A simulated population for the outcome loop (``docs/outcomes.md``, notebook 05).
+
+What it is
+----------
+People are drawn from the synthetic evaluation set's referrals (their words, home and
+constraints; ``rxmatch.datasets.load_synthetic_referrals``). Whether a person goes to a
+resource they are shown is drawn from:
+
+* **preference**: the synthetic set's graded relevance (``load_synthetic_qrels``), which
+  the generator derived from each referral's latent needs and each resource's latent
+  subtopic;
+* **distance**: ``exp(-km / (0.5 * max_km + 1))`` (online resources 0.8);
+* **barriers**: the time fit (the ``schedule`` component) when the person gave
+  availability;
+* **the resource itself**: a hidden per-resource factor that no ranker can read from the
+  directory: a log-normal "welcome" factor, and records the synthetic set marks stale
+  (last verified 2019-2021) are closed with probability ``p_closed`` (nobody attends;
+  people report "closed"), listed duplicates are "not as described" with probability
+  ``p_misdescribed`` (attendance x 0.3);
+* **position**: a person looks at rank ``k`` with probability ``1 / k`` (the examination
+  curve) and their own motivation (uniform 0.5-1.5) scales everything.
+
+The static ranker's candidate lists (top 50 by rxmatch) are computed once
+(:func:`candidate_lists`); the simulation then only re-orders them, so it runs in
+seconds. The learning ranker is :class:`~rxmatch.outcomes.OutcomeReranker`, refitted
+after every batch of referrals from everything logged so far, exploring by Thompson
+sampling in slots 4-10 only.
+
+What it measures
+----------------
+* nDCG@10 of the greedy (non-exploring) learned ranking on **held-out people** (the
+  test-split referrals, never in the stream) against the true attendance probabilities,
+  as outcomes accumulate, with bootstrap CIs over those people; the static ranker alongside.
+* An off-policy (IPS) estimate, from the logged events and their propensities, of the
+  value (expected attendances per referral) of the final learned ranker and of the static
+  one, against their true (simulated, on-policy) values.
+* Exposure: Gini over resources and the share going to small organisations (declared
+  capacity at most ``small_capacity`` places), for the static, the learned and the
+  exploring policy.
+
+What it does not show: that real people behave like this. The gain comes from what the
+simulation puts in the hidden per-resource factor; its size is a property of these
+assumptions, not a forecast.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..evaluation.metrics import gini
+from ..exceptions import InvalidParameterError
+from .learn import OutcomeReranker, examination_curve
+
+__all__ = ["World", "SimulationResult", "candidate_lists", "build_world", "simulate"]
+
+#: P(attend | examined) per relevance grade 0-3, before distance, barriers and the resource
+GRADE_RATE = (0.02, 0.10, 0.30, 0.50)
+
+
+def candidate_lists(matcher: Any = None, *, k: int = 50) -> pd.DataFrame:
+    """The static ranker's top ``k`` for every synthetic referral (one matcher pass): the
+    long frame of :meth:`Matcher.recommend_many <rxmatch.Matcher.recommend_many>`.
+    ``matcher``: a matcher fitted on the synthetic directory (default: rxmatch's default
+    encoder through the evaluation embedding cache)."""
+    import rxmatch
+
+    from ..evaluation import cached_index, referrals_from_frame
+
+    if matcher is None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the synthetic directory is messy on purpose
+            directory = rxmatch.datasets.load_synthetic_directory()
+        matcher = cached_index(directory).matcher
+    refs = referrals_from_frame(rxmatch.datasets.load_synthetic_referrals())
+    return matcher.recommend_many(refs, k=k)
+
+
+@dataclass
+class World:
+    """The precomputed simulation world (built by :func:`build_world`)."""
+
+    resource_ids: np.ndarray  # (R,)
+    categories: np.ndarray  # (R,) taxonomy keys
+    small: np.ndarray  # (R,) bool: a small organisation
+    quality: np.ndarray  # (R,) hidden per-resource factor (0 = closed)
+    closed: np.ndarray  # (R,) bool
+    misdescribed: np.ndarray  # (R,) bool
+    template_ids: list[str]
+    cands: list[np.ndarray]  # per template: resource indices, static order
+    scores: list[np.ndarray]  # per template: static scores
+    p_true: list[np.ndarray]  # per template: P(attend | examined), mean person
+    stream: np.ndarray  # template indices people are drawn from
+    heldout: np.ndarray  # template indices for evaluation only
+    examination: np.ndarray = field(default_factory=lambda: examination_curve(10))
+
+
+def build_world(
+    candidates: pd.DataFrame,
+    *,
+    seed: int = 0,
+    welcome_sigma: float = 0.6,
+    p_closed: float = 0.5,
+    p_misdescribed: float = 0.5,
+    small_capacity: int = 25,
+    k: int = 10,
+) -> World:
+    """The world of :func:`simulate` from the static candidate lists."""
+    import rxmatch
+
+    rng = np.random.default_rng(seed)
+    refs = rxmatch.datasets.load_synthetic_referrals().set_index("referral_id")
+    qrels = rxmatch.datasets.load_synthetic_qrels()
+    truth = rxmatch.datasets.load_synthetic_truth().set_index("id")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        directory = rxmatch.datasets.load_synthetic_directory().frame.set_index("id")
+    rel = {
+        (a, b): g
+        for a, b, g in qrels[["referral_id", "resource_id", "relevance"]].itertuples(index=False)
+    }
+    ids = np.array(sorted(set(candidates["resource_id"])))
+    pos = {r: i for i, r in enumerate(ids)}
+    tr = truth.reindex(ids)
+    cats = tr["category"].fillna("unknown").to_numpy(dtype=object)
+    stale = tr["stale"].astype(str).str.lower().eq("true").to_numpy()
+    dup = tr["is_duplicate_of"].fillna("").astype(str).str.len().gt(0).to_numpy()
+    closed = stale & (rng.random(len(ids)) < p_closed)
+    misdescribed = dup & ~closed & (rng.random(len(ids)) < p_misdescribed)
+    welcome = np.exp(rng.normal(-(welcome_sigma**2) / 2, welcome_sigma, len(ids)))
+    quality = welcome * np.where(closed, 0.0, 1.0) * np.where(misdescribed, 0.3, 1.0)
+    cap = pd.to_numeric(directory["capacity"].reindex(ids), errors="coerce").to_numpy()
+    small = np.nan_to_num(cap, nan=np.inf) <= small_capacity
+
+    template_ids, cands, scores, p_true, split = [], [], [], [], []
+    for rid, g in candidates.sort_values(["referral_id", "rank"]).groupby("referral_id", sort=True):
+        if len(g) < k:
+            continue
+        ref = refs.loc[rid]
+        idx = np.array([pos[r] for r in g["resource_id"]])
+        grade = np.array([rel.get((rid, r), 0) for r in g["resource_id"]], dtype=int)
+        km = g["distance_km"].to_numpy(dtype=float)
+        max_km = float(ref["max_km"]) if pd.notna(ref["max_km"]) else 10.0
+        dist = np.where(np.isnan(km), 0.8, np.exp(-np.nan_to_num(km) / (0.5 * max_km + 1.0)))
+        barrier = np.ones(len(g))
+        avail = ref.get("availability")
+        if isinstance(avail, list) and avail and "schedule" in g.columns:
+            barrier = 0.5 + 0.5 * g["schedule"].fillna(0.5).to_numpy(dtype=float)
+        p = np.asarray(GRADE_RATE)[grade] * dist * barrier * quality[idx]
+        template_ids.append(rid)
+        cands.append(idx)
+        scores.append(g["score"].to_numpy(dtype=float))
+        p_true.append(np.clip(p, 0.0, 0.6))
+        split.append(ref["split"])
+    split_arr = np.array(split)
+    return World(
+        resource_ids=ids,
+        categories=cats,
+        small=small,
+        quality=quality,
+        closed=closed,
+        misdescribed=misdescribed,
+        template_ids=template_ids,
+        cands=cands,
+        scores=scores,
+        p_true=p_true,
+        stream=np.flatnonzero(split_arr != "test"),
+        heldout=np.flatnonzero(split_arr == "test"),
+        examination=examination_curve(k),
+    )
+
+
+def _ndcg(order: np.ndarray, gains: np.ndarray, e: np.ndarray) -> float:
+    """nDCG with linear gains and the examination curve as discount (``1/rank``), against
+    the best ordering of the candidate pool."""
+    k = len(e)
+    ideal = np.sort(gains)[::-1][:k]
+    idcg = float(np.sum(ideal * e[: len(ideal)]))
+    if idcg <= 0:
+        return float("nan")
+    return float(np.sum(gains[order[:k]] * e[: len(order[:k])]) / idcg)
+
+
+def _value(order: np.ndarray, p: np.ndarray, e: np.ndarray) -> float:
+    """Expected attendances of one list (a mean person)."""
+    return float(np.sum(p[order[: len(e)]] * e[: len(order[: len(e)])]))
+
+
+@dataclass
+class SimulationResult:
+    """What :func:`simulate` returns.
+
+    ``curve``: one row per checkpoint (``referrals`` seen): held-out nDCG@10 of the learned
+    (greedy) ranker with its 95% bootstrap CI, the static ranker's, their paired
+    difference and CI; the mean value of the lists actually shown in that batch (with
+    exploration) and the share of exposure exploration moved (``exposure_cost``).
+    ``log``: one row per shown event (referral, template, resource index, rank, score,
+    propensity, attended, declined reason). ``ope``: off-policy estimates against true values.
+    ``exposure``: Gini and small-organisation share per policy. ``reranker``: the final
+    fitted :class:`OutcomeReranker`.
+    """
+
+    curve: pd.DataFrame
+    log: pd.DataFrame
+    ope: pd.DataFrame
+    exposure: pd.DataFrame
+    reranker: OutcomeReranker
+    world: World
+
+    def events(self) -> pd.DataFrame:
+        """The log as outcome events (the shape of ``OutcomeStore.to_frame()``): shown,
+        attended, attending_12w and declined events with pseudonymous referral ids."""
+        w = self.world
+        log = self.log
+        base = pd.DataFrame(
+            {
+                "referral_id": "sim-" + log["referral"].astype(str),
+                "resource_id": w.resource_ids[log["resource"].to_numpy()],
+                "at": pd.Timestamp("2026-01-01", tz="UTC")
+                + pd.to_timedelta(log["referral"].to_numpy() * 15, unit="m"),
+                "category": w.categories[log["resource"].to_numpy()],
+            }
+        )
+        shown = base.assign(
+            event="shown",
+            rank=log["rank"].to_numpy(),
+            score=log["score"].to_numpy(),
+            propensity=log["propensity"].to_numpy(),
+            reason=None,
+        )
+        att = base[log["attended"].to_numpy()].assign(event="attended", reason=None)
+        ret = base[log["retained"].to_numpy()].assign(event="attending_12w", reason=None)
+        dec_mask = log["declined"].notna().to_numpy()
+        dec = base[dec_mask].assign(
+            event="declined", reason=log.loc[dec_mask, "declined"].to_numpy()
+        )
+        out = pd.concat([shown, att, ret, dec], ignore_index=True)
+        return out.sort_values(["at", "event"], kind="stable").reset_index(drop=True)
+
+
+def _bootstrap(values: np.ndarray, rng: np.random.Generator, n_boot: int) -> tuple[float, float]:
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if len(v) == 0:
+        return float("nan"), float("nan")
+    means = v[rng.integers(0, len(v), size=(n_boot, len(v)))].mean(axis=1)
+    return float(np.quantile(means, 0.025)), float(np.quantile(means, 0.975))
+
+
+def _exposure(world: World, lists: list[np.ndarray]) -> np.ndarray:
+    e = world.examination
+    expo = np.zeros(len(world.resource_ids))
+    for order in lists:
+        np.add.at(expo, order[: len(e)], e[: len(order[: len(e)])])
+    return expo
+
+
+def _exposure_row(name: str, world: World, expo: np.ndarray) -> dict[str, Any]:
+    total = expo.sum()
+    return {
+        "policy": name,
+        "gini": float(gini(expo)),
+        "small_org_share": float(expo[world.small].sum() / total) if total else float("nan"),
+        "resources_shown": int((expo > 0).sum()),
+        "top10_resource_share": float(np.sort(expo)[::-1][:10].sum() / total)
+        if total
+        else float("nan"),
+        "closed_share": float(expo[world.closed].sum() / total) if total else float("nan"),
+    }
+
+
+def simulate(
+    world: World,
+    *,
+    n_referrals: int = 5000,
+    batch: int = 250,
+    seed: int = 0,
+    reranker: OutcomeReranker | None = None,
+    ope_window: int = 2000,
+    n_boot: int = 1000,
+    p_report: float = 0.5,
+    p_retain: float = 0.6,
+) -> SimulationResult:
+    """Run the outcome loop for ``n_referrals`` people (in batches of ``batch``; the
+    re-ranker is refitted after each batch) and measure it (see the module docstring)."""
+    if n_referrals < batch or batch < 1:
+        raise InvalidParameterError("need n_referrals >= batch >= 1")
+    rng = np.random.default_rng(seed)
+    boot_rng = np.random.default_rng(seed + 1)
+    e = world.examination
+    k = len(e)
+    rr = reranker if reranker is not None else OutcomeReranker(examination=examination_curve(50))
+    cat_of = world.categories
+
+    def fit(log_cols: dict[str, list[np.ndarray]]) -> None:
+        if not log_cols["resource"]:
+            rr.fit_arrays(
+                np.array([], dtype=int),
+                np.array([], dtype=int),
+                np.array([]),
+                np.array([]),
+                np.array([]),
+            )
+            return
+        res = np.concatenate(log_cols["resource"])
+        rr.fit_arrays(
+            res,
+            np.concatenate(log_cols["rank"]),
+            np.concatenate(log_cols["score"]),
+            np.concatenate(log_cols["propensity"]),
+            np.concatenate(log_cols["attended"]),
+            cat_of[res],
+        )
+
+    def greedy(t: int) -> np.ndarray:
+        return rr.rank(
+            world.cands[t], world.scores[t], k, explore=False, categories=cat_of[world.cands[t]]
+        ).order
+
+    static_orders = {t: np.arange(k) for t in range(len(world.template_ids))}
+    static_ndcg = np.array([_ndcg(static_orders[t], world.p_true[t], e) for t in world.heldout])
+
+    cols: dict[str, list[np.ndarray]] = {
+        c: []
+        for c in (
+            "referral",
+            "template",
+            "resource",
+            "rank",
+            "score",
+            "propensity",
+            "attended",
+            "retained",
+            "declined",
+            "explored",
+        )
+    }
+    rows = []
+    n_batches = n_referrals // batch
+    referral = 0
+    fit(cols)
+    for _b in range(n_batches):
+        values, costs = [], []
+        for _ in range(batch):
+            t = int(rng.choice(world.stream))
+            cand, s, p = world.cands[t], world.scores[t], world.p_true[t]
+            out = rr.rank(cand, s, k, rng=rng, categories=cat_of[cand])
+            order = out.order
+            res = cand[order]
+            motivation = rng.uniform(0.5, 1.5)
+            examined = rng.random(k) < e
+            attended = examined & (rng.random(k) < np.clip(p[order] * motivation, 0, 1))
+            retained = attended & (rng.random(k) < p_retain)
+            declined = np.full(k, None, dtype=object)
+            report = examined & ~attended & (rng.random(k) < p_report)
+            declined[report & world.closed[res]] = "closed"
+            declined[report & world.misdescribed[res]] = "not_as_described"
+            for name, val in (
+                ("referral", np.full(k, referral)),
+                ("template", np.full(k, t)),
+                ("resource", res),
+                ("rank", np.arange(1, k + 1)),
+                ("score", s[order]),
+                ("propensity", out.propensity),
+                ("attended", attended),
+                ("retained", retained),
+                ("declined", declined),
+                ("explored", out.explored),
+            ):
+                cols[name].append(val)
+            values.append(_value(order, p, e))
+            costs.append(out.exposure_cost)
+            referral += 1
+        fit(cols)
+        learned = np.array([_ndcg(greedy(t), world.p_true[t], e) for t in world.heldout])
+        lo, hi = _bootstrap(learned, boot_rng, n_boot)
+        slo, shi = _bootstrap(static_ndcg, boot_rng, n_boot)
+        dlo, dhi = _bootstrap(learned - static_ndcg, boot_rng, n_boot)
+        rows.append(
+            {
+                "referrals": referral,
+                "ndcg": float(np.nanmean(learned)),
+                "ndcg_lo": lo,
+                "ndcg_hi": hi,
+                "static_ndcg": float(np.nanmean(static_ndcg)),
+                "static_lo": slo,
+                "static_hi": shi,
+                "diff": float(np.nanmean(learned - static_ndcg)),
+                "diff_lo": dlo,
+                "diff_hi": dhi,
+                "shown_value": float(np.mean(values)),
+                "exposure_cost": float(np.mean(costs)),
+            }
+        )
+    log = pd.DataFrame({c: np.concatenate(v) for c, v in cols.items()})
+
+    # --- off-policy evaluation: the final greedy learned ranker and the static one
+    window = log[log["referral"] >= referral - ope_window]
+    final_orders = {t: greedy(t) for t in range(len(world.template_ids))}
+    ope_rows = []
+    for name, orders in (("learned", final_orders), ("static", static_orders)):
+        true_v = float(np.mean([_value(orders[t], world.p_true[t], e) for t in world.stream]))
+        est = np.zeros(int(window["referral"].nunique()))
+        for j, (_, g) in enumerate(window.groupby("referral", sort=True)):
+            t = int(g["template"].iloc[0])
+            target = world.cands[t][orders[t][:k]]
+            slot = {int(r): i for i, r in enumerate(target)}
+            total = 0.0
+            for r, rank, prop, att in g[["resource", "rank", "propensity", "attended"]].itertuples(
+                index=False
+            ):
+                if att and int(r) in slot:
+                    total += (1.0 / e[rank - 1]) * e[slot[int(r)]] / prop
+            est[j] = total
+        lo, hi = _bootstrap(est, boot_rng, n_boot)
+        ope_rows.append(
+            {
+                "policy": name,
+                "ips_estimate": float(est.mean()),
+                "ips_lo": lo,
+                "ips_hi": hi,
+                "true_value": true_v,
+                "within_ci": bool(lo <= true_v <= hi),
+                "logged_referrals": len(est),
+            }
+        )
+    ope = pd.DataFrame(ope_rows)
+
+    stream = list(world.stream)
+    exposure = pd.DataFrame(
+        [
+            _exposure_row(
+                "static",
+                world,
+                _exposure(world, [world.cands[t][static_orders[t]] for t in stream]),
+            ),
+            _exposure_row(
+                "learned (greedy)",
+                world,
+                _exposure(world, [world.cands[t][final_orders[t]] for t in stream]),
+            ),
+            _exposure_row(
+                "learned (exploring, as logged)",
+                world,
+                np.bincount(
+                    window["resource"],
+                    weights=e[window["rank"] - 1],
+                    minlength=len(world.resource_ids),
+                ),
+            ),
+        ]
+    )
+    return SimulationResult(pd.DataFrame(rows), log, ope, exposure, rr, world)
