@@ -81,7 +81,12 @@ def _cmd_recommend(args: argparse.Namespace) -> int:
     if args.index is not None:
         if args.strict:
             print("rxmatch: note: --strict applies to --directory only", file=sys.stderr)
-        matcher = Matcher.load(args.index)
+        # the bundled model's ONNX export on onnxruntime by default: no torch import
+        matcher = Matcher.load(
+            args.index,
+            backend=args.backend,
+            threads="auto" if args.threads is None else args.threads,
+        )
     else:
         from .directory import Directory
 
@@ -148,7 +153,8 @@ def _cmd_index_build(args: argparse.Namespace) -> int:
     # tqdm's bar (on stderr) only when stderr is a terminal
     matcher = Matcher(show_progress_bar=True if sys.stderr.isatty() else None).fit(directory)
     _progress(f"saving the index to {args.out} ...")
-    matcher.save(args.out)
+    # the source's SHA-256 fingerprint goes into the manifest (rxmatch index info shows it)
+    matcher.save(args.out, source=source, query_encoder=False if args.no_query_encoder else None)
     _progress(f"done in {time.perf_counter() - t0:.1f} s")
     out = Path(args.out)
     print(f"index: {out} ({_human_bytes(_folder_bytes(out))}, {len(directory)} resources)")
@@ -224,6 +230,8 @@ def index_info(path: str | Path) -> dict[str, Any]:
         built = datetime.fromtimestamp(mtime, tz=timezone.utc).isoformat(timespec="seconds")
         built_from = "manifest.json modification time"
     ml = manifest.get("multilingual_model")
+    src = manifest.get("source") if isinstance(manifest.get("source"), dict) else None
+    qe = manifest.get("query_encoder")
     counts = Counter(str(c) for c in matcher.categories_)
     size = _folder_bytes(folder)
     return {
@@ -236,6 +244,11 @@ def index_info(path: str | Path) -> dict[str, Any]:
         "n_resources": int(manifest["n_resources"]),
         "built_at": built,
         "built_at_source": built_from,
+        # the SHA-256 fingerprint of the source file(s), when the index was built from files
+        "source": ", ".join(f["name"] for f in src["files"]) if src else None,
+        "source_sha256": src["sha256"] if src else None,
+        "source_files": src["files"] if src else [],
+        "query_encoder": qe.get("file") if isinstance(qe, dict) else None,
         "rxmatch_version": manifest.get("rxmatch_version"),
         "format_version": manifest.get("format_version"),
         "table_file": manifest["table"].get("file"),
@@ -255,6 +268,9 @@ def _cmd_index_info(args: argparse.Namespace) -> int:
         ("multilingual model", info["multilingual_model"] or "none"),
         ("resources", str(info["n_resources"])),
         ("built at", f"{info['built_at']} (from the {info['built_at_source']})"),
+        ("source", info["source"] or "not recorded"),
+        ("source sha256", info["source_sha256"] or "not recorded"),
+        ("query encoder", info["query_encoder"] or "none stored (loads use a cache or torch)"),
         ("rxmatch version", str(info["rxmatch_version"])),
         ("format version", str(info["format_version"])),
         ("table file", str(info["table_file"])),
@@ -444,6 +460,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     r.add_argument("-k", type=int, default=10, help="number of matches (default 10)")
     r.add_argument(
+        "--backend",
+        choices=("auto", "onnx", "torch"),
+        default="auto",
+        help="with --index: how the query is encoded (default auto: onnxruntime when the "
+        "index holds the ONNX export or a cached one exists, else torch)",
+    )
+    r.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        metavar="N",
+        help="with --index: threads for encoding the query (default $RXMATCH_THREADS or 1)",
+    )
+    r.add_argument(
         "--json", action="store_true", help="print the results as JSON (rxmatch.recommendations/1)"
     )
     r.set_defaults(func=_cmd_recommend)
@@ -470,6 +500,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="index folder to write (absent, or an rxmatch index to replace)",
     )
     b.add_argument("--strict", action="store_true", help="fail on the first bad record")
+    b.add_argument(
+        "--no-query-encoder",
+        action="store_true",
+        dest="no_query_encoder",
+        help="do not store the ONNX export of the bundled model (~90 MB) in the index; "
+        "loading it then uses a cached export or torch",
+    )
     b.set_defaults(func=_cmd_index_build)
 
     inf = isub.add_parser("info", help="describe a saved index")
