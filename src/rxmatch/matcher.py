@@ -1592,13 +1592,17 @@ class Matcher:
     def _resource_facts(self, r: int) -> dict[str, Any]:
         """Table row ``r``'s facts as plain JSON values (``Match.resource``). Address, city,
         postal code, phone and url are not in the table: they come from the Directory when
-        it is in memory (after ``fit``, or once ``directory_`` was decoded), else ``None``
-        (a loaded index's table is not decoded for them)."""
+        it is in memory (after ``fit``, or once ``directory_`` was decoded), else from the
+        contact arrays a loaded index holds (``None`` for an index saved before them)."""
         t = self.table_
         contact = ("address", "city", "postal_code", "phone", "url")
         facts: dict[str, Any] = dict.fromkeys(contact)
         d = self._directory
-        if d is not None:
+        saved = getattr(self, "_saved_contacts", None)
+        if d is None and saved:
+            for key, col in saved.items():
+                facts[key] = col[r]
+        elif d is not None:
             # the contact columns of the Directory in memory, as lists (once per directory)
             cached = getattr(self, "_contact_columns", None)
             if cached is None or cached[0] is not d:

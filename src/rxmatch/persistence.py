@@ -373,6 +373,9 @@ _STRINGS: dict[str, Any] = {
 
 
 _ELIGIBILITY_MASKS = ("lang_mask", "has_lang", "access_mask", "has_access")
+#: the directory's contact columns, stored as string arrays so that a loaded index gives
+#: them in ``Match.to_dict()`` without decoding the whole table
+CONTACT_COLUMNS = ("address", "city", "postal_code", "phone", "url")
 
 
 def _index_arrays(matcher: Matcher) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
@@ -399,6 +402,12 @@ def _index_arrays(matcher: Matcher) -> tuple[dict[str, np.ndarray], dict[str, An
     out["fuzzy.indptr"], out["fuzzy.indices"], out["fuzzy.data"] = m.indptr, m.indices, m.data
     geo_arrays, geo_meta = t.geo.state()
     out.update({f"geo.{k}": v for k, v in geo_arrays.items()})
+    frame = matcher.directory_._frame
+    for col in CONTACT_COLUMNS:
+        if col in frame:
+            values = [None if _missing(v) else str(v) for v in frame[col].tolist()]
+            for part, arr in rcol.pack_strings(values).items():
+                out[f"contact.{col}.{part}"] = arr
     meta: dict[str, Any] = {"eligibility_vocabularies": vocabularies, "geo": geo_meta}
     return out, meta
 
@@ -575,6 +584,13 @@ def _restore(
             has_place=numeric["has_place"],
             category_index=category_index,
         )
+        contact = {
+            col: rcol.StringColumn(
+                a[f"contact.{col}.offsets"], a[f"contact.{col}.data"], a.get(f"contact.{col}.nulls")
+            )
+            for col in CONTACT_COLUMNS
+            if f"contact.{col}.offsets" in a  # absent from indexes saved before them
+        }
         ordinals = np.where(verified == rcol.NO_DATE, np.nan, verified.astype(np.float64))
         online_vecs = a["online.embeddings"]
         if online_vecs.shape != (len(numeric["online_rows"]), vecs.shape[1]):
@@ -598,11 +614,14 @@ def _restore(
     ]
     bad += [k for k in positions if len(a[k]) and not 0 <= int(a[k].min()) <= int(a[k].max()) < n]
     bad += [k for k, v in texts.items() if len(v) != n]
+    bad += [f"contact.{k}" for k, v in contact.items() if len(v) != n]
     if bad:
         raise IndexFormatError(f"arrays {sorted(bad)} of the index do not have {n} rows")
     matcher._install(
         table, elig, derived, protos, emb, cache, None, directory_loader, multilingual=multilingual
     )
+    # contact details for Match.to_dict() while the Directory is not decoded
+    matcher._saved_contacts = contact
 
 
 class _DirectoryReader:
