@@ -158,3 +158,28 @@ def test_directory_is_read_only_copy():
     f = d.frame
     f.loc[0, "name"] = "changed"
     assert d.get("a1")["name"] == "Art club"
+
+
+def test_skipped_rows_warning_points_at_the_callers_line(tmp_path):
+    """The SkippedRowsWarning names the user's file and line, not rxmatch's."""
+    import warnings
+
+    from rxmatch.exceptions import SkippedRowsWarning
+
+    path = tmp_path / "d.csv"
+    path.write_text(
+        "id,name,description,category,lat,lon\n"
+        "1,A,a,arts_culture,37.5,-122.3\n"
+        ",B,no id,arts_culture,37.5,-122.3\n"
+    )
+    with warnings.catch_warnings(record=True) as got:
+        warnings.simplefilter("always")
+        Directory.load(path)  # this line
+    (w,) = [w for w in got if issubclass(w.category, SkippedRowsWarning)]
+    assert w.filename == __file__
+    import inspect
+
+    src = inspect.getsource(test_skipped_rows_warning_points_at_the_callers_line)
+    first = test_skipped_rows_warning_points_at_the_callers_line.__code__.co_firstlineno
+    offset = next(i for i, ln in enumerate(src.splitlines()) if "# this line" in ln)
+    assert w.lineno == first + offset

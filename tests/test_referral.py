@@ -58,3 +58,21 @@ def test_text_is_cleaned_and_truncated():
         r = Referral("a" * 100_000, postal_code="94401")
     assert len(r.what_matters) == 10_000
     assert Referral("hi\x00 there\u202e", postal_code="94401").what_matters == "hi there"
+
+
+def test_help_does_not_show_the_private_windows_field():
+    """``_windows`` (the parsed availability) is not a constructor parameter: help() and
+    the signature show only the public fields; copies keep it."""
+    import copy
+    import dataclasses
+    import inspect
+    import pickle
+
+    params = inspect.signature(Referral).parameters
+    assert "_windows" not in params and "availability" in params
+    with pytest.raises(TypeError):
+        Referral("x", postal_code="94401", _windows=((0, 1),))
+    r = Referral("x", postal_code="94401", availability=("weekday mornings",))
+    assert r.windows and "_windows" not in repr(r)
+    for copied in (pickle.loads(pickle.dumps(r)), copy.deepcopy(r), dataclasses.replace(r)):
+        assert copied.windows == r.windows and copied == r

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._stack import user_stacklevel
 from .exceptions import (
     DirectoryValidationError,
     EmptyDirectoryError,
@@ -413,7 +414,7 @@ class Directory:
                 f"{len(skipped)} of {n_input} rows skipped while loading {source}; "
                 "see Directory.report",
                 SkippedRowsWarning,
-                stacklevel=2,
+                stacklevel=user_stacklevel(),  # the caller's line, not rxmatch's
             )
         result = pd.DataFrame(out, columns=_COLUMNS, dtype=object)
         for col in ("lat", "lon", "min_age", "max_age", "service_radius_km", "capacity"):

@@ -78,7 +78,8 @@ class Referral:
     preferred_categories: tuple[str, ...] = ()
     excluded_categories: tuple[str, ...] = ()
     referral_id: str | None = None
-    _windows: tuple[tuple[int, int], ...] = field(default=(), compare=False)
+    # parsed ``availability``, set by __post_init__: not a constructor parameter
+    _windows: tuple[tuple[int, int], ...] = field(default=(), init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__

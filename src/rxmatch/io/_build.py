@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from .._stack import user_stacklevel
 from ..directory import Directory, RowProblem
 from ..exceptions import SkippedRowsWarning
 
@@ -44,6 +45,6 @@ def build_directory(
             f"{directory.report.n_skipped} records skipped while importing {source}; "
             "see Directory.report",
             SkippedRowsWarning,
-            stacklevel=3,
+            stacklevel=user_stacklevel(),  # the caller's line, not rxmatch's
         )
     return directory
