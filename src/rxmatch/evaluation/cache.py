@@ -1,5 +1,10 @@
 """A persistent embedding cache for evaluations (directory texts only, never a person's
-words), so the synthetic directory is embedded once per machine, not on every run."""
+words), so the synthetic directory is embedded once per machine, not on every run.
+
+The file is ``$RXMATCH_CACHE_DIR/embeddings.npz`` (default ``~/.cache/rxmatch``). Creating
+it is announced once per process on standard error; ``RXMATCH_NO_CACHE=1`` turns it off
+(every evaluation then embeds the directory again).
+"""
 
 from __future__ import annotations
 
@@ -26,6 +31,10 @@ def default_cache_path() -> Path:
 def load_cache(path: str | Path | None = None) -> EmbeddingCache:
     """The cache saved at ``path`` (default :func:`default_cache_path`), or an empty one
     when there is none or it cannot be read."""
+    from ..features.warm import cache_enabled
+
+    if path is None and not cache_enabled():
+        return EmbeddingCache()
     p = Path(path) if path is not None else default_cache_path()
     if p.is_file():
         try:
@@ -38,15 +47,22 @@ def load_cache(path: str | Path | None = None) -> EmbeddingCache:
 def save_cache(cache: EmbeddingCache, path: str | Path | None = None) -> Path | None:
     """Save ``cache`` (directory texts only) to ``path``; returns the path, or ``None`` when
     the location is not writable (evaluation then simply re-embeds next time)."""
+    from ..features.warm import announce, cache_enabled
+
+    if path is None and not cache_enabled():
+        return None
     p = Path(path) if path is not None else default_cache_path()
+    created = not p.exists()
     try:
         p.parent.mkdir(parents=True, exist_ok=True)
         tmp = p.with_name(p.stem + ".tmp.npz")
         cache.save(tmp)
         tmp.replace(p)
-        return p
     except OSError:
         return None
+    if created:
+        announce(p, "directory embeddings for evaluations")
+    return p
 
 
 def cached_index(
