@@ -331,6 +331,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         tiles_attribution=args.tiles_attribution,
         max_concurrency=args.max_concurrency,
         log_level=args.log_level,
+        mmap=args.mmap,
     )
     return 0
 
@@ -540,6 +541,12 @@ def build_parser() -> argparse.ArgumentParser:
         dest="max_concurrency",
         type=int,
         help="rankings run at once (default: the number of CPUs)",
+    )
+    sv.add_argument(
+        "--mmap",
+        action="store_true",
+        help="memory-map the index instead of reading it into memory (big indexes; the "
+        "folder must then only be replaced, never edited in place)",
     )
     sv.add_argument(
         "--log-level",

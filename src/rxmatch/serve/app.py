@@ -162,6 +162,7 @@ def create_app(
     tiles_attribution: str | None = None,
     max_concurrency: int | None = None,
     sighup_reload: bool = False,
+    mmap: bool = False,
 ) -> FastAPI:
     """The service as a FastAPI app.
 
@@ -177,10 +178,13 @@ def create_app(
     max_concurrency : rankings run at once (default: the number of CPUs); more requests
         wait their turn instead of oversubscribing the cores.
     sighup_reload : reload the index on SIGHUP (when the server runs in the main thread).
+    mmap : memory-map the index's arrays instead of reading them into memory (less memory
+        for a big index; the folder must then only ever be replaced, as ``rxmatch index
+        build`` and ``Matcher.save`` do, never changed in place).
     """
     if (index is None) == (matcher is None):
         raise ValueError("give exactly one of index (a folder) and matcher (fitted)")
-    holder = IndexHolder(path=index, matcher=matcher)
+    holder = IndexHolder(path=index, matcher=matcher, mmap=mmap)
     if matcher is not None:
         holder.load_initial()
     limit = threading.BoundedSemaphore(max(1, int(max_concurrency or os.cpu_count() or 2)))
@@ -347,7 +351,14 @@ def create_app(
         idx = ready()
         t = idx.matcher.table_
         brief = [
-            {"resource_id": rid, "name": plain(t.names[r]), "category": plain(t.categories[r])}
+            {
+                "resource_id": rid,
+                "name": plain(t.names[r]),
+                "category": plain(t.categories[r]),
+                "lat": plain(float(t.lat[r])) if t.has_place[r] else None,
+                "lon": plain(float(t.lon[r])) if t.has_place[r] else None,
+                "online": bool(t.online[r]),
+            }
             for rid, r in idx.rows.items()
         ]
         return _json(
@@ -380,6 +391,22 @@ def create_app(
                 "resource": {key: plain(facts.get(key)) for key in RESOURCE_FIELDS},
             }
         )
+
+    @app.post(
+        "/geocode",
+        response_model=s.PlaceOut,
+        summary="A US ZIP code's centroid, offline (the console's map uses it)",
+        tags=["resources"],
+    )
+    def post_geocode(body: s.GeocodeIn) -> JSONResponse:
+        from ..exceptions import GeocodingError, ReferralError
+        from ..features.geo import geocode_zip
+
+        try:
+            lat, lon = geocode_zip(body.postal_code)
+        except GeocodingError as exc:
+            raise ReferralError(str(exc), field="postal_code") from None
+        return _json({"schema": "rxmatch.place/1", "lat": lat, "lon": lon})
 
     @app.get("/healthz", response_model=s.HealthOut, summary="The process answers", tags=["ops"])
     def healthz() -> JSONResponse:
@@ -473,6 +500,7 @@ def run(
     tiles_attribution: str | None = None,
     max_concurrency: int | None = None,
     log_level: str = "info",
+    mmap: bool = False,
 ) -> None:
     """Serve ``index`` with uvicorn (what ``rxmatch serve`` runs); SIGHUP reloads it."""
     import uvicorn
@@ -488,6 +516,7 @@ def run(
         tiles_attribution=tiles_attribution,
         max_concurrency=max_concurrency,
         sighup_reload=True,
+        mmap=mmap,
     )
     # uvicorn's own access log would print the raw request line (path and query string);
     # this app logs the route template instead

@@ -7,6 +7,7 @@ Every response body carries a ``schema`` field naming its shape and version:
 - ``rxmatch.recommendations-batch/1``: several referrals' (:class:`BatchOut`);
 - ``rxmatch.why-not/1``: why a resource is not among a referral's matches;
 - ``rxmatch.resource/1`` and ``rxmatch.resources/1``: one resource, or the list of them;
+- ``rxmatch.place/1``: a ZIP code's centroid (``POST /geocode``, for the console's map);
 - ``rxmatch.health/1``, ``rxmatch.ready/1``, ``rxmatch.reload/1``: service state;
 - ``rxmatch.error/1``: every 4xx/5xx answer (:class:`ErrorOut`).
 
@@ -36,6 +37,8 @@ __all__ = [
     "ReadyOut",
     "ReloadOut",
     "ErrorOut",
+    "GeocodeIn",
+    "PlaceOut",
     "MAX_K",
     "MAX_BATCH",
 ]
@@ -237,6 +240,23 @@ class ResourceBrief(_Open):
     resource_id: str
     name: str
     category: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    online: bool = False
+
+
+class GeocodeIn(BaseModel):
+    """``POST /geocode``: a US ZIP code (in the body: a home is never put in a URL)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    postal_code: str = Field(min_length=1, max_length=20)
+
+
+class PlaceOut(_Open):
+    schema_: Literal["rxmatch.place/1"] = Field("rxmatch.place/1", alias="schema")
+    lat: float
+    lon: float
 
 
 class ResourceListOut(_Open):

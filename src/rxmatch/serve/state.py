@@ -95,7 +95,7 @@ class IndexHolder:
     """The current :class:`LoadedIndex` of a service, loaded from ``path`` (or given as a
     fitted matcher) and reloaded by :meth:`reload`."""
 
-    def __init__(self, path: str | Path | None = None, matcher: Any = None):
+    def __init__(self, path: str | Path | None = None, matcher: Any = None, mmap: bool = False):
         if path is None and matcher is None:
             raise ValueError("give an index path or a fitted matcher")
         self.path = None if path is None else str(path)
@@ -104,6 +104,9 @@ class IndexHolder:
         self.last_reload_error: str | None = None
         self._reload_lock = threading.Lock()
         self._given = matcher
+        # read into memory by default: a memory-mapped index file changed in place on disk
+        # (not replaced, as ``save`` does) would crash the process with SIGBUS
+        self.mmap = bool(mmap)
 
     @property
     def reloading(self) -> bool:
@@ -121,7 +124,9 @@ class IndexHolder:
                     from ..matcher import Matcher
 
                     assert self.path is not None
-                    self.current = prepare(Matcher.load(self.path), self.path, 1, t0)
+                    self.current = prepare(
+                        Matcher.load(self.path, mmap=self.mmap), self.path, 1, t0
+                    )
         except RxMatchError as exc:
             self.failed = f"{type(exc).__name__}: {exc}"
             log.error("could not load the index: %s", self.failed)
@@ -185,12 +190,13 @@ class IndexHolder:
                     self.path,
                     embedder=m.embedder_,
                     multilingual="auto" if ml is None else ml.embedder,
+                    mmap=self.mmap,
                 )
             except IndexFormatError as exc:
-                if "model" not in str(exc):
+                if not str(exc).startswith("index saved with model"):
                     raise
                 # another model: load it afresh below
-        return Matcher.load(self.path)
+        return Matcher.load(self.path, mmap=self.mmap)
 
 
 def _next(old: LoadedIndex | None) -> int:
