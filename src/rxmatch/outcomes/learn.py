@@ -1,33 +1,47 @@
-"""An outcome-aware re-ranker: learned from logged shown/attended pairs, with
-inverse-propensity weighting and bounded Thompson-sampling exploration.
+"""An outcome-aware re-ranker: learned from logged shown/attended pairs, corrected for
+position bias by the examination propensity, with bounded Thompson-sampling exploration.
 
 Model
 -----
 The static ranker's score ``s`` of a resource for a person stands for how well it fits
 *them*. Outcomes add what the score cannot see: whether people who are shown a resource
-actually go (a welcoming group, an accurate record, a bus that runs). The re-ranker learns
-one multiplicative **lift** per resource,
+actually go (a welcoming group, an accurate record, a bus that runs). The re-ranker
+models
 
-    score' = s * lift_d ** weight,
+    P(attend | shown at rank k) = e(k) * exp(alpha + beta * s) * lift_d ** weight
 
-from the log. Each shown event ``i`` of resource ``d`` at rank ``k`` contributes an
-observed attendance ``a_i`` and an expected one ``s_i``; both are weighted by
-``1 / (propensity_i * examination(k))`` (so that a resource shown often, or near the top,
-does not look better merely because it was seen: inverse-propensity weighting):
+and ranks by ``exp(alpha + beta * s) * lift_d ** weight``. ``e(k)`` is the examination
+propensity (the chance that rank ``k`` is read at all; :func:`examination_curve`);
+``alpha`` and ``beta`` calibrate the static score to attendance (a Poisson regression on
+the log; ``beta >= 0``, so with no outcomes the order is the static one); ``lift_d`` is one
+multiplicative effect per resource. Each shown event ``i`` of resource ``d`` contributes
+its attendance ``a_i`` and its expected attendance ``e(k_i) * g_i`` with
+``g_i = exp(alpha + beta * s_i)``:
 
-    A_d = sum_i a_i / (p_i * e(k_i)),        E_d = sum_i s_i / p_i,
+    A_d = sum_i a_i,        E_d = sum_i e(k_i) * g_i
 
-and the lift is the posterior mean of a Gamma-Poisson model shrunk toward the category's
-pooled lift ``L_c`` with ``prior_strength`` pseudo-observations:
+(``weighting="exposure"``, the default: the examination propensity enters as the
+exposure, so a resource shown near the top is expected to be attended more and does not
+look better merely because it was seen). ``weighting="ips"`` uses Horvitz-Thompson
+weights instead: ``A_d = sum a_i / (p_i e(k_i))``, ``E_d = sum g_i / p_i`` with ``p_i``
+the logged probability of being shown; it is unbiased too but far noisier with
+exploration propensities of a few percent (in the simulation of ``docs/outcomes.md`` it
+learned worse). The lift is the posterior mean of a Gamma-Poisson model with a prior
+worth ``prior_strength`` attendances (``k0``) centred on the overall rate (or, with
+``by_category=True``, on the resource's category's pooled rate):
 
-    lift_d = (A_d + m L_c) / (E_d + m)  (``m = prior_strength * mean(s)``).
+    lift_d = (A_d + k0) / (E_d + k0 / L)
+
+(``L`` = 1 overall; lifts are reported relative to the overall rate, so an unseen
+resource has lift 1).
 
 **Exploration** is bounded: the first ``explore_from - 1`` slots always hold the best
 posterior-mean scores; only slots ``explore_from`` and below are filled by Thompson
 sampling (a lift drawn from each resource's Gamma posterior). :meth:`OutcomeReranker.rank`
 returns each shown resource's probability of being shown under this policy (Monte Carlo
-over the draws) for the "shown" events, and the share of exposure that exploration
-moved away from the greedy list (its cost).
+over independent draws) for the "shown" events, which off-policy evaluation needs, and the
+share of examination-weighted exposure that exploration moved away from the greedy list
+(its cost).
 """
 
 from __future__ import annotations
@@ -50,6 +64,27 @@ def examination_curve(k: int = 10, eta: float = 1.0) -> np.ndarray:
     return 1.0 / np.arange(1, k + 1, dtype=float) ** eta
 
 
+def _calibrate(
+    score: np.ndarray, attended: np.ndarray, exam: np.ndarray, weight: np.ndarray
+) -> tuple[float, float]:
+    """``(alpha, beta)`` of ``P(attend | examined) = exp(alpha + beta * score)``: a
+    weighted Poisson regression with offset ``log(exam)`` (Newton steps; ``beta >= 0`` so
+    the static order is kept when nothing else is known). ``(0, 1)`` without data."""
+    if len(score) == 0 or attended.sum() == 0:
+        return 0.0, 1.0
+    x = np.column_stack([np.ones_like(score), score])
+    theta = np.array([np.log(np.sum(weight * attended) / np.sum(weight * exam)), 0.0])
+    for _ in range(30):
+        mu = exam * np.exp(np.clip(x @ theta, -30, 30))
+        grad = x.T @ (weight * (attended - mu))
+        hess = (x * (weight * mu)[:, None]).T @ x + np.diag([1e-9, 1e-6])
+        step = np.linalg.solve(hess, grad)
+        theta = theta + step
+        if np.max(np.abs(step)) < 1e-8:
+            break
+    return float(theta[0]), float(np.clip(theta[1], 0.0, 100.0))
+
+
 @dataclass(frozen=True)
 class RankedList:
     """The re-ranked list for one referral: ``order`` (positions in the input arrays, best
@@ -69,12 +104,18 @@ class OutcomeReranker:
     Parameters
     ----------
     weight : exponent of the lift (0 = the static ranking).
-    prior_strength : pseudo-observations pulling each lift toward its category's pool.
-    examination : the position-bias curve ``e(rank)`` used for the weights (default
-        :func:`examination_curve` with ``eta=1``).
+    prior_strength : the prior's weight, in attendances, pulling each lift toward the
+        overall (or its category's) rate.
+    examination : the position-bias curve ``e(rank)`` (default :func:`examination_curve`
+        with ``eta=1``).
     explore_from : the first slot (1-based) open to exploration; ``None`` turns it off.
     n_draws : Monte Carlo draws for the propensities.
     outcome : the event counted as success (``"attended"`` or ``"attending_12w"``).
+    weighting : ``"exposure"`` (examination propensity as exposure) or ``"ips"``
+        (Horvitz-Thompson weights by shown-propensity and examination).
+    by_category : shrink toward the category's pooled rate instead of the overall one (off
+        by default: a category's rate mixes in *who* it is shown to, and in the simulation
+        it lowered held-out nDCG).
     """
 
     def __init__(
@@ -84,8 +125,10 @@ class OutcomeReranker:
         prior_strength: float = 5.0,
         examination: Sequence[float] | None = None,
         explore_from: int | None = 4,
-        n_draws: int = 64,
+        n_draws: int = 200,
         outcome: str = "attended",
+        weighting: str = "exposure",
+        by_category: bool = False,
     ) -> None:
         if weight < 0 or prior_strength <= 0:
             raise InvalidParameterError("weight must be >= 0 and prior_strength > 0")
@@ -103,6 +146,10 @@ class OutcomeReranker:
         self.explore_from = explore_from
         self.n_draws = int(n_draws)
         self.outcome = outcome
+        if weighting not in ("exposure", "ips"):
+            raise InvalidParameterError("weighting must be 'exposure' or 'ips'")
+        self.weighting = weighting
+        self.by_category = bool(by_category)
         self.lifts_: pd.DataFrame | None = None
 
     # -------------------------------------------------------------- learning
@@ -124,31 +171,40 @@ class OutcomeReranker:
         if not (len(resource) == len(rank) == len(score) == len(p) == len(a)):
             raise InvalidParameterError("the arrays must have the same length")
         e = self.examination[np.clip(rank, 1, len(self.examination)) - 1]
+        if self.weighting == "ips":
+            w, exp_w = 1.0 / p, 1.0 / (p * e)  # Horvitz-Thompson weights
+        else:
+            w, exp_w = np.ones_like(p), np.ones_like(p)
+        self.alpha_, self.beta_ = _calibrate(score, a, e, w)
+        g_i = np.exp(self.alpha_ + self.beta_ * score)
         frame = pd.DataFrame(
             {
                 "resource_id": resource,
-                "A": a / (p * e),
-                "E": score / p,
+                "A": a * exp_w,
+                "E": g_i * w if self.weighting == "ips" else g_i * e,
                 "n": 1,
-                "category": "all" if category is None else np.asarray(category, dtype=object),
+                "category": "all"
+                if category is None or not self.by_category
+                else np.asarray(category, dtype=object),
             }
         )
         frame["category"] = frame["category"].fillna("unknown")
         g = frame.groupby("resource_id").agg(
             A=("A", "sum"), E=("E", "sum"), n=("n", "sum"), category=("category", "last")
         )
-        m = self.prior_strength * float(np.mean(score)) if len(score) else self.prior_strength
         pooled = g.groupby("category")[["A", "E"]].sum()
         pooled_lift = (pooled["A"] / pooled["E"].where(pooled["E"] > 0)).fillna(1.0)
         overall = float(g["A"].sum() / g["E"].sum()) if g["E"].sum() > 0 else 1.0
+        floor = 0.05 * overall if overall > 0 else 1e-3
+        pooled_lift = pooled_lift.astype(float).clip(lower=floor)
         g["prior_lift"] = g["category"].map(pooled_lift).astype(float).fillna(overall)
-        g["shape"] = g["A"] + m * g["prior_lift"]
-        g["rate"] = g["E"] + m
+        k0 = self.prior_strength
+        g["shape"] = g["A"] + k0
+        g["rate"] = g["E"] + k0 / g["prior_lift"]
         # lifts relative to the overall pool, so an unseen resource has lift 1
         scale = overall if overall > 0 else 1.0
         g["lift"] = g["shape"] / g["rate"] / scale
         self._scale = scale
-        self._m = m
         self._pooled_lift = pooled_lift / scale
         self.lifts_ = g
         return self
@@ -197,8 +253,8 @@ class OutcomeReranker:
                 prior = (
                     pd.Series(categories).map(self._pooled_lift).fillna(1.0).to_numpy(dtype=float)
                 )
-            shape[unseen] = self._m * prior[unseen] * self._scale
-            rate[unseen] = self._m
+            shape[unseen] = self.prior_strength
+            rate[unseen] = self.prior_strength / (prior[unseen] * self._scale)
         return shape, rate * self._scale
 
     def lift(self, ids: Sequence[Any], categories: Sequence[Any] | None = None) -> np.ndarray:
@@ -222,7 +278,8 @@ class OutcomeReranker:
         n = len(ids)
         k = min(int(k), n)
         shape, rate = self._posterior(ids, categories)
-        mean_score = s * (shape / rate) ** self.weight
+        base = self.beta_ * s  # log of the calibrated attendance rate, up to a constant
+        mean_score = base + self.weight * np.log(shape / rate)
         greedy = np.argsort(-mean_score, kind="stable")[:k]
         if not explore or self.explore_from is None or self.explore_from > k or self.weight == 0:
             return RankedList(greedy, np.ones(k), np.zeros(k, dtype=bool), 0.0)
@@ -230,14 +287,16 @@ class OutcomeReranker:
         fixed = self.explore_from - 1
         head = greedy[:fixed]
         rest = np.setdiff1d(np.arange(n), head)
-        draws = gen.gamma(shape[rest], 1.0 / rate[rest], size=(self.n_draws, len(rest)))
-        sampled = s[rest] * draws**self.weight
+        # draw 0 is the list shown; draws 1..n_draws (independent of it) estimate how
+        # likely each resource is to be shown (floored at half a draw)
+        draws = gen.gamma(shape[rest], 1.0 / rate[rest], size=(self.n_draws + 1, len(rest)))
+        sampled = base[rest] + self.weight * np.log(np.maximum(draws, 1e-300))
         picks = rest[np.argsort(-sampled, axis=1)[:, : k - fixed]]  # (draws, k - fixed)
         order = np.concatenate([head, picks[0]])
         counts = np.zeros(n)
-        np.add.at(counts, picks.ravel(), 1.0)
+        np.add.at(counts, picks[1:].ravel(), 1.0)
         prop = np.ones(k)
-        prop[fixed:] = counts[picks[0]] / self.n_draws
+        prop[fixed:] = np.maximum(counts[picks[0]], 0.5) / self.n_draws
         explored = ~np.isin(order, greedy)
         e = self.examination[:k]
         cost = float(e[explored].sum() / e.sum())

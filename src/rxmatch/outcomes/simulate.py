@@ -199,7 +199,8 @@ class SimulationResult:
     difference and CI; the mean value of the lists actually shown in that batch (with
     exploration) and the share of exposure exploration moved (``exposure_cost``).
     ``log``: one row per shown event (referral, template, resource index, rank, score,
-    propensity, attended, declined reason). ``ope``: off-policy estimates against true values.
+    propensity, attended, declined reason). ``ope``: off-policy estimates against true values,
+    from ``ope_log`` (a fresh log of the final, frozen policy).
     ``exposure``: Gini and small-organisation share per policy. ``reranker``: the final
     fitted :class:`OutcomeReranker`.
     """
@@ -210,6 +211,7 @@ class SimulationResult:
     exposure: pd.DataFrame
     reranker: OutcomeReranker
     world: World
+    ope_log: pd.DataFrame | None = None
 
     def events(self) -> pd.DataFrame:
         """The log as outcome events (the shape of ``OutcomeStore.to_frame()``): shown,
@@ -324,21 +326,51 @@ def simulate(
     static_orders = {t: np.arange(k) for t in range(len(world.template_ids))}
     static_ndcg = np.array([_ndcg(static_orders[t], world.p_true[t], e) for t in world.heldout])
 
-    cols: dict[str, list[np.ndarray]] = {
-        c: []
-        for c in (
-            "referral",
-            "template",
-            "resource",
-            "rank",
-            "score",
-            "propensity",
-            "attended",
-            "retained",
-            "declined",
-            "explored",
-        )
-    }
+    names = (
+        "referral",
+        "template",
+        "resource",
+        "rank",
+        "score",
+        "propensity",
+        "attended",
+        "retained",
+        "declined",
+        "explored",
+    )
+
+    def serve(referral: int, into: dict[str, list[np.ndarray]]) -> tuple[float, float]:
+        """One person: drawn from the stream, shown the exploring policy's list; what
+        they do is drawn and logged. Returns the list's true value and exposure cost."""
+        t = int(rng.choice(world.stream))
+        cand, s, p = world.cands[t], world.scores[t], world.p_true[t]
+        out = rr.rank(cand, s, k, rng=rng, categories=cat_of[cand])
+        order = out.order
+        res = cand[order]
+        motivation = rng.uniform(0.5, 1.5)
+        examined = rng.random(k) < e
+        attended = examined & (rng.random(k) < np.clip(p[order] * motivation, 0, 1))
+        retained = attended & (rng.random(k) < p_retain)
+        declined = np.full(k, None, dtype=object)
+        report = examined & ~attended & (rng.random(k) < p_report)
+        declined[report & world.closed[res]] = "closed"
+        declined[report & world.misdescribed[res]] = "not_as_described"
+        for name, val in (
+            ("referral", np.full(k, referral)),
+            ("template", np.full(k, t)),
+            ("resource", res),
+            ("rank", np.arange(1, k + 1)),
+            ("score", s[order]),
+            ("propensity", out.propensity),
+            ("attended", attended),
+            ("retained", retained),
+            ("declined", declined),
+            ("explored", out.explored),
+        ):
+            into[name].append(val)
+        return _value(order, p, e), out.exposure_cost
+
+    cols: dict[str, list[np.ndarray]] = {c: [] for c in names}
     rows = []
     n_batches = n_referrals // batch
     referral = 0
@@ -346,34 +378,9 @@ def simulate(
     for _b in range(n_batches):
         values, costs = [], []
         for _ in range(batch):
-            t = int(rng.choice(world.stream))
-            cand, s, p = world.cands[t], world.scores[t], world.p_true[t]
-            out = rr.rank(cand, s, k, rng=rng, categories=cat_of[cand])
-            order = out.order
-            res = cand[order]
-            motivation = rng.uniform(0.5, 1.5)
-            examined = rng.random(k) < e
-            attended = examined & (rng.random(k) < np.clip(p[order] * motivation, 0, 1))
-            retained = attended & (rng.random(k) < p_retain)
-            declined = np.full(k, None, dtype=object)
-            report = examined & ~attended & (rng.random(k) < p_report)
-            declined[report & world.closed[res]] = "closed"
-            declined[report & world.misdescribed[res]] = "not_as_described"
-            for name, val in (
-                ("referral", np.full(k, referral)),
-                ("template", np.full(k, t)),
-                ("resource", res),
-                ("rank", np.arange(1, k + 1)),
-                ("score", s[order]),
-                ("propensity", out.propensity),
-                ("attended", attended),
-                ("retained", retained),
-                ("declined", declined),
-                ("explored", out.explored),
-            ):
-                cols[name].append(val)
-            values.append(_value(order, p, e))
-            costs.append(out.exposure_cost)
+            v, c = serve(referral, cols)
+            values.append(v)
+            costs.append(c)
             referral += 1
         fit(cols)
         learned = np.array([_ndcg(greedy(t), world.p_true[t], e) for t in world.heldout])
@@ -398,8 +405,14 @@ def simulate(
         )
     log = pd.DataFrame({c: np.concatenate(v) for c, v in cols.items()})
 
-    # --- off-policy evaluation: the final greedy learned ranker and the static one
-    window = log[log["referral"] >= referral - ope_window]
+    # --- off-policy evaluation. The final policy is frozen and serves ``ope_window`` new
+    # people (exploring, propensities logged); from that fresh log, IPS estimates the
+    # value of its greedy version and of the static ranker, which are compared with their
+    # true values (expected attendances per referral over the stream population).
+    fresh: dict[str, list[np.ndarray]] = {c: [] for c in names}
+    for i in range(ope_window):
+        serve(referral + i, fresh)
+    window = pd.DataFrame({c: np.concatenate(v) for c, v in fresh.items()})
     final_orders = {t: greedy(t) for t in range(len(world.template_ids))}
     ope_rows = []
     for name, orders in (("learned", final_orders), ("static", static_orders)):
@@ -454,4 +467,4 @@ def simulate(
             ),
         ]
     )
-    return SimulationResult(pd.DataFrame(rows), log, ope, exposure, rr, world)
+    return SimulationResult(pd.DataFrame(rows), log, ope, exposure, rr, world, window)
