@@ -27,8 +27,8 @@ def describe_age(last_verified: date | None, today: date) -> str | None:
         return "last verified recently"
     if days < 365:
         return f"last verified {days // 30} months ago"
-    years = days / 365.25
-    return f"last verified {int(years)} year{'s' if int(years) != 1 else ''} ago"
+    years = max(1, int(days / 365.25))  # day 365 is under 365.25 days, but not "0 years"
+    return f"last verified {years} year{'s' if years != 1 else ''} ago"
 
 
 def explain_match(
@@ -74,7 +74,7 @@ def explain_match(
         )
     if via == "online":
         reasons.append("online: no travel needed")
-    elif via == "outreach" and distance_km is not None:
+    elif via == "outreach" and distance_km is not None and not math.isnan(distance_km):
         reasons.append(f"comes to you (serves your area; {distance_km:.1f} km away)")
     elif distance_km is not None and not math.isnan(distance_km):
         if travel_mode:
