@@ -7,6 +7,11 @@ queries) and the same referrals: ``Matcher.recommend_many`` in one process, and
 ``recommend_many_dask`` on a ``LocalCluster`` of worker processes (one thread each),
 reporting the cluster start-up, the first call (which scatters the matcher, model
 included, to every worker) and a second call (matcher already there).
+
+Referral texts: the bundled referrals' words in their natural mix (``--texts real``,
+default: ``synth.real_text_queries``) or the ten one-line texts (``--texts oneline``).
+``break_even_referrals`` is the batch size from which the second call's per-referral gain
+would pay for the one-off shipping (``first - second`` seconds), on this machine.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import sys
 import time
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -27,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     import pandas as pd
     import torch
     from distributed import Client, LocalCluster
-    from synth import synth_directory, synth_embeddings, synth_queries
+    from synth import real_text_queries, synth_directory, synth_embeddings, synth_queries
 
     import rxmatch
     from rxmatch.distributed import recommend_many_dask
@@ -36,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--n", type=int, default=10_000)
     ap.add_argument("--referrals", type=int, default=400)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--texts", choices=("real", "oneline"), default="real")
     ap.add_argument("--json", type=Path, default=None)
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
@@ -45,7 +52,10 @@ def main(argv: list[str] | None = None) -> int:
     matcher = rxmatch.Matcher(st, reference_date=date(2026, 1, 1)).fit(
         directory, embeddings=synth_embeddings(args.n)
     )
-    refs = synth_queries(args.referrals)
+    if args.texts == "real":
+        refs, _ = real_text_queries(args.referrals)
+    else:
+        refs = synth_queries(args.referrals)
     frame = pd.DataFrame(
         [
             {"referral_id": r.referral_id, "what_matters": r.what_matters, "lat": r.lat,
@@ -53,10 +63,11 @@ def main(argv: list[str] | None = None) -> int:
             for r in refs
         ]
     )  # fmt: skip
-    res: dict[str, float | int | list[float]] = {
+    res: dict[str, Any] = {
         "n": args.n,
         "referrals": args.referrals,
         "workers": args.workers,
+        "texts": args.texts,
         "cpu_count": os.cpu_count() or 0,
         "load_average_at_start": list(os.getloadavg()),
     }
@@ -82,6 +93,12 @@ def main(argv: list[str] | None = None) -> int:
     pd.testing.assert_frame_equal(got2, expected)
     res["speedup_second_call"] = res["single_process_s"] / res["dask_second_call_s"]
     res["ms_per_referral_single"] = 1000 * res["single_process_s"] / args.referrals
+    res["ms_per_referral_dask"] = 1000 * res["dask_second_call_s"] / args.referrals
+    gain_ms = res["ms_per_referral_single"] - res["ms_per_referral_dask"]
+    shipping_s = res["dask_first_call_s"] - res["dask_second_call_s"]
+    res["break_even_referrals"] = (
+        round(1000 * (shipping_s + res["cluster_start_s"]) / gain_ms) if gain_ms > 0 else None
+    )
     print(json.dumps(res, indent=2))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

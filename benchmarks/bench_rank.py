@@ -8,9 +8,13 @@ size) and measures, in the same run:
 * ``build``: ``Matcher.fit(directory, embeddings=...)`` time and RSS growth (psutil,
   resident set size after minus before; the embeddings were allocated before).
 * ``rank``: per-query ranking latency (p50/p95), query vectors precomputed, i.e. without
-  encoding: ``recommend(referral, k, query_vector=matcher.encode(referral))``.
+  encoding: ``recommend(referral, k, query_vector=matcher.encode(referral))``; also per
+  facet count (``rank_by_wishes``: how many wishes the answer splits into, each scored on
+  its own) and per language group (``rank_by_language``: en / es / other).
 * ``e2e``: ``recommend(referral, k)`` with the real model encoding the query.
-* ``batch``: ``recommend_many`` throughput (referrals per second, encoding included).
+* ``batch``: ``recommend_many`` throughput (referrals per second, encoding included);
+  ``batch_fast``: the same with ``OnnxEmbedder(threads=--batch-threads)`` on the loaded
+  index (``--batch-fast`` referrals, best of two).
 * ``save`` / ``load``: :func:`rxmatch.persistence.save_matcher` / ``load_matcher``
   (mmap) time with and without SHA-256 verification, the RSS growth of the load, the
   first query after loading, and ranking latency on the loaded index (memory-mapped
@@ -22,9 +26,17 @@ size) and measures, in the same run:
   ``geopy.distance.distance`` per row plus ``sentence_transformers.util.semantic_search``
   over every row (on a few queries only at large sizes: the count is in the JSON).
 
+numpy's BLAS runs on ``--blas-threads`` threads (default 1: one query's products are
+small, and on a shared machine a multi-threaded BLAS waits for busy cores; ``0`` keeps the
+library's default). The brute-force baseline runs with the same setting.
+
 Directories come from ``synth.py`` (seeded); embeddings are random unit vectors (encoding
 1M texts would take hours; ranking latency does not depend on their values). Queries are
-referral homes in dense city areas (80 %) and rural places (20 %), radius 15 km.
+referral homes in dense city areas (80 %) and rural places (20 %), radius 15 km, with the
+words of the bundled referrals (``synth.real_text_queries``: the real-data San Mateo and
+NYC referrals, English, Spanish and four more languages, and the synthetic evaluation set,
+in their natural mix of lengths, wishes and languages). The first round's ten one-line
+texts on the same homes are the ``*_oneline`` figures, for comparison.
 """
 
 from __future__ import annotations
@@ -123,10 +135,69 @@ def naive(frame: Any, emb_t: Any, q_t: Any, qlat: float, qlon: float, radius: fl
     return out
 
 
+def _grouped(times: list[list[float]], meta: Any, key: str) -> dict[str, dict[str, float]]:
+    """Latency figures per group of queries (``times[i]``: the timings of query ``i``)."""
+    out = {}
+    for g in sorted(set(meta[key])):
+        idx = [i for i, v in enumerate(meta[key]) if v == g]
+        out[g] = _pct([t for i in idx for t in times[i]])
+    return out
+
+
+def _timed(fn: Any, items: list[Any], repeats: int) -> list[list[float]]:
+    """Per item, the wall time of ``fn(item)`` in each of ``repeats`` passes over all."""
+    times: list[list[float]] = [[] for _ in items]
+    for _ in range(repeats):
+        for i, item in enumerate(items):
+            t = time.perf_counter()
+            fn(item)
+            times[i].append(time.perf_counter() - t)
+    return times
+
+
+def _flat(times: list[list[float]]) -> list[float]:
+    return [t for ts in times for t in ts]
+
+
+def _frame(refs: list[Any]) -> Any:
+    import pandas as pd
+
+    return pd.DataFrame(
+        [
+            {
+                "referral_id": r.referral_id,
+                "what_matters": r.what_matters,
+                "lat": r.lat,
+                "lon": r.lon,
+                "max_km": r.max_km,
+            }
+            for r in refs
+        ]
+    )
+
+
+def _batch(matcher: Any, refs: list[Any], repeats: int = 2) -> dict[str, float]:
+    """``recommend_many`` throughput, encoding included (best of ``repeats``)."""
+    frame = _frame(refs)
+    best = float("inf")
+    for _ in range(repeats):
+        t = time.perf_counter()
+        out = matcher.recommend_many(frame, K)
+        best = min(best, time.perf_counter() - t)
+    assert out["referral_id"].nunique() > 0
+    return {"referrals": len(frame), "seconds": best, "referrals_per_s": len(frame) / best}
+
+
 def run_one(n: int, args: argparse.Namespace) -> dict[str, Any]:
     import pandas as pd
     import torch
-    from synth import QUERY_TEXTS, synth_directory, synth_embeddings, synth_queries
+    from synth import (
+        QUERY_TEXTS,
+        real_text_queries,
+        synth_directory,
+        synth_embeddings,
+        synth_queries,
+    )
 
     import rxmatch
     from rxmatch.persistence import load_matcher, save_matcher
@@ -139,8 +210,17 @@ def run_one(n: int, args: argparse.Namespace) -> dict[str, Any]:
     res["synth_s"] = time.perf_counter() - t
     res["embedding_matrix_mb"] = emb.nbytes / 2**20
     st = rxmatch.SentenceTransformerEmbedder()
-    qvecs_by_text = dict(zip(QUERY_TEXTS, st.encode(QUERY_TEXTS)))  # loads the model
-    queries = synth_queries(args.queries, seed=args.seed)
+    st.encode(QUERY_TEXTS)  # loads the model
+    # two query sets with the same homes: the people's own words (real-data and synthetic
+    # referrals in their natural mix: the headline figures) and the ten one-line texts
+    real, meta = real_text_queries(args.queries, seed=args.seed)
+    oneline = synth_queries(args.queries, seed=args.seed)
+    res["queries"] = {
+        "n": len(real),
+        "by_wishes": meta["wishes_group"].value_counts().sort_index().to_dict(),
+        "by_language": meta["language"].value_counts().sort_index().to_dict(),
+        "by_source": meta["source"].value_counts().sort_index().to_dict(),
+    }
 
     gc.collect()
     rss0 = _rss()
@@ -150,52 +230,34 @@ def run_one(n: int, args: argparse.Namespace) -> dict[str, Any]:
     gc.collect()
     res["build_rss_mb"] = (_rss() - rss0) / 2**20
 
-    def rank(ref: Any, vec: np.ndarray) -> Any:
-        try:
-            return matcher.recommend(ref, K, query_vector=vec)
-        except TypeError:  # older Matcher without query_vector
-            return matcher._rank(ref, vec, K)
-
     # the words and their facets embedded once (EncodedQuery): ranking then encodes nothing
-    qv = matcher.encode_many(queries)
-    qv_raw = [qvecs_by_text[r.what_matters] for r in queries]  # the baselines' query vectors
-    for r, v in list(zip(queries, qv))[:5]:
-        rank(r, v)  # warm-up
-    times, ncand = [], []
-    for _ in range(args.repeats):  # every query, several passes: p50 over all timings
-        for r, v in zip(queries, qv):
-            t = time.perf_counter()
-            recs = rank(r, v)
-            times.append(time.perf_counter() - t)
-            ncand.append(recs.n_candidates)
-    res["rank"] = _pct(times)
+    qv = matcher.encode_many(real)
+    qv_one = matcher.encode_many(oneline)
+    for r, v in list(zip(real, qv))[:5]:
+        matcher.recommend(r, K, query_vector=v)  # warm-up
+    ncand: list[int] = []
+
+    def rank(item: Any) -> None:
+        ncand.append(matcher.recommend(item[0], K, query_vector=item[1]).n_candidates)
+
+    times = _timed(rank, list(zip(real, qv)), args.repeats)
+    res["rank"] = _pct(_flat(times))
     res["rank"]["mean_candidates"] = float(np.mean(ncand))
+    res["rank_by_wishes"] = _grouped(times, meta, "wishes_group")
+    res["rank_by_language"] = _grouped(times, meta, "language")
+    ncand.clear()
+    res["rank_oneline"] = _pct(_flat(_timed(rank, list(zip(oneline, qv_one)), args.repeats)))
+    res["rank_oneline"]["mean_candidates"] = float(np.mean(ncand))
 
-    e2e_q = queries[: args.e2e_queries]
-    times = []
-    for r in e2e_q:
-        t = time.perf_counter()
-        matcher.recommend(r, K)
-        times.append(time.perf_counter() - t)
-    res["e2e"] = _pct(times)
-
-    frame = pd.DataFrame(
-        [
-            {
-                "referral_id": r.referral_id,
-                "what_matters": r.what_matters,
-                "lat": r.lat,
-                "lon": r.lon,
-                "max_km": r.max_km,
-            }
-            for r in queries[: args.batch]
-        ]
+    e2e_meta = meta.iloc[: args.e2e_queries]
+    times = _timed(lambda r: matcher.recommend(r, K), real[: args.e2e_queries], 1)
+    res["e2e"] = _pct(_flat(times))
+    res["e2e_by_wishes"] = _grouped(times, e2e_meta, "wishes_group")
+    res["e2e_oneline"] = _pct(
+        _flat(_timed(lambda r: matcher.recommend(r, K), oneline[: args.e2e_queries], 1))
     )
-    t = time.perf_counter()
-    out = matcher.recommend_many(frame, K)
-    dt = time.perf_counter() - t
-    res["batch"] = {"referrals": len(frame), "seconds": dt, "referrals_per_s": len(frame) / dt}
-    assert out["referral_id"].nunique() > 0
+    res["batch"] = _batch(matcher, real[: args.batch], repeats=1)
+    res["batch_oneline"] = _batch(matcher, oneline[: args.batch], repeats=1)
 
     tmp = Path(tempfile.mkdtemp(prefix="rxbench-", dir=args.tmpdir))
     try:
@@ -211,26 +273,32 @@ def run_one(n: int, args: argparse.Namespace) -> dict[str, Any]:
         gc.collect()
         res["load_rss_mb"] = (_rss() - rss0) / 2**20
         t = time.perf_counter()
-        loaded.recommend(queries[0], K, query_vector=qv[0])
+        loaded.recommend(real[0], K, query_vector=qv[0])
         res["first_query_after_load_ms"] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
         load_matcher(tmp / "index", embedder=st, mmap=True, verify_checksums=False)
         res["load_nochecksum_s"] = time.perf_counter() - t
+        # saving a loaded index again (its texts are kept as loaded, not decoded again)
+        t = time.perf_counter()
+        save_matcher(loaded, tmp / "again")
+        res["save_loaded_s"] = time.perf_counter() - t
+        shutil.rmtree(tmp / "again", ignore_errors=True)
         # ranking on the loaded index (memory-mapped arrays, texts decoded on access)
-        times, same = [], 0
-        for r, v in zip(queries, qv):
+        for r, v in zip(real, qv):
             loaded.recommend(r, K, query_vector=v)  # one pass to touch the mapped pages
-        for _ in range(args.repeats):
-            for r, v in zip(queries, qv):
-                t = time.perf_counter()
-                recs = loaded.recommend(r, K, query_vector=v)
-                times.append(time.perf_counter() - t)
-        for r, v in zip(queries, qv):
-            recs = loaded.recommend(r, K, query_vector=v)
-            same += recs.ids == matcher.recommend(r, K, query_vector=v).ids
-        res["loaded_rank"] = _pct(times)
-        res["load_same_results"] = same == len(queries)
-        res["load_same_results_share"] = same / len(queries)
+        times = _timed(
+            lambda item: loaded.recommend(item[0], K, query_vector=item[1]),
+            list(zip(real, qv)),
+            args.repeats,
+        )
+        same = sum(
+            loaded.recommend(r, K, query_vector=v).ids
+            == matcher.recommend(r, K, query_vector=v).ids
+            for r, v in zip(real, qv)
+        )
+        res["loaded_rank"] = _pct(_flat(times))
+        res["load_same_results"] = same == len(real)
+        res["load_same_results_share"] = same / len(real)
         # end to end on the loaded index with the fast query encoder (rxmatch[fast])
         try:
             from rxmatch.features.onnx import OnnxEmbedder
@@ -241,47 +309,68 @@ def run_one(n: int, args: argparse.Namespace) -> dict[str, Any]:
             res["e2e_fast"] = {"skipped": f"{type(exc).__name__}: {exc}"}
         else:
             fast = load_matcher(tmp / "index", embedder=fast_emb, mmap=True)
-            for r in e2e_q[:3]:
+            for r in real[:3]:
                 fast.recommend(r, K)  # warm-up
-            times, same = [], 0
-            for r in e2e_q:
-                t = time.perf_counter()
-                recs = fast.recommend(r, K)
-                times.append(time.perf_counter() - t)
-                same += recs.ids == matcher.recommend(r, K).ids
-            res["e2e_fast"] = _pct(times)
-            res["e2e_fast"]["same_top10_share"] = same / len(e2e_q)
-            del fast
-        del loaded
+            times = _timed(lambda r: fast.recommend(r, K), real[: args.e2e_queries], 1)
+            same = sum(
+                fast.recommend(r, K).ids == matcher.recommend(r, K).ids
+                for r in real[: args.e2e_queries]
+            )
+            res["e2e_fast"] = _pct(_flat(times))
+            res["e2e_fast"]["same_top10_share"] = same / len(times)
+            res["e2e_fast_by_wishes"] = _grouped(times, e2e_meta, "wishes_group")
+            res["e2e_fast_by_language"] = _grouped(times, e2e_meta, "language")
+            res["e2e_fast_oneline"] = _pct(
+                _flat(_timed(lambda r: fast.recommend(r, K), oneline[: args.e2e_queries], 1))
+            )
+            # batch throughput with the fast encoder on every core (the encoder's threads)
+            fast_emb_b = OnnxEmbedder(threads=args.batch_threads)
+            fast_b = load_matcher(tmp / "index", embedder=fast_emb_b, mmap=True)
+            fast_b.recommend_many(_frame(real[:8]), K)  # warm-up
+            res["batch_fast"] = _batch(fast_b, real[: args.batch_fast])
+            res["batch_fast"]["encoder_threads"] = args.batch_threads
+            t = time.perf_counter()
+            fast_b.encode_many(real[: args.batch_fast])
+            res["batch_fast"]["encode_s"] = time.perf_counter() - t
+            del fast, fast_b
+        loaded = None  # free the maps before the baselines
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     gc.collect()
 
-    # ---- baselines ----------------------------------------------------------------------
+    # ---- baselines (the whole answer's vector; they read no facets) ----------------------
     lat = directory.frame["lat"].to_numpy(np.float64)
     lon = directory.frame["lon"].to_numpy(np.float64)
     online = directory.frame["online"].to_numpy(bool)
-    times = []
-    for _ in range(args.repeats):
-        for r, v in zip(queries, qv_raw):
-            t = time.perf_counter()
-            brute_force(emb, lat, lon, online, v, r.lat, r.lon, r.radius_km, K)
-            times.append(time.perf_counter() - t)
-    res["brute"] = _pct(times)
+    q_raw = [np.asarray(v.vector, dtype=np.float32) for v in qv]
+    res["brute"] = _pct(
+        _flat(
+            _timed(
+                lambda item: brute_force(
+                    emb, lat, lon, online, item[1], item[0].lat, item[0].lon, item[0].radius_km, K
+                ),
+                list(zip(real, q_raw)),
+                args.repeats,
+            )
+        )
+    )
 
     n_naive = args.naive_queries if n < 100_000 else max(2, args.naive_queries // 10)
     if n >= 1_000_000:
         n_naive = min(n_naive, 2)
     nframe = pd.DataFrame({"lat": lat, "lon": lon, "online": online})
     emb_t = torch.from_numpy(emb)
-    times = []
-    for r, v in list(zip(queries, qv_raw))[:n_naive]:
+    times_n = []
+    for r, v in list(zip(real, q_raw))[:n_naive]:
         t = time.perf_counter()
         naive(nframe, emb_t, torch.from_numpy(v), r.lat, r.lon, r.radius_km, K)
-        times.append(time.perf_counter() - t)
-    res["naive"] = _pct(times)
+        times_n.append(time.perf_counter() - t)
+    res["naive"] = _pct(times_n)
 
     res["ratio_brute_over_rxmatch_p50"] = res["brute"]["p50_ms"] / res["rank"]["p50_ms"]
+    res["ratio_brute_over_rxmatch_oneline_p50"] = (
+        res["brute"]["p50_ms"] / res["rank_oneline"]["p50_ms"]
+    )
     res["ratio_naive_over_rxmatch_p50"] = res["naive"]["p50_ms"] / res["rank"]["p50_ms"]
     res["build_rss_over_matrix"] = res["build_rss_mb"] / res["embedding_matrix_mb"]
     res["load_rss_over_matrix"] = res["load_rss_mb"] / res["embedding_matrix_mb"]
@@ -295,11 +384,15 @@ def _table(rows: list[dict[str, Any]]) -> str:
         ("build MB", "{:>8.0f}", "build_rss_mb"),
         ("rank p50", "{:>8.2f}", ("rank", "p50_ms")),
         ("rank p95", "{:>8.2f}", ("rank", "p95_ms")),
+        ("1line p50", "{:>9.2f}", ("rank_oneline", "p50_ms")),
         ("cands", "{:>7.0f}", ("rank", "mean_candidates")),
         ("e2e p50", "{:>8.2f}", ("e2e", "p50_ms")),
         ("e2e fast", "{:>8.2f}", ("e2e_fast", "p50_ms")),
+        ("fast p95", "{:>8.2f}", ("e2e_fast", "p95_ms")),
         ("batch/s", "{:>8.0f}", ("batch", "referrals_per_s")),
+        ("fast b/s", "{:>8.0f}", ("batch_fast", "referrals_per_s")),
         ("save s", "{:>7.2f}", "save_s"),
+        ("resave s", "{:>8.2f}", "save_loaded_s"),
         ("load s", "{:>7.2f}", "load_s"),
         ("load MB", "{:>8.0f}", "load_rss_mb"),
         ("ld rank", "{:>8.2f}", ("loaded_rank", "p50_ms")),
@@ -313,7 +406,7 @@ def _table(rows: list[dict[str, Any]]) -> str:
     for r in rows:
         cells = []
         for _, fmt, key in cols:
-            v = r[key[0]].get(key[1]) if isinstance(key, tuple) else r.get(key)
+            v = r.get(key[0], {}).get(key[1]) if isinstance(key, tuple) else r.get(key)
             cells.append(fmt.format(v) if v is not None else f"{'-':>{len(fmt.format(1))}}")
         lines.append(" ".join(cells))
     return "\n".join(lines)
@@ -325,10 +418,22 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, default=None, help="write the results here")
     ap.add_argument("--queries", type=int, default=200, help="ranking queries per size")
     ap.add_argument("--repeats", type=int, default=3, help="passes over the ranking queries")
-    ap.add_argument("--e2e-queries", type=int, default=50)
+    ap.add_argument("--e2e-queries", type=int, default=100)
     ap.add_argument("--batch", type=int, default=200, help="referrals in the batch test")
+    ap.add_argument(
+        "--batch-fast", type=int, default=400, help="referrals in the fast-encoder batch test"
+    )
+    ap.add_argument(
+        "--batch-threads", type=int, default=2, help="encoder threads in the fast batch test"
+    )
     ap.add_argument("--naive-queries", type=int, default=20, help="(fewer at >= 100k)")
     ap.add_argument("--threads", type=int, default=1, help="torch threads")
+    ap.add_argument(
+        "--blas-threads",
+        type=int,
+        default=1,
+        help="numpy BLAS threads of each size's process (0: the library's default, all cores)",
+    )
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--tmpdir", default=None)
     ap.add_argument("--one", type=int, default=None, help=argparse.SUPPRESS)
@@ -346,6 +451,8 @@ def main(argv: list[str] | None = None) -> int:
             "repeats",
             "e2e_queries",
             "batch",
+            "batch_fast",
+            "batch_threads",
             "naive_queries",
             "threads",
             "seed",
@@ -353,8 +460,12 @@ def main(argv: list[str] | None = None) -> int:
             cmd += [f"--{opt.replace('_', '-')}", str(getattr(args, opt))]
         if args.tmpdir:
             cmd += ["--tmpdir", args.tmpdir]
+        env = os.environ.copy()
+        if args.blas_threads > 0:  # before numpy loads in the child
+            for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+                env[var] = str(args.blas_threads)
         t = time.perf_counter()
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=os.environ.copy())
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
         if proc.returncode != 0:
             sys.stderr.write(proc.stderr)
             raise SystemExit(f"size {n} failed")
@@ -375,9 +486,12 @@ def main(argv: list[str] | None = None) -> int:
             "load_average_at_end": list(os.getloadavg()),
             "k": K,
             "torch_threads": args.threads,
+            "blas_threads": args.blas_threads or "library default (all cores)",
             "ranking_passes": args.repeats,
             "memory_metric": "psutil RSS delta (resident set size after minus before, MiB)",
             "embeddings": "random unit vectors, dim 384 (synthetic); queries: real model",
+            "queries": "rank/e2e/batch: bundled referral texts (real-data San Mateo + NYC "
+            "and synthetic, natural mix); *_oneline: the ten one-line texts",
         }
         args.json.write_text(json.dumps({"meta": meta, "results": rows}, indent=2))
     return 0

@@ -16,6 +16,12 @@ row-by-row validation; :func:`to_input_frame` gives the same rows in the input s
 Embeddings are random unit vectors (dimension 384 by default): encoding 1M descriptions
 with the real model would take hours and ranking latency does not depend on their values.
 
+Queries come in two sets: :func:`synth_queries` (ten short one-line texts, the first
+round's set) and :func:`real_text_queries`, whose words are the bundled referrals people
+and link workers wrote (the real-data sets of San Mateo and New York City, in five more
+languages, and the synthetic evaluation set), in their natural mix; homes are placed the
+same way in both.
+
 Usage::
 
     from synth import synth_directory, synth_embeddings, synth_queries
@@ -41,6 +47,9 @@ __all__ = [
     "synth_directory",
     "synth_embeddings",
     "synth_queries",
+    "referral_texts",
+    "real_text_queries",
+    "wishes_group",
     "to_input_frame",
 ]
 
@@ -287,3 +296,56 @@ def synth_queries(
         )
         for i in range(n)
     ]
+
+
+def wishes_group(n_wishes: int) -> str:
+    """The facet-count group of a referral: "1" (read whole), "2", "3" or "4+" wishes."""
+    return "4+" if n_wishes >= 4 else str(max(1, n_wishes))
+
+
+def referral_texts() -> pd.DataFrame:
+    """Every bundled referral text, in file order: the real-data referrals (San Mateo, NYC)
+    and the synthetic set. Columns: ``text``, ``source``, ``language`` (as labelled:
+    ``en``, ``es`` or ``other``), ``wishes`` (how many interests
+    :func:`rxmatch.features.facets.split_facets` reads: each is embedded and scored on its
+    own when there are two or more) and ``wishes_group`` (:func:`wishes_group`)."""
+    from rxmatch.datasets import load_real_referrals, load_synthetic_referrals
+    from rxmatch.features.facets import split_facets
+
+    parts = []
+    for source, df in (
+        ("sanmateo", load_real_referrals("sanmateo")),
+        ("nyc", load_real_referrals("nyc")),
+        ("synthetic", load_synthetic_referrals()),
+    ):
+        lang = df["language_of_text"].astype(str)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "text": df["what_matters"].astype(str),
+                    "source": source,
+                    "language": np.where(lang.isin(["en", "es"]), lang, "other"),
+                }
+            )
+        )
+    out = pd.concat(parts, ignore_index=True)
+    out["wishes"] = [len(split_facets(t).interests) for t in out["text"]]
+    out["wishes_group"] = [wishes_group(w) for w in out["wishes"]]
+    return out
+
+
+def real_text_queries(
+    n: int, seed: int = 0, *, radius_km: float = 15.0, rural_share: float = 0.2
+) -> tuple[list[rxmatch.Referral], pd.DataFrame]:
+    """``n`` referrals with the homes of :func:`synth_queries` (same seed, same places) and
+    the words of :func:`referral_texts`, drawn without replacement in a seeded order (then
+    again once all were used), so that lengths, wishes and languages come in their natural
+    mix. Returns the referrals and, aligned with them, the rows of :func:`referral_texts`
+    they use (their ``source``, ``language`` and ``wishes``)."""
+    homes = synth_queries(n, seed, radius_km=radius_km, rural_share=rural_share)
+    pool = referral_texts()
+    rng = np.random.default_rng(seed + 3)
+    order = np.concatenate([rng.permutation(len(pool)) for _ in range(-(-n // len(pool)))])[:n]
+    meta = pool.iloc[order].reset_index(drop=True)
+    refs = [h.replace(what_matters=t) for h, t in zip(homes, meta["text"])]
+    return refs, meta
