@@ -1312,6 +1312,14 @@ def load_matcher(
 
     folder = Path(path)
     manifest = read_manifest(folder)
+    if isinstance(multilingual, str) and manifest.get("multilingual_model") is not None:
+        # the language identifier and the bundled multilingual encoder load in the
+        # background while the checksums, arrays and query encoder load here
+        from .features.multilingual import bundled_multilingual
+        from .features.warm import prewarm
+
+        ml_default = bundled_multilingual()
+        prewarm(multilingual_threads=None if ml_default is None else ml_default.threads)
     _verify_files(folder, manifest, verify_checksums)
     model = manifest["model"]
     asked_date = _reference_date(reference_date)

