@@ -427,6 +427,8 @@ class Matcher:
             raise InvalidParameterError("multilingual must be 'auto', None or an Embedder")
         if not 0 <= self.care_penalty < 1:
             raise InvalidParameterError("care_penalty must be in [0, 1)")
+        if not 0 <= self.dislike_penalty <= 1 or not 0 <= self.barrier_penalty <= 1:
+            raise InvalidParameterError("dislike_penalty and barrier_penalty must be in [0, 1]")
         if not 0 <= self.unknown_penalty < 1 or not 0 <= self.stale_penalty < 1:
             raise InvalidParameterError("unknown_penalty and stale_penalty must be in [0, 1)")
         if self.candidate_pool is not None and (

@@ -72,7 +72,10 @@ def blend(components: Mapping[str, np.ndarray], weights: Weights) -> np.ndarray:
     w = weights.as_dict()
     total = sum(w.get(k, 0.0) for k in components)
     if total <= 0:
-        raise ValueError("all weights in use are zero")
+        raise InvalidParameterError(
+            "all weights of the components in use are zero: give one of "
+            f"{sorted(components)} a positive weight"
+        )
     out = np.zeros_like(next(iter(components.values())), dtype=np.float64)
     for k, v in components.items():
         if w.get(k, 0.0):
