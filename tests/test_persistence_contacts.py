@@ -78,3 +78,12 @@ def test_an_index_saved_before_the_contact_arrays_still_loads(saved, tmp_path):
             "phone"
         ]
     )
+
+
+def test_a_resaved_loaded_index_keeps_the_contacts(saved, tmp_path):
+    fitted, path = saved
+    loaded = rxmatch.Matcher.load(path, embedder=rxmatch.HashingEmbedder())
+    loaded.save(tmp_path / "again")
+    again = rxmatch.Matcher.load(tmp_path / "again", embedder=rxmatch.HashingEmbedder())
+    for r in (0, 5, len(fitted.directory_) - 1):
+        assert again._resource_facts(r) == fitted._resource_facts(r)

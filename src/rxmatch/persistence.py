@@ -402,12 +402,19 @@ def _index_arrays(matcher: Matcher) -> tuple[dict[str, np.ndarray], dict[str, An
     out["fuzzy.indptr"], out["fuzzy.indices"], out["fuzzy.data"] = m.indptr, m.indices, m.data
     geo_arrays, geo_meta = t.geo.state()
     out.update({f"geo.{k}": v for k, v in geo_arrays.items()})
-    frame = matcher.directory_._frame
-    for col in CONTACT_COLUMNS:
-        if col in frame:
-            values = [None if _missing(v) else str(v) for v in frame[col].tolist()]
-            for part, arr in rcol.pack_strings(values).items():
-                out[f"contact.{col}.{part}"] = arr
+    saved = getattr(matcher, "_saved_contacts", None)
+    if matcher._directory is None and saved:  # a loaded index: no need to decode its table
+        columns = {col: list(saved[col]) for col in CONTACT_COLUMNS if col in saved}
+    else:
+        frame = matcher.directory_._frame
+        columns = {
+            col: [None if _missing(v) else str(v) for v in frame[col].tolist()]
+            for col in CONTACT_COLUMNS
+            if col in frame
+        }
+    for col, values in columns.items():
+        for part, arr in rcol.pack_strings(values).items():
+            out[f"contact.{col}.{part}"] = arr
     meta: dict[str, Any] = {"eligibility_vocabularies": vocabularies, "geo": geo_meta}
     return out, meta
 
