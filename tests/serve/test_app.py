@@ -297,3 +297,33 @@ def test_unexpected_error_is_500_without_its_text(app_client, demo_matcher, capl
     assert (body["code"], body["message"]) == ("internal_error", "internal error")
     assert "Quixotic" not in r.text and "Quixotic" not in caplog.text
     assert "RuntimeError" in caplog.text  # the type and place are logged
+
+
+def test_import_rxmatch_does_not_import_the_web_stack():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, rxmatch, rxmatch.cli; "
+        "print(sorted(m for m in ('fastapi', 'uvicorn', 'starlette', 'rxmatch.serve') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_the_page_and_its_files_ship_in_the_package():
+    import re
+
+    from rxmatch.serve import STATIC_DIR
+
+    html = (STATIC_DIR / "index.html").read_text("utf-8")
+    refs = re.findall(r'(?:src|href)="/static/([^"]+)"', html)
+    assert {"console.js", "console.css", "vendor/leaflet/leaflet.js"} <= set(refs)
+    for ref in refs:
+        assert (STATIC_DIR / ref).is_file(), ref
+    leaflet = STATIC_DIR / "vendor" / "leaflet"
+    assert (leaflet / "LICENSE").read_text("utf-8").startswith("BSD 2-Clause License")
+    assert "1.9.4" in (leaflet / "leaflet.js").read_text("utf-8")[:300]
+    # no inline script (the page's Content-Security-Policy allows none)
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html)
