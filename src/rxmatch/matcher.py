@@ -9,7 +9,6 @@ runs candidates → eligibility → score → re-rank → explain and returns im
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -28,6 +27,7 @@ from .exceptions import (
     ReferralError,
     RxMatchError,
 )
+from .features._bulk import phrase_flags
 from .features.beneficiary import eligibility_age, read_beneficiary
 from .features.eligibility import (
     REASON_CODES,
@@ -126,6 +126,15 @@ class TextSpace:
 _AUTO = object()  # "compute the online pool for this query" (precomputed in batches)
 
 
+def _objects(col: pd.Series, convert: Any) -> list[Any]:
+    """``[None if pd.isna(v) else convert(v) for v in col]`` with the missing values found
+    in one vectorised call (``convert=None`` keeps the values)."""
+    missing = col.isna().to_numpy()
+    if convert is None:
+        return [None if m else v for v, m in zip(col, missing)]
+    return [None if m else convert(v) for v, m in zip(col, missing)]
+
+
 def _given_vectors(vectors: np.ndarray, n: int, what: str) -> np.ndarray:
     """Precomputed ``(n, dim)`` vectors as float32, L2-normalised (a memory map is kept
     as it is when already normalised)."""
@@ -134,7 +143,11 @@ def _given_vectors(vectors: np.ndarray, n: int, what: str) -> np.ndarray:
         vecs = vecs.astype(np.float32)
     if vecs.ndim != 2 or vecs.shape[0] != n:
         raise InvalidParameterError(f"{what} must have shape ({n}, dim), not {vecs.shape}")
-    norms = np.linalg.norm(vecs, axis=1, keepdims=True)
+    # row norms a block at a time (each row's norm as one call over all rows gives it,
+    # without a temporary the size of the matrix)
+    norms = np.empty((len(vecs), 1), dtype=vecs.dtype)
+    for lo in range(0, len(vecs), 65536):
+        norms[lo : lo + 65536] = np.linalg.norm(vecs[lo : lo + 65536], axis=1, keepdims=True)
     if not np.all(np.isfinite(norms)):
         raise InvalidParameterError(f"{what} hold non-finite values")
     if not np.allclose(norms, 1.0, atol=1e-4):
@@ -466,11 +479,13 @@ class Matcher:
         self._validate_params()
         emb = self.embedder if self.embedder is not None else SentenceTransformerEmbedder()
         cache = self.cache if self.cache is not None else EmbeddingCache()
-        df = directory.frame
-        texts = [
-            resource_text(n, d, t) for n, d, t in zip(df["name"], df["description"], df["tags"])
-        ]
-        show = self.show_progress_bar if self.show_progress_bar is not None else len(texts) > 2000
+        df = directory._frame  # read only (``frame`` is a copy)
+        texts = (  # what is embedded (nothing when the vectors are given)
+            [resource_text(n, d, t) for n, d, t in zip(df["name"], df["description"], df["tags"])]
+            if embeddings is None
+            else []
+        )
+        show = self.show_progress_bar if self.show_progress_bar is not None else len(df) > 2000
         if embeddings is None:
             vecs = cache.encode(emb, texts, batch_size=self.batch_size, show_progress_bar=show)
         else:
@@ -521,8 +536,8 @@ class Matcher:
         cache: EmbeddingCache,
         multilingual: TextSpace | None = None,
     ) -> Matcher:
-        df = directory.frame
-        cats = [None if pd.isna(c) else str(c) for c in df["category"]]
+        df = directory._frame  # read only (``frame`` is a copy)
+        cats = _objects(df["category"], str)
         inferred = np.array([c is None for c in cats], dtype=bool)
         if inferred.any():
             best = np.asarray(vecs[inferred] @ protos.T).argmax(axis=1)
@@ -544,7 +559,7 @@ class Matcher:
             },
             extra_vocabulary=TAXONOMY_VOCABULARY,
         )
-        free = [None if pd.isna(v) else bool(v) for v in df["free"]]
+        free = _objects(df["free"], bool)
         table = ResourceTable(
             ids=df["id"].to_numpy(object),
             names=list(df["name"]),
@@ -560,11 +575,11 @@ class Matcher:
             min_age=df["min_age"].to_numpy(np.float64),
             max_age=df["max_age"].to_numpy(np.float64),
             free=free,
-            cost=[None if pd.isna(v) else str(v) for v in df["cost"]],
+            cost=_objects(df["cost"], str),
             languages=list(df["languages"]),
             accessibility=list(df["accessibility"]),
             sessions=list(df["sessions"]),
-            last_verified=[None if pd.isna(d) else d for d in df["last_verified"]],
+            last_verified=_objects(df["last_verified"], None),
             embeddings=vecs,
             geo=GeoIndex(lat[geo_rows], lon[geo_rows]),
             geo_rows=geo_rows,
@@ -582,17 +597,16 @@ class Matcher:
             has_place=has_place,
             category_index=category_index,
         )
-        texts_low = [
-            f"{n} {d} {' '.join(tg)}".lower()
-            for n, d, tg in zip(table.names, table.descriptions, table.tags)
-        ]
-        strenuous = re.compile(r"\b(" + "|".join(map(re.escape, STRENUOUS_WORDS)) + r")\b")
-        crowd = re.compile(r"\b(" + "|".join(map(re.escape, CROWD_WORDS)) + r")\b")
+        # whole words of the lists in f"{name} {description} {tags}".lower()
+        strenuous, crowded = phrase_flags(
+            (STRENUOUS_WORDS, CROWD_WORDS),
+            (table.names, table.descriptions, [" ".join(tg) for tg in table.tags]),
+        )
         derived = {
             "category_index": category_index,
             "has_sessions": np.array([len(x) > 0 for x in table.sessions], dtype=bool),
-            "strenuous": np.array([bool(strenuous.search(x)) for x in texts_low], dtype=bool),
-            "crowded": np.array([bool(crowd.search(x)) for x in texts_low], dtype=bool),
+            "strenuous": strenuous,
+            "crowded": crowded,
             "verified_ordinal": np.array(
                 [np.nan if d is None else d.toordinal() for d in table.last_verified],
                 dtype=np.float64,

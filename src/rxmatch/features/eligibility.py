@@ -49,17 +49,23 @@ FLAG_TEXT = {
 
 
 def _bitmasks(values: Sequence[Sequence[str]]) -> tuple[dict[str, int], np.ndarray]:
+    # lists repeat (a few languages, a few accessibility codes): each distinct one is
+    # read once, in order of first appearance (so the vocabulary is numbered as a loop
+    # over the records numbers it)
+    from ._bulk import distinct_texts
+
+    which, distinct = distinct_texts([tuple(vs) for vs in values])
     vocab: dict[str, int] = {}
-    for vs in values:
+    for vs in distinct:
         for v in vs:
             vocab.setdefault(v, len(vocab))
     words = max(1, (len(vocab) + 63) // 64)
-    mask = np.zeros((len(values), words), dtype=np.uint64)
-    for i, vs in enumerate(values):
+    mask = np.zeros((len(distinct), words), dtype=np.uint64)
+    for i, vs in enumerate(distinct):
         for v in vs:
             b = vocab[v]
             mask[i, b // 64] |= np.uint64(1) << np.uint64(b % 64)
-    return vocab, mask
+    return vocab, mask[which] if len(values) else np.zeros((0, words), dtype=np.uint64)
 
 
 def _query_mask(

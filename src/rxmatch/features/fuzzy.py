@@ -298,23 +298,30 @@ class FuzzyIndex:
     ) -> FuzzyIndex:
         """Index the fields (``name``, ``tags``, ``description``: one text per resource).
         ``extra_vocabulary`` adds words that :meth:`correct` may correct towards."""
-        n = len(next(iter(fields.values())))
-        vocab: dict[str, int] = {}
-        rows: list[int] = []
-        cols: list[int] = []
-        vals: list[float] = []
-        for name in FIELDS:
-            w = _FIELD_WEIGHT[name]
-            for i, text in enumerate(fields.get(name, [""] * n)):
-                for t in set(content_words(text or "")):
-                    j = vocab.setdefault(t, len(vocab))
-                    rows.append(i)
-                    cols.append(j)
-                    vals.append(w)
         from scipy import sparse
 
-        m = sparse.coo_matrix((vals, (rows, cols)), shape=(n, len(vocab))).tocsr()
-        # duplicates (same word in several fields) were summed; keep at most 1
+        from ._bulk import distinct_texts, token_pairs
+
+        n = len(next(iter(fields.values())))
+        stop = stopwords()
+        vocab: dict[str, int] = {}
+        pairs = []
+        for name in FIELDS:
+            # the tokens of content_words(text) for every distinct text, in one scan per
+            # chunk of texts (features._bulk): the (resource, word) pairs of a loop over rows
+            which, distinct = distinct_texts([str(t or "") for t in fields.get(name, [""] * n)])
+            texts = [t.lower().replace("’", "'") for t in distinct]
+            rows, cols = token_pairs(_WORD, texts, lambda w: len(w) > 2 and w not in stop, vocab)
+            pairs.append((_FIELD_WEIGHT[name], which, len(texts), rows, cols))
+        m = None
+        for w, which, n_distinct, rows, cols in pairs:
+            one = sparse.csr_matrix(
+                (np.ones(len(rows)), (rows, cols)), shape=(n_distinct, len(vocab))
+            )  # a word used twice in a field is summed: a field counts once
+            one.data[:] = w
+            one = one[which]  # back to one row per resource
+            m = one if m is None else m + one
+        # a word in several fields was summed; keep at most 1
         m.data = np.minimum(m.data, 1.0)
         return self._index(m.tocsc(), list(vocab), extra_vocabulary)
 
