@@ -327,3 +327,12 @@ def test_the_page_and_its_files_ship_in_the_package():
     assert "1.9.4" in (leaflet / "leaflet.js").read_text("utf-8")[:300]
     # no inline script (the page's Content-Security-Policy allows none)
     assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html)
+
+
+def test_a_huge_body_is_refused_before_it_is_read(app_client):
+    from rxmatch.serve.app import MAX_BODY_BYTES
+
+    big = b'{"what_matters": "' + b"a" * MAX_BODY_BYTES + b'"}'
+    r = app_client.post("/recommend", content=big, headers=_JSON)
+    assert r.status_code == 413
+    assert r.json()["code"] == "payload_too_large"

@@ -45,6 +45,9 @@ access_log = logging.getLogger("rxmatch.serve.access")
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
+#: the largest request body accepted (a batch of 100 long answers fits)
+MAX_BODY_BYTES = 4_000_000
+
 #: answers holding the person's matches are not to be cached by browsers or proxies
 NO_STORE = {"Cache-Control": "no-store"}
 
@@ -90,6 +93,16 @@ class _AccessLogAndErrors:
             return
         t0 = time.perf_counter()
         status: list[int] = []
+        length = dict(scope.get("headers") or ()).get(b"content-length", b"0")
+        if not length.isdigit() or int(length) > MAX_BODY_BYTES:
+            body = error_body(
+                "payload_too_large",
+                413,
+                f"the request body is over {MAX_BODY_BYTES // 1_000_000} MB",
+            )
+            await _json(body, 413)(scope, receive, send)
+            access_log.info("%s %s 413 -", scope.get("method", "?"), _route_of(scope))
+            return
 
         async def send_status(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":
@@ -408,8 +421,10 @@ def create_app(
             raise ReferralError(str(exc), field="postal_code") from None
         return _json({"schema": "rxmatch.place/1", "lat": lat, "lon": lon})
 
+    # the probes run on the event loop, not in the thread pool: they answer at once even
+    # when every worker thread waits for a ranking
     @app.get("/healthz", response_model=s.HealthOut, summary="The process answers", tags=["ops"])
-    def healthz() -> JSONResponse:
+    async def healthz() -> JSONResponse:
         return _json({"schema": "rxmatch.health/1", "status": "ok"})
 
     @app.get(
@@ -418,7 +433,7 @@ def create_app(
         summary="An index is loaded (503 while loading or after a failed first load)",
         tags=["ops"],
     )
-    def readyz() -> JSONResponse:
+    async def readyz() -> JSONResponse:
         idx = holder.current
         status = "ready" if idx is not None else ("failed" if holder.failed else "loading")
         return _json(
@@ -471,7 +486,7 @@ def create_app(
         return FileResponse(STATIC_DIR / "index.html", headers=page_headers)
 
     @app.get("/console/config", include_in_schema=False)
-    def console_config() -> JSONResponse:
+    async def console_config() -> JSONResponse:
         return _json(
             {
                 "schema": "rxmatch.console-config/1",

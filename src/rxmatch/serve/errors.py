@@ -52,6 +52,7 @@ SERVICE_CODES: dict[str, int] = {
     "resource_not_found": 404,  # GET /resources/{id}: no such id in the index
     "not_found": 404,  # no such endpoint
     "method_not_allowed": 405,
+    "payload_too_large": 413,  # a request body over MAX_BODY_BYTES
     "forbidden": 403,  # /admin/* from an address that is not loopback
     "not_ready": 503,  # no index loaded yet (still loading, or the first load failed)
     "reload_in_progress": 409,  # a reload is already running
