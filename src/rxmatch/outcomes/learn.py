@@ -35,6 +35,11 @@ worth ``prior_strength`` attendances (``k0``) centred on the overall rate (or, w
 (``L`` = 1 overall; lifts are reported relative to the overall rate, so an unseen
 resource has lift 1).
 
+**Exposure brake.** Ranking by learned quality alone lets the best-rated resources take
+most of the exposure. The ranking score is lowered by
+``exposure_penalty * log(1 + X_d / mean X)``, ``X_d`` the resource's examination-weighted
+exposure in the log, so a resource already shown a lot must earn its place more clearly.
+
 **Exploration** is bounded: the first ``explore_from - 1`` slots always hold the best
 posterior-mean scores; only slots ``explore_from`` and below are filled by Thompson
 sampling (a lift drawn from each resource's Gamma posterior). :meth:`OutcomeReranker.rank`
@@ -113,6 +118,13 @@ class OutcomeReranker:
     outcome : the event counted as success (``"attended"`` or ``"attending_12w"``).
     weighting : ``"exposure"`` (examination propensity as exposure) or ``"ips"``
         (Horvitz-Thompson weights by shown-propensity and examination).
+    max_lift : promote no resource by more than this factor (demotions are not capped): a
+        bound on how far a popular resource can take over others' exposure.
+    exposure_penalty : ``lambda``: each resource's ranking score is lowered by
+        ``lambda * log(1 + X_d / mean X)``, ``X_d`` its examination-weighted exposure in
+        the log (a feedback brake on a resource taking over others' exposure; 0 = off;
+        0.15 kept exposure Gini and the small-organisation share no worse than the static
+        ranker in the simulation of ``docs/outcomes.md``).
     by_category : shrink toward the category's pooled rate instead of the overall one (off
         by default: a category's rate mixes in *who* it is shown to, and in the simulation
         it lowered held-out nDCG).
@@ -129,6 +141,8 @@ class OutcomeReranker:
         outcome: str = "attended",
         weighting: str = "exposure",
         by_category: bool = False,
+        max_lift: float | None = None,
+        exposure_penalty: float = 0.15,
     ) -> None:
         if weight < 0 or prior_strength <= 0:
             raise InvalidParameterError("weight must be >= 0 and prior_strength > 0")
@@ -150,6 +164,12 @@ class OutcomeReranker:
             raise InvalidParameterError("weighting must be 'exposure' or 'ips'")
         self.weighting = weighting
         self.by_category = bool(by_category)
+        if max_lift is not None and not max_lift >= 1:
+            raise InvalidParameterError("max_lift must be >= 1 (or None)")
+        self.max_lift = max_lift
+        if not exposure_penalty >= 0:
+            raise InvalidParameterError("exposure_penalty must be >= 0")
+        self.exposure_penalty = float(exposure_penalty)
         self.lifts_: pd.DataFrame | None = None
 
     # -------------------------------------------------------------- learning
@@ -183,6 +203,7 @@ class OutcomeReranker:
                 "A": a * exp_w,
                 "E": g_i * w if self.weighting == "ips" else g_i * e,
                 "n": 1,
+                "X": e,
                 "category": "all"
                 if category is None or not self.by_category
                 else np.asarray(category, dtype=object),
@@ -190,8 +211,13 @@ class OutcomeReranker:
         )
         frame["category"] = frame["category"].fillna("unknown")
         g = frame.groupby("resource_id").agg(
-            A=("A", "sum"), E=("E", "sum"), n=("n", "sum"), category=("category", "last")
+            A=("A", "sum"),
+            E=("E", "sum"),
+            n=("n", "sum"),
+            X=("X", "sum"),
+            category=("category", "last"),
         )
+        self._mean_exposure = float(g["X"].mean()) if len(g) else 1.0
         pooled = g.groupby("category")[["A", "E"]].sum()
         pooled_lift = (pooled["A"] / pooled["E"].where(pooled["E"] > 0)).fillna(1.0)
         overall = float(g["A"].sum() / g["E"].sum()) if g["E"].sum() > 0 else 1.0
@@ -279,7 +305,11 @@ class OutcomeReranker:
         k = min(int(k), n)
         shape, rate = self._posterior(ids, categories)
         base = self.beta_ * s  # log of the calibrated attendance rate, up to a constant
-        mean_score = base + self.weight * np.log(shape / rate)
+        cap = np.inf if self.max_lift is None else self.max_lift
+        if self.exposure_penalty > 0:
+            x = self.lifts_["X"].reindex(ids).fillna(0.0).to_numpy(dtype=float)
+            base = base - self.exposure_penalty * np.log1p(x / self._mean_exposure)
+        mean_score = base + self.weight * np.log(np.minimum(shape / rate, cap))
         greedy = np.argsort(-mean_score, kind="stable")[:k]
         if not explore or self.explore_from is None or self.explore_from > k or self.weight == 0:
             return RankedList(greedy, np.ones(k), np.zeros(k, dtype=bool), 0.0)
@@ -290,7 +320,7 @@ class OutcomeReranker:
         # draw 0 is the list shown; draws 1..n_draws (independent of it) estimate how
         # likely each resource is to be shown (floored at half a draw)
         draws = gen.gamma(shape[rest], 1.0 / rate[rest], size=(self.n_draws + 1, len(rest)))
-        sampled = base[rest] + self.weight * np.log(np.maximum(draws, 1e-300))
+        sampled = base[rest] + self.weight * np.log(np.clip(draws, 1e-300, cap))
         picks = rest[np.argsort(-sampled, axis=1)[:, : k - fixed]]  # (draws, k - fixed)
         order = np.concatenate([head, picks[0]])
         counts = np.zeros(n)

@@ -9,7 +9,8 @@ resource they are shown is drawn from:
 * **preference**: the synthetic set's graded relevance (``load_synthetic_qrels``), which
   the generator derived from each referral's latent needs and each resource's latent
   subtopic;
-* **distance**: ``exp(-km / (0.5 * max_km + 1))`` (online resources 0.8);
+* **distance**: ``exp(-km / (0.5 * max_km + 1))``; online resources a flat
+  ``online_factor`` (0.5: about a person's in-person factor at a typical city distance);
 * **barriers**: the time fit (the ``schedule`` component) when the person gave
   availability;
 * **the resource itself**: a hidden per-resource factor that no ranker can read from the
@@ -107,6 +108,7 @@ def build_world(
     p_closed: float = 0.5,
     p_misdescribed: float = 0.5,
     small_capacity: int = 25,
+    online_factor: float = 0.5,
     k: int = 10,
 ) -> World:
     """The world of :func:`simulate` from the static candidate lists."""
@@ -145,7 +147,9 @@ def build_world(
         grade = np.array([rel.get((rid, r), 0) for r in g["resource_id"]], dtype=int)
         km = g["distance_km"].to_numpy(dtype=float)
         max_km = float(ref["max_km"]) if pd.notna(ref["max_km"]) else 10.0
-        dist = np.where(np.isnan(km), 0.8, np.exp(-np.nan_to_num(km) / (0.5 * max_km + 1.0)))
+        dist = np.where(
+            np.isnan(km), online_factor, np.exp(-np.nan_to_num(km) / (0.5 * max_km + 1.0))
+        )
         barrier = np.ones(len(g))
         avail = ref.get("availability")
         if isinstance(avail, list) and avail and "schedule" in g.columns:
