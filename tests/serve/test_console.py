@@ -90,7 +90,7 @@ def test_find_matches_map_and_why_not(page, live_server, tmp_path):
     sync_api.expect(page.locator("#map .match-pin").first).to_be_visible()
     pins = page.locator("#map .match-pin").count()
     assert 1 <= pins <= n
-    assert page.locator("#map path.leaflet-interactive").count() == 1  # home
+    assert page.locator("#map .home-pin").count() == 1  # home, from the ZIP code
     assert "No map tiles" in page.locator("#map-note").inner_text()
     shot = tmp_path / "console-matches.png"
     page.screenshot(path=str(shot), full_page=True)
@@ -154,6 +154,9 @@ def test_keyboard_only(page, tmp_path):
     assert "postal_code" in page.locator("#status").inner_text()
     assert page.get_by_label("ZIP code").get_attribute("aria-invalid") == "true"
     assert focused() == "postal-code"
+    # the previous person's matches are not left beside the error
+    assert page.locator("#cards > li.card").count() == 0
+    assert page.locator("#map .match-pin").count() == 0
     page.screenshot(path=str(tmp_path / "console-error.png"), full_page=True)
 
 

@@ -113,6 +113,11 @@
     try {
       const { ok, data } = await api("/recommend", { ...body, k });
       if (!ok) {
+        // the matches shown were for the previous answer: not left beside this error
+        $("cards").replaceChildren();
+        $("notes").replaceChildren();
+        drawMatches([]);
+        state.lastReferral = null;
         const input = showError(data, status);
         if (input) input.focus();
         return;
@@ -228,9 +233,11 @@
   function drawHome(lat, lon) {
     if (!state.map) return;
     state.homeLayer.clearLayers();
-    L.circleMarker([lat, lon], { radius: 9, color: "#7a1f00", fillColor: "#e4572e",
-                                 fillOpacity: 0.9, weight: 2 })
-      .bindTooltip("Home").addTo(state.homeLayer);
+    const icon = L.divIcon({ className: "home-pin", html: "Home", iconSize: [44, 22],
+                             iconAnchor: [22, 11] });
+    // above the matches' numbered points, which may sit on the same spot
+    L.marker([lat, lon], { icon, title: "Home", alt: "Home", zIndexOffset: 1000 })
+      .addTo(state.homeLayer);
   }
 
   async function showHome(body) {
