@@ -336,3 +336,15 @@ def test_a_huge_body_is_refused_before_it_is_read(app_client):
     r = app_client.post("/recommend", content=big, headers=_JSON)
     assert r.status_code == 413
     assert r.json()["code"] == "payload_too_large"
+
+
+def test_the_page_may_load_images_from_the_tile_server_only():
+    from rxmatch.serve.app import _csp
+
+    assert "img-src 'self' data:;" in _csp(None)
+    osm = _csp("https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+    assert "img-src 'self' data: https://tile.openstreetmap.org;" in osm
+    sub = _csp("https://{s}.tile.example.org/{z}/{x}/{y}.png")
+    assert "img-src 'self' data: https://*.tile.example.org;" in sub
+    for policy in (osm, sub):
+        assert "connect-src 'self'" in policy and "script-src 'self';" in policy
