@@ -72,6 +72,9 @@ def test_a_damaged_cache_entry_is_ignored(cache_dir, capfd):
     (entry,) = (cache_dir / "langid").iterdir()
     (entry / "pc.npy").write_bytes(b"not numpy")
     assert warm.language_identifier().classify(TEXTS[1])[0] == "es"
+    # the damaged entry was replaced by a good one
+    assert warm._read_entry(entry) is not None
+    assert warm.language_identifier().classify(TEXTS[1])[0] == "es"
 
 
 def test_evaluation_cache_creation_is_announced_once(cache_dir, capfd, monkeypatch):

@@ -106,6 +106,8 @@ def _write_entry(folder: Path, arrays: dict[str, np.ndarray], meta: dict[str, An
         for name, arr in arrays.items():
             np.save(tmp / f"{name}.npy", np.ascontiguousarray(arr), allow_pickle=False)
         (tmp / "meta.json").write_text(json.dumps(meta), "utf-8")
+        if folder.exists():  # an entry that could not be read (damaged): replace it
+            shutil.rmtree(folder, ignore_errors=True)
         try:
             os.replace(tmp, folder)
         except OSError:  # another process wrote it first: keep theirs
