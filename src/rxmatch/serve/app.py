@@ -176,6 +176,7 @@ def create_app(
     max_concurrency: int | None = None,
     sighup_reload: bool = False,
     mmap: bool = False,
+    outcomes: Any = None,
 ) -> FastAPI:
     """The service as a FastAPI app.
 
@@ -194,6 +195,8 @@ def create_app(
     mmap : memory-map the index's arrays instead of reading them into memory (less memory
         for a big index; the folder must then only ever be replaced, as ``rxmatch index
         build`` and ``Matcher.save`` do, never changed in place).
+    outcomes : an :class:`~rxmatch.outcomes.OutcomeStore` or its URL/path: adds
+        ``POST /outcomes`` and ``POST /outcomes/forget`` (``rxmatch.outcomes.http``).
     """
     if (index is None) == (matcher is None):
         raise ValueError("give exactly one of index (a folder) and matcher (fitted)")
@@ -229,6 +232,10 @@ def create_app(
         responses=_ERRORS,
     )
     app.state.holder = holder
+    if outcomes is not None:  # POST /outcomes, /outcomes/forget (issue 16)
+        from ..outcomes.http import add_outcome_routes
+
+        add_outcome_routes(app, outcomes)
     app.add_middleware(_AccessLogAndErrors)
 
     # ---- errors ----------------------------------------------------------------------------
