@@ -332,6 +332,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         max_concurrency=args.max_concurrency,
         log_level=args.log_level,
         mmap=args.mmap,
+        outcomes=args.outcomes,
     )
     return 0
 
@@ -553,6 +554,12 @@ def build_parser() -> argparse.ArgumentParser:
         dest="log_level",
         default="info",
         choices=["critical", "error", "warning", "info", "debug"],
+    )
+    sv.add_argument(
+        "--outcomes",
+        metavar="PATH|URL",
+        help="an outcome store (SQLite file or postgresql:// URL): adds POST /outcomes and "
+        "POST /outcomes/forget",
     )
     sv.set_defaults(func=_cmd_serve)
 

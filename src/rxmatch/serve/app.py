@@ -523,6 +523,7 @@ def run(
     max_concurrency: int | None = None,
     log_level: str = "info",
     mmap: bool = False,
+    outcomes: str | Path | None = None,
 ) -> None:
     """Serve ``index`` with uvicorn (what ``rxmatch serve`` runs); SIGHUP reloads it."""
     import uvicorn
@@ -539,6 +540,7 @@ def run(
         max_concurrency=max_concurrency,
         sighup_reload=True,
         mmap=mmap,
+        outcomes=outcomes,
     )
     # uvicorn's own access log would print the raw request line (path and query string);
     # this app logs the route template instead
