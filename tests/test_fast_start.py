@@ -304,3 +304,13 @@ def test_onnx_session_takes_the_thread_default(monkeypatch, tmp_path):
     with pytest.raises(rxmatch.ModelUnavailableError):
         OnnxEmbedder(path=tmp_path / "m.onnx").encode(["x"])
     assert seen["intra_op_num_threads"] == 1
+
+
+def test_cli_refuses_a_bad_thread_count(hashing_index, capsys):
+    from rxmatch.cli import main
+
+    _, path = hashing_index
+    argv = ["recommend", "--index", str(path), "--what-matters", "painting", "--lat", "37.56"]
+    assert main([*argv, "--lon", "-122.32", "--threads", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "'threads' parameter" in err and "painting" not in err
