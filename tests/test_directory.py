@@ -148,7 +148,7 @@ def test_report_frame_and_summary():
     with pytest.warns(SkippedRowsWarning):
         d = load([GOOD, {**GOOD, "id": "b", "lat": 100}])
     f = d.report.to_frame()
-    assert list(f.columns) == ["kind", "row", "id", "field", "reason"]
+    assert list(f.columns) == ["kind", "row", "id", "field", "reason", "line"]
     assert f.iloc[0]["id"] == "b"
     assert "1 of 2 rows loaded" in d.report.summary().replace("1 of 2", "1 of 2")
 
@@ -183,3 +183,29 @@ def test_skipped_rows_warning_points_at_the_callers_line(tmp_path):
     first = test_skipped_rows_warning_points_at_the_callers_line.__code__.co_firstlineno
     offset = next(i for i, ln in enumerate(src.splitlines()) if "# this line" in ln)
     assert w.lineno == first + offset
+
+
+def test_csv_problems_name_the_file_line(tmp_path):
+    """A CSV record's problems carry the file line it starts on (header = line 1), counted
+    across multi-line quoted fields and blank lines; str() shows it."""
+    path = tmp_path / "d.csv"
+    path.write_text(
+        "id,name,description,category,lat,lon\n"
+        '1,A,"two\nlines",arts_culture,37.5,-122.3\n'
+        "\n"
+        ",C,no id,arts_culture,37.5,-122.3\n"
+        "4,D,d,arts_culture,37.5,-122.3,extra\n"
+        "5,E,e,arts_culture,537.5,-122.3\n"
+    )
+    with pytest.warns(SkippedRowsWarning):
+        d = Directory.load(path)
+    got = {(p.record_id, p.field): p for p in d.report.skipped}
+    assert got[(None, "id")].line == 5 and str(got[(None, "id")]) == "line 5: id: missing id"
+    assert got[("4", "*")].line == 6 and str(got[("4", "*")]).startswith("4 (line 6): *: ")
+    assert got[("5", "lat")].line == 7
+    assert list(d.report.to_frame()["line"]) == [p.line for p in d.report.skipped]
+    # rows keep their meaning (0-based records), and JSON sources have no line
+    assert got[(None, "id")].row == 1
+    with pytest.warns(SkippedRowsWarning):
+        other = load([GOOD, {**GOOD, "id": "b", "lat": 100}])
+    assert all(p.line is None for p in other.report.skipped)

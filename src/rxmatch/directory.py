@@ -14,7 +14,8 @@ import json
 import math
 import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from dataclasses import field as _field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -120,15 +121,20 @@ def normalize_language(name: str) -> str:
 @dataclass(frozen=True)
 class RowProblem:
     """A problem with one row: the row number (0-based, in input order), the record id
-    (if it has one), the field and the reason."""
+    (if it has one), the field and the reason; for a CSV file, ``line`` is the file line
+    the record starts on (1-based, the header is line 1; ``None`` elsewhere)."""
 
     row: int
     record_id: str | None
     field: str
     reason: str
+    line: int | None = _field(default=None, compare=False)
 
     def __str__(self) -> str:
-        rid = self.record_id if self.record_id is not None else f"row {self.row}"
+        if self.record_id is not None:
+            rid = self.record_id if self.line is None else f"{self.record_id} (line {self.line})"
+        else:
+            rid = f"row {self.row}" if self.line is None else f"line {self.line}"
         return f"{rid}: {self.field}: {self.reason}"
 
 
@@ -152,11 +158,18 @@ class LoadReport:
 
     def to_frame(self) -> pd.DataFrame:
         rows = [
-            {"kind": kind, "row": p.row, "id": p.record_id, "field": p.field, "reason": p.reason}
+            {
+                "kind": kind,
+                "row": p.row,
+                "id": p.record_id,
+                "field": p.field,
+                "reason": p.reason,
+                "line": p.line,
+            }
             for kind, probs in (("skipped", self.skipped), ("issue", self.issues))
             for p in probs
         ]
-        return pd.DataFrame(rows, columns=["kind", "row", "id", "field", "reason"])
+        return pd.DataFrame(rows, columns=["kind", "row", "id", "field", "reason", "line"])
 
     def summary(self) -> str:
         lines = [
@@ -440,7 +453,17 @@ class Directory:
             sep = ","
         _raise_csv_field_limit()
         try:
-            rows = [r for r in csv.reader(io.StringIO(text, newline=""), delimiter=sep) if r]
+            rows: list[list[str]] = []
+            starts: list[int] = []  # the file line each record starts on (1-based)
+            reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+            while True:
+                start = reader.line_num + 1
+                r = next(reader, None)
+                if r is None:
+                    break
+                if r:  # blank lines are not records
+                    rows.append(r)
+                    starts.append(start)
         except csv.Error as exc:
             raise DirectoryValidationError(
                 f"{path.name} is not a readable CSV: {exc}", field="*"
@@ -476,7 +499,7 @@ class Directory:
                 if any(not _is_utf8(cell, encoding) for cell in r):
                     rid = r[id_col].strip() if id_col is not None else None
                     notes.append(RowProblem(i, rid, "*", _NOT_UTF8.format(encoding=encoding)))
-        return cls.from_frame(
+        directory = cls.from_frame(
             frame,
             strict=strict,
             extra_problems=bad,
@@ -484,6 +507,19 @@ class Directory:
             extra_issues=notes,
             **kwargs,
         )
+        rep = directory.report
+        if rep.skipped or rep.issues:  # name the file line of each problem too
+
+            def at_line(p: RowProblem) -> RowProblem:
+                ok = 0 <= p.row < len(starts) - 1
+                return replace(p, line=starts[p.row + 1]) if ok else p
+
+            directory.report = replace(
+                rep,
+                skipped=tuple(map(at_line, rep.skipped)),
+                issues=tuple(map(at_line, rep.issues)),
+            )
+        return directory
 
     @classmethod
     def from_json(cls, path: str | Path, *, strict: bool = False, **kwargs: Any) -> Directory:
