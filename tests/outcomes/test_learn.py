@@ -95,3 +95,49 @@ def test_unfitted_and_bad_parameters():
         OutcomeReranker().rank(["a"], np.ones(1))
     with pytest.raises(rxmatch.InvalidParameterError):
         OutcomeReranker(explore_from=0)
+
+
+def test_ips_weighting_and_category_prior_also_recover_quality():
+    res, rank, score, att = _log(top_bias=False)
+    cats = np.where(res < 10, "arts_culture", "volunteering")
+    ips = OutcomeReranker(weighting="ips").fit_arrays(res, rank, score, np.ones(len(res)), att)
+    assert ips.lift([5])[0] > 1.5 and ips.lift([7])[0] < 0.6
+    by_cat = OutcomeReranker(by_category=True).fit_arrays(
+        res, rank, score, np.ones(len(res)), att, cats
+    )
+    # an unseen resource takes its category's pooled lift (arts holds the good resource 5)
+    unseen = by_cat.lift(["new-a", "new-v"], categories=["arts_culture", "volunteering"])
+    assert unseen[0] > unseen[1]
+    with pytest.raises(rxmatch.InvalidParameterError):
+        OutcomeReranker(weighting="magic")
+
+
+def test_max_lift_and_exposure_penalty_limit_promotion():
+    res, rank, score, att = _log(top_bias=False)
+    ids = list(range(20))
+    flat = np.full(20, 0.5)
+    plain = OutcomeReranker(exposure_penalty=0).fit_arrays(res, rank, score, np.ones(len(res)), att)
+    assert plain.rank(ids, flat, 10, explore=False).order[0] == 5
+    # capped at 1.0, resource 5 cannot be promoted above the others any more
+    capped = OutcomeReranker(max_lift=1.0, exposure_penalty=0).fit_arrays(
+        res, rank, score, np.ones(len(res)), att
+    )
+    lifts = plain.lift(ids)
+    first_at_cap = min(i for i in ids if lifts[i] >= 1.0)  # ties keep the input order
+    assert first_at_cap != 5
+    assert capped.rank(ids, flat, 10, explore=False).order[0] == first_at_cap
+    assert 7 not in capped.rank(ids, flat, 10, explore=False).order  # demotion still works
+    # a resource that already had most of the exposure is braked
+    heavy = np.concatenate([res, np.full(20000, 3)])
+    kw = dict(
+        rank=np.concatenate([rank, np.ones(20000, dtype=int)]),
+        score=np.concatenate([score, np.full(20000, 0.5)]),
+        propensity=np.ones(len(heavy)),
+        attended=np.concatenate([att, np.zeros(20000, dtype=bool)]),
+    )
+    scores = np.full(20, 0.5)
+    scores[3] = 0.9  # far ahead on the static score
+    no_brake = OutcomeReranker(exposure_penalty=0, prior_strength=1e6).fit_arrays(heavy, **kw)
+    brake = OutcomeReranker(exposure_penalty=2.0, prior_strength=1e6).fit_arrays(heavy, **kw)
+    assert no_brake.rank(ids, scores, 10, explore=False).order[0] == 3
+    assert brake.rank(ids, scores, 10, explore=False).order[0] != 3
