@@ -123,8 +123,8 @@ class OutcomeReranker:
     exposure_penalty : ``lambda``: each resource's ranking score is lowered by
         ``lambda * log(1 + X_d / mean X)``, ``X_d`` its examination-weighted exposure in
         the log (a feedback brake on a resource taking over others' exposure; 0 = off;
-        0.15 kept exposure Gini and the small-organisation share no worse than the static
-        ranker in the simulation of ``docs/outcomes.md``).
+        0.15 kept the exposure Gini below the static ranker's in every seed of the
+        simulation of ``docs/outcomes.md``; the small-organisation share not always).
     by_category : shrink toward the category's pooled rate instead of the overall one (off
         by default: a category's rate mixes in *who* it is shown to, and in the simulation
         it lowered held-out nDCG).
