@@ -9,105 +9,81 @@
 Importing rxmatch is light: torch and sentence-transformers load when a model is first used.
 """
 
-from . import datasets
-from .directory import Directory, LoadReport, RowProblem
-from .exceptions import (
-    DatasetNotFoundError,
-    DirectoryValidationError,
-    EmptyDirectoryError,
-    GeocodingError,
-    IndexChangedError,
-    IndexFormatError,
-    IndexPathError,
-    InvalidParameterError,
-    ModelUnavailableError,
-    NotFittedError,
-    OptionalDependencyError,
-    OutcomeStoreError,
-    OutcomeValidationError,
-    ReferralError,
-    RxMatchError,
-    RxMatchWarning,
-    ScheduleParseError,
-    SkippedRowsWarning,
-    TestSplitError,
-    TextTruncatedWarning,
-    UnknownCategoryError,
-)
-from .features.facets import Facet, Facets, split_facets
-from .features.multilingual import E5SmallEmbedder, USEM3Embedder
-from .features.onnx import OnnxEmbedder
-from .features.text import Embedder, EmbeddingCache, HashingEmbedder, SentenceTransformerEmbedder
-from .matcher import EncodedQuery, Matcher
-from .rank.allocate import Allocation, allocate
+from . import datasets, exceptions
+from .directory import Directory
+from .exceptions import RxMatchError
+from .features.facets import split_facets
+from .features.text import Embedder, SentenceTransformerEmbedder
+from .matcher import Matcher
+from .rank.allocate import allocate
 from .rank.scoring import Weights
-from .records import COMPONENTS, Exclusion, Match, Recommendations
-from .referral import TRAVEL_RADIUS_KM, Referral
-from .taxonomy import CATEGORIES, CATEGORY_KEYS, SOCIAL_PRESCRIBING_SECTORS, match_category
+from .records import Match, Recommendations
+from .referral import Referral
+from .taxonomy import CATEGORIES
 
 __version__ = "0.1.0"
 
-_LAZY_SUBMODULES = ("evaluation", "io", "persistence", "dedup", "distributed", "outcomes")
-
-
-def __getattr__(name: str):  # PEP 562: heavy or optional subpackages load on first use
-    if name in _LAZY_SUBMODULES:
-        import importlib
-
-        return importlib.import_module(f".{name}", __name__)
-    raise AttributeError(f"module 'rxmatch' has no attribute {name!r}")
-
-
+#: The public API: what a link-worker app or a notebook needs. Everything else lives in
+#: its home module (``rxmatch.exceptions``, ``rxmatch.features``, ``rxmatch.rank``,
+#: ``rxmatch.evaluation``, ``rxmatch.io``, ``rxmatch.outcomes``, ``rxmatch.serve``).
 __all__ = [
     "__version__",
     "datasets",
+    "exceptions",
     "Directory",
-    "LoadReport",
-    "RowProblem",
-    "Matcher",
-    "EncodedQuery",
-    "Facet",
-    "Facets",
-    "split_facets",
     "Referral",
-    "TRAVEL_RADIUS_KM",
-    "Match",
-    "Exclusion",
+    "Matcher",
     "Recommendations",
-    "COMPONENTS",
+    "Match",
     "Weights",
     "Embedder",
     "SentenceTransformerEmbedder",
-    "HashingEmbedder",
-    "USEM3Embedder",
-    "E5SmallEmbedder",
-    "OnnxEmbedder",
+    "split_facets",
     "allocate",
-    "Allocation",
-    "EmbeddingCache",
-    "CATEGORIES",
-    "CATEGORY_KEYS",
-    "SOCIAL_PRESCRIBING_SECTORS",
-    "match_category",
     "RxMatchError",
-    "DirectoryValidationError",
-    "EmptyDirectoryError",
-    "ReferralError",
-    "GeocodingError",
-    "ScheduleParseError",
-    "NotFittedError",
-    "OptionalDependencyError",
-    "OutcomeStoreError",
-    "OutcomeValidationError",
-    "TestSplitError",
-    "ModelUnavailableError",
-    "IndexFormatError",
-    "IndexPathError",
-    "IndexChangedError",
-    "InvalidParameterError",
-    "UnknownCategoryError",
-    "DatasetNotFoundError",
-    "RxMatchWarning",
-    "SkippedRowsWarning",
-    "TextTruncatedWarning",
+    "CATEGORIES",
 ]
+
+_LAZY_SUBMODULES = ("evaluation", "io", "persistence", "dedup", "distributed", "outcomes")
+
+#: Names that were top-level before the public API was narrowed (0.2): still importable
+#: from ``rxmatch`` so that existing code keeps working, but documented, and best imported,
+#: from their home modules. Every error and warning lives in ``rxmatch.exceptions``.
+_HOMES = {
+    "LoadReport": "directory",
+    "RowProblem": "directory",
+    "EncodedQuery": "matcher",
+    "Facet": "features.facets",
+    "Facets": "features.facets",
+    "TRAVEL_RADIUS_KM": "referral",
+    "Exclusion": "records",
+    "COMPONENTS": "records",
+    "HashingEmbedder": "features.text",
+    "EmbeddingCache": "features.text",
+    "USEM3Embedder": "features.multilingual",
+    "E5SmallEmbedder": "features.multilingual",
+    "OnnxEmbedder": "features.onnx",
+    "Allocation": "rank.allocate",
+    "CATEGORY_KEYS": "taxonomy",
+    "SOCIAL_PRESCRIBING_SECTORS": "taxonomy",
+    "match_category": "taxonomy",
+}
+
+
+def __getattr__(name: str):  # PEP 562: heavy or optional subpackages load on first use
+    import importlib
+
+    if name in _LAZY_SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
+    home = _HOMES.get(name)
+    if home is None and name in exceptions.__all__:
+        home = "exceptions"
+    if home is not None:
+        value = getattr(importlib.import_module(f".{home}", __name__), name)
+        globals()[name] = value  # looked up once
+        return value
+    raise AttributeError(f"module 'rxmatch' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(__all__) | set(_LAZY_SUBMODULES) | set(_HOMES) | set(exceptions.__all__))

@@ -17,6 +17,7 @@ __all__ = [
     "ModelUnavailableError",
     "IndexFormatError",
     "IndexPathError",
+    "IndexChangedError",
     "UnknownCategoryError",
     "InvalidParameterError",
     "TestSplitError",

@@ -63,7 +63,7 @@ def small_matcher(demo_records) -> Matcher:
 def test_index_path_error_is_an_index_format_error_and_exported():
     assert issubclass(IndexPathError, IndexFormatError)
     assert rxmatch.IndexPathError is IndexPathError
-    assert "IndexPathError" in rxmatch.__all__
+    assert "IndexPathError" in rxmatch.exceptions.__all__
 
 
 def test_save_refuses_an_existing_folder_that_is_not_an_index(hashing_matcher, tmp_path):
