@@ -1144,7 +1144,13 @@ def read_manifest(path: str | Path) -> dict[str, Any]:
     return manifest
 
 
-def _verify_files(folder: Path, manifest: dict[str, Any], verify: bool) -> None:
+def _verify_files(
+    folder: Path, manifest: dict[str, Any], verify: bool, *, background: bool = False
+) -> Any:
+    """Check every listed file's presence and size now and, with ``verify``, its SHA-256:
+    now, or with ``background`` in a thread whose future is returned (its ``result()``
+    raises :class:`~rxmatch.IndexFormatError` for a corrupted file), so that the caller
+    reads the index meanwhile and waits before handing anything out."""
     names = list(manifest["files"])
     for name in names:
         meta = manifest["files"][name]
@@ -1156,13 +1162,27 @@ def _verify_files(folder: Path, manifest: dict[str, Any], verify: bool) -> None:
                 f"file {name!r} of the index at {str(folder)!r} is truncated or changed "
                 f"({p.stat().st_size} bytes, expected {meta['bytes']})"
             )
-    if verify:
+    if not verify:
+        return None
+
+    def check() -> None:
         got = _sha256_many([folder / name for name in names])
         for name, h in zip(names, got):
             if h != manifest["files"][name]["sha256"]:
                 raise IndexFormatError(
                     f"file {name!r} of the index at {str(folder)!r} is corrupted (SHA-256 mismatch)"
                 )
+
+    if not background:
+        check()
+        return None
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rxmatch-verify")
+    try:
+        return pool.submit(check)
+    finally:
+        pool.shutdown(wait=False)
 
 
 def _load_multilingual(
@@ -1315,7 +1335,6 @@ def load_matcher(
         Missing or unreadable manifest, unsupported format version, a missing, truncated or
         corrupted file (named), or a different model.
     """
-    from .matcher import Matcher
 
     folder = Path(path)
     manifest = read_manifest(folder)
@@ -1327,7 +1346,35 @@ def load_matcher(
 
         ml_default = bundled_multilingual()
         prewarm(multilingual_threads=None if ml_default is None else ml_default.threads)
-    _verify_files(folder, manifest, verify_checksums)
+    # sizes now; the checksums in a background thread while the index is read (the hashing
+    # releases the GIL), waited for before the matcher is returned or an error raised
+    verifying = _verify_files(folder, manifest, verify_checksums, background=True)
+    try:
+        matcher = _load_checked(
+            folder, manifest, embedder, multilingual, mmap, backend, threads, reference_date
+        )
+    except Exception:
+        if verifying is not None:
+            verifying.result()  # a corrupted file explains the failure better
+        raise
+    if verifying is not None:
+        verifying.result()
+    return matcher
+
+
+def _load_checked(
+    folder: Path,
+    manifest: dict[str, Any],
+    embedder: Embedder | None,
+    multilingual: Any,
+    mmap: bool,
+    backend: str,
+    threads: int | str | None,
+    reference_date: date | str | None,
+) -> Matcher:
+    """The body of :func:`load_matcher` once the manifest and file sizes are checked."""
+    from .matcher import Matcher
+
     model = manifest["model"]
     asked_date = _reference_date(reference_date)
     emb = (
