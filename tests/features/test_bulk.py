@@ -177,3 +177,9 @@ def test_distinct_texts_keep_order_and_positions():
     which, uniq = _bulk.distinct_texts(["b", "a", "b", ("x", "y"), ("x", "y"), ""])
     assert uniq == ["b", "a", ("x", "y"), ""]
     assert which.tolist() == [0, 1, 0, 2, 2, 3]
+
+
+def test_distinct_texts_of_tuples_of_one_length():
+    which, uniq = _bulk.distinct_texts([("en", "x"), ("es", "y"), ("en", "x")])
+    assert uniq == [("en", "x"), ("es", "y")]
+    assert which.tolist() == [0, 1, 0]
