@@ -525,8 +525,18 @@ def run(
     mmap: bool = False,
     outcomes: str | Path | None = None,
 ) -> None:
-    """Serve ``index`` with uvicorn (what ``rxmatch serve`` runs); SIGHUP reloads it."""
+    """Serve ``index`` with uvicorn (what ``rxmatch serve`` runs); SIGHUP reloads it.
+
+    numpy's BLAS runs on ``$RXMATCH_THREADS`` (default 1) thread(s) in the server: each
+    request's products are small, requests run side by side, and a multi-threaded BLAS
+    waits for busy cores (at 100k resources under load, ranking p50 15.8 ms with one BLAS
+    thread against 65.7 ms with two; ``benchmarks/README.md``)."""
     import uvicorn
+    from threadpoolctl import threadpool_limits
+
+    from ..features.text import default_threads
+
+    threadpool_limits(limits=default_threads(), user_api="blas")
 
     if not logging.getLogger("rxmatch").handlers:
         handler = logging.StreamHandler()
