@@ -299,3 +299,16 @@ def test_evaluate_cli_knows_the_onnx_encoders():
     assert isinstance(fast, OnnxEmbedder) and fast.name == REFERENCE_NAME
     assert isinstance(small, OnnxEmbedder) and small.quantize and small.name == INT8_NAME
     assert fast._session is None and small._session is None
+
+
+def test_mixed_lengths_in_one_call_equal_one_text_at_a_time(fp32):
+    """Batches split by length (a long answer is not padded with its short wishes) give
+    the same vectors as encoding each text alone."""
+    answer = (
+        "Since my hip operation I mostly stay in. The physio says I should walk more, and I "
+        "used to love birdwatching and painting with my sister on Sunday afternoons."
+    )
+    texts = [answer, "walk more", "I used to love birdwatching", "painting", answer[:40]]
+    together = fp32.encode(texts)
+    alone = np.vstack([fp32.encode([t]) for t in texts])
+    np.testing.assert_allclose(together, alone, atol=1e-5)
