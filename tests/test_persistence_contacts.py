@@ -10,7 +10,8 @@ import shutil
 import pytest
 
 import rxmatch
-from rxmatch.persistence import CONTACT_COLUMNS, read_manifest
+from rxmatch.persistence import read_manifest
+from rxmatch.records import CONTACT_FIELDS as CONTACT_COLUMNS
 
 REFS = [
     rxmatch.Referral("painting class", postal_code="94401"),

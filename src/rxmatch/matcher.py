@@ -58,7 +58,7 @@ from .rank.scoring import (
     score_candidates,
 )
 from .rank.table import ResourceTable
-from .records import Exclusion, Match, Recommendations, WhyNotContext, plain
+from .records import CONTACT_FIELDS, Exclusion, Match, Recommendations, WhyNotContext, plain
 from .referral import TRAVEL_RADIUS_KM, Referral
 from .taxonomy import CATEGORIES, CATEGORY_KEYS, TAXONOMY_VOCABULARY
 
@@ -629,9 +629,11 @@ class Matcher:
         directory_loader: Any = None,
         *,
         multilingual: TextSpace | None = None,
+        contacts: Mapping[str, Sequence[str | None]] | None = None,
     ) -> Matcher:
         """Set the fitted state from its parts (by ``fit``, and by loading a saved index,
-        which passes ``directory_loader`` to decode the Directory only when asked for).
+        which passes ``directory_loader`` to decode the Directory only when asked for, and
+        the saved ``contacts`` columns that serve ``Match.resource`` until then).
         ``_generation`` is odd while the state is being replaced and even once it is
         whole: a ranking that overlaps a replacement raises :class:`IndexChangedError`."""
         self._generation = getattr(self, "_generation", 0) | 1  # odd: being replaced
@@ -666,6 +668,7 @@ class Matcher:
         self.multilingual_ = multilingual
         self._directory = directory
         self._directory_loader = directory_loader
+        self._saved_contacts = contacts
         self._tokens_cache: dict[int, dict[str, FieldTokens]] = {}
         self._generation += 1  # even: whole again
         self.reference_date_ = self.reference_date or date.today()
@@ -1611,10 +1614,9 @@ class Matcher:
         it is in memory (after ``fit``, or once ``directory_`` was decoded), else from the
         contact arrays a loaded index holds (``None`` for an index saved before them)."""
         t = self.table_
-        contact = ("address", "city", "postal_code", "phone", "url")
-        facts: dict[str, Any] = dict.fromkeys(contact)
+        facts: dict[str, Any] = dict.fromkeys(CONTACT_FIELDS)
         d = self._directory
-        saved = getattr(self, "_saved_contacts", None)
+        saved = self._saved_contacts
         if d is None and saved:
             for key, col in saved.items():
                 facts[key] = col[r]
@@ -1625,7 +1627,7 @@ class Matcher:
                 frame = getattr(d, "_frame", None)
                 cols = {
                     c: (frame[c].tolist() if frame is not None and c in frame else None)
-                    for c in contact
+                    for c in CONTACT_FIELDS
                 }
                 cached = self._contact_columns = (d, cols)
             rid = str(t.ids[r])

@@ -74,6 +74,7 @@ from .features.text import Embedder, EmbeddingCache, SentenceTransformerEmbedder
 from .rank import columns as rcol
 from .rank.scoring import Weights
 from .rank.table import ResourceTable
+from .records import CONTACT_FIELDS
 from .taxonomy import CATEGORIES, CATEGORY_KEYS, TAXONOMY_VOCABULARY
 
 if TYPE_CHECKING:
@@ -373,9 +374,6 @@ _STRINGS: dict[str, Any] = {
 
 
 _ELIGIBILITY_MASKS = ("lang_mask", "has_lang", "access_mask", "has_access")
-#: the directory's contact columns, stored as string arrays so that a loaded index gives
-#: them in ``Match.to_dict()`` without decoding the whole table
-CONTACT_COLUMNS = ("address", "city", "postal_code", "phone", "url")
 
 
 def _index_arrays(matcher: Matcher) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
@@ -402,14 +400,14 @@ def _index_arrays(matcher: Matcher) -> tuple[dict[str, np.ndarray], dict[str, An
     out["fuzzy.indptr"], out["fuzzy.indices"], out["fuzzy.data"] = m.indptr, m.indices, m.data
     geo_arrays, geo_meta = t.geo.state()
     out.update({f"geo.{k}": v for k, v in geo_arrays.items()})
-    saved = getattr(matcher, "_saved_contacts", None)
+    saved = matcher._saved_contacts
     if matcher._directory is None and saved:  # a loaded index: no need to decode its table
-        columns = {col: list(saved[col]) for col in CONTACT_COLUMNS if col in saved}
+        columns = {col: list(saved[col]) for col in CONTACT_FIELDS if col in saved}
     else:
         frame = matcher.directory_._frame
         columns = {
             col: [None if _missing(v) else str(v) for v in frame[col].tolist()]
-            for col in CONTACT_COLUMNS
+            for col in CONTACT_FIELDS
             if col in frame
         }
     for col, values in columns.items():
@@ -595,7 +593,7 @@ def _restore(
             col: rcol.StringColumn(
                 a[f"contact.{col}.offsets"], a[f"contact.{col}.data"], a.get(f"contact.{col}.nulls")
             )
-            for col in CONTACT_COLUMNS
+            for col in CONTACT_FIELDS
             if f"contact.{col}.offsets" in a  # absent from indexes saved before them
         }
         ordinals = np.where(verified == rcol.NO_DATE, np.nan, verified.astype(np.float64))
@@ -624,11 +622,20 @@ def _restore(
     bad += [f"contact.{k}" for k, v in contact.items() if len(v) != n]
     if bad:
         raise IndexFormatError(f"arrays {sorted(bad)} of the index do not have {n} rows")
+    # the contact details give Match.to_dict() its address, phone and url while the
+    # Directory is not decoded
     matcher._install(
-        table, elig, derived, protos, emb, cache, None, directory_loader, multilingual=multilingual
+        table,
+        elig,
+        derived,
+        protos,
+        emb,
+        cache,
+        None,
+        directory_loader,
+        multilingual=multilingual,
+        contacts=contact,
     )
-    # contact details for Match.to_dict() while the Directory is not decoded
-    matcher._saved_contacts = contact
 
 
 class _DirectoryReader:

@@ -36,13 +36,13 @@ COMPONENTS = ("semantic", "lexical", "distance", "category_fit", "schedule", "pr
 #: The version of the JSON shape of :meth:`Recommendations.to_dict`.
 SCHEMA = "rxmatch.recommendations/1"
 
+#: The contact details of a resource: directory columns that are not in the ranking
+#: table (a saved index keeps them as string arrays of their own).
+CONTACT_FIELDS = ("address", "city", "postal_code", "phone", "url")
+
 #: The keys of ``Match.resource`` (``Match.to_dict()["resource"]``), in order.
 RESOURCE_FIELDS = (
-    "address",
-    "city",
-    "postal_code",
-    "phone",
-    "url",
+    *CONTACT_FIELDS,
     "lat",
     "lon",
     "online",

@@ -42,6 +42,7 @@ RELATION_CUES: dict[str, str] = {
     "friend": r"friend|buddy|neighbou?r|vecin[oa]|amig[oa]",
 }
 
+_ANY_RELATION = "|".join(RELATION_CUES.values())
 _RELATION = {
     k: re.compile(rf"\b{_MY}\s+(?:\w+\s+)?(?:{v})\b|^\s*(?:{v})\s+(?:is|has|was)\b", re.I)
     for k, v in RELATION_CUES.items()
@@ -59,8 +60,8 @@ _FOR_OTHER = re.compile(
     r"\b(?:he|she|they)\s*(?:'d|would|wants?|needs?|loves?|likes?|enjoys?|misses|could|can|"
     r"used to|might|should|still)\b|"
     rf"\b(?:this is|it'?s|i'?m (?:writing|asking|calling)) (?:about|for) {_MY}\b|"
-    rf"\b{_MY}\s+(?:\w+\s+)?(?:{'|'.join(RELATION_CUES.values())})\s+(?:is|tiene)\s+\d|"
-    rf"^\s*(?:{'|'.join(RELATION_CUES.values())})\s+is\s+\d|"
+    rf"\b{_MY}\s+(?:\w+\s+)?(?:{_ANY_RELATION})\s+(?:is|tiene)\s+\d|"
+    rf"^\s*(?:{_ANY_RELATION})\s+is\s+\d|"
     r"\b(?:he|she)(?:'s| is)\s+\d|"
     rf"\b(?:something|somewhere|anything|a (?:group|program|class|place)) for {_MY}\b|"
     rf"\bpara {_MY}\b|\bpara (?:él|ella|ellos)\b|\ble (?:gusta|encanta|gustaría)\b|"
@@ -71,10 +72,10 @@ _NUM = r"(\d{1,3})"
 # an age stated for a third person: "she's 88", "my son is 15", "my 15-year-old", "(84)"
 _OTHER_AGE = re.compile(
     rf"\b(?:he|she|they)(?:'s| is| are| just turned| turned)\s+(?:about\s+|almost\s+|nearly\s+)?{_NUM}\b|"
-    rf"\b{_MY}\s+(?:\w+\s+)?(?:{'|'.join(RELATION_CUES.values())})\s*(?:,\s*)?"
+    rf"\b{_MY}\s+(?:\w+\s+)?(?:{_ANY_RELATION})\s*(?:,\s*)?"
     rf"(?:is|who is|who's|,|\(|turned|just turned)\s*(?:about\s+|almost\s+)?{_NUM}\b|"
     rf"\b{_MY}\s+{_NUM}[- ](?:year|yr)[- ]old\b|"
-    rf"^\s*(?:{'|'.join(RELATION_CUES.values())})\s+is\s+{_NUM}\b|"
+    rf"^\s*(?:{_ANY_RELATION})\s+is\s+{_NUM}\b|"
     rf"\b(?:Mr|Mrs|Ms|Miss)\.?\s+\w+,?\s+who(?:'s| is)\s+{_NUM}\b|"
     rf"\b(?:Mr|Mrs|Ms|Miss)\.?\s+\w+,?\s+(?:he|she)(?:'s| is)\s+{_NUM}\b|"
     rf"\btiene\s+{_NUM}\s+años\b",
