@@ -13,10 +13,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-import pandas as pd
 
 from ._ids import id_list, refuse_text
 from .directory import Directory, LoadReport
@@ -61,6 +60,9 @@ from .rank.table import ResourceTable
 from .records import CONTACT_FIELDS, Exclusion, Match, Recommendations, WhyNotContext, plain
 from .referral import TRAVEL_RADIUS_KM, Referral
 from .taxonomy import CATEGORIES, CATEGORY_KEYS, TAXONOMY_VOCABULARY
+
+if TYPE_CHECKING:  # pandas loads when a table is first built, not at import
+    import pandas as pd
 
 __all__ = ["Matcher", "EncodedQuery", "resource_text"]
 
@@ -687,6 +689,8 @@ class Matcher:
 
     # ---- incremental updates -------------------------------------------------------------
     def _with_records(self, records: pd.DataFrame | Directory, *, replace: bool) -> Matcher:
+        import pandas as pd
+
         self._check_fitted()
         refuse_text(records, "update" if replace else "add", "a DataFrame, a Directory or a list")
         new = (
@@ -1012,6 +1016,8 @@ class Matcher:
         """
         import warnings
 
+        import pandas as pd
+
         self._check_fitted()
         k = self._k(k)
         if errors not in ("raise", "skip"):
@@ -1073,6 +1079,8 @@ class Matcher:
     ) -> pd.DataFrame:
         """Every eligible candidate with its score components and final score, before
         re-ranking, as a table (for analysis; :meth:`score` gives the arrays)."""
+        import pandas as pd
+
         scored = self.score(referral, query_vector)
         f = scored.features
         df = pd.DataFrame({"resource_id": self.table_.ids[f.rows], **f.components})

@@ -48,6 +48,7 @@ import json
 import math
 import os
 import shutil
+import sys
 import uuid
 import warnings
 from collections.abc import Sequence
@@ -56,7 +57,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from .directory import Directory, LoadReport, RowProblem
 from .exceptions import (
@@ -78,6 +78,8 @@ from .records import CONTACT_FIELDS
 from .taxonomy import CATEGORIES, CATEGORY_KEYS, TAXONOMY_VOCABULARY
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from .matcher import Matcher
 
 __all__ = [
@@ -186,7 +188,10 @@ def _write_json(path: Path, obj: Any) -> None:
 
 # ---- table encoding ------------------------------------------------------------------------
 def _missing(v: Any) -> bool:
-    return v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return True
+    pd = sys.modules.get("pandas")  # pandas' NA exists only once pandas is imported
+    return pd is not None and v is pd.NA
 
 
 def _encode_lists(values: list[tuple[str, ...]]) -> tuple[list[str], str]:
@@ -231,6 +236,8 @@ def _decode_sessions(values: Any) -> list[tuple[Session, ...]]:
 
 
 def _encode_frame(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
+    import pandas as pd
+
     df = pd.DataFrame(index=range(len(frame)))
     encodings: dict[str, str] = {}
     for col in frame.columns:
@@ -266,6 +273,8 @@ def _encode_frame(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
 
 
 def _decode_frame(df: pd.DataFrame, columns: list[str], encodings: dict[str, str]) -> pd.DataFrame:
+    import pandas as pd
+
     out: dict[str, pd.Series] = {}
     for col in columns:
         enc = encodings.get(col, "")
@@ -682,6 +691,8 @@ class _DirectoryReader:
 
     def __call__(self) -> Directory:
         import io
+
+        import pandas as pd
 
         table = self.table
         name = table["file"]
