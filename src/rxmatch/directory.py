@@ -12,16 +12,17 @@ import csv
 import io
 import json
 import math
+import sys
 import warnings
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from dataclasses import field as _field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from ._stack import user_stacklevel
 from .exceptions import (
@@ -36,6 +37,9 @@ from .features.geo import check_lat_lon, geocode_zip
 from .features.schedule import Session, format_sessions, parse_schedule_notes
 from .features.text import MAX_TEXT_CHARS, clean_text
 from .taxonomy import match_category
+
+if TYPE_CHECKING:  # pandas loads when a table is first read or built, not at import
+    import pandas as pd
 
 __all__ = ["Directory", "LoadReport", "RowProblem", "normalize_language", "ACCESSIBILITY_CODES"]
 
@@ -157,6 +161,8 @@ class LoadReport:
         return len(self.skipped)
 
     def to_frame(self) -> pd.DataFrame:
+        import pandas as pd
+
         rows = [
             {
                 "kind": kind,
@@ -177,8 +183,8 @@ class LoadReport:
             f"{self.n_skipped} skipped, {len(self.issues)} field issues"
         ]
         if self.skipped:
-            reasons = pd.Series([f"{p.field}: {p.reason.split(' (')[0]}" for p in self.skipped])
-            for reason, count in reasons.value_counts().items():
+            reasons = Counter(f"{p.field}: {p.reason.split(' (')[0]}" for p in self.skipped)
+            for reason, count in reasons.most_common():
                 lines.append(f"  skipped {count} x {reason}")
         return "\n".join(lines)
 
@@ -193,8 +199,13 @@ def _is_missing(v: Any) -> bool:
         return True
     if isinstance(v, str) and not v.strip():
         return True
+    if isinstance(v, (list, tuple, dict, np.ndarray)):
+        return False
+    pd = sys.modules.get("pandas")  # a pandas NA/NaT exists only once pandas is imported
+    if pd is None:
+        return isinstance(v, np.floating) and bool(np.isnan(v))
     try:
-        return bool(pd.isna(v)) if not isinstance(v, (list, tuple, dict, np.ndarray)) else False
+        return bool(pd.isna(v))
     except (TypeError, ValueError):
         return False
 
@@ -259,6 +270,8 @@ def _as_date(v: Any) -> date | None:
         return None
     if isinstance(v, (bool, int, float, np.bool_, np.integer, np.floating)):
         raise ValueError("is not a date (use YYYY-MM-DD)")
+    import pandas as pd
+
     try:
         ts = pd.Timestamp(str(v)[:100] if isinstance(v, str) else v)
     except (TypeError, ValueError, OverflowError):
@@ -342,6 +355,8 @@ class Directory:
         example text that was not UTF-8). ``row_numbers`` gives the input row number of each frame row
         (default ``0..n-1``), so that those reports and the frame's own agree.
         """
+        import pandas as pd
+
         if not isinstance(frame, pd.DataFrame):
             raise TypeError("Directory.from_frame expects a pandas DataFrame")
         df = frame.copy()
@@ -444,6 +459,8 @@ class Directory:
     def from_csv(cls, path: str | Path, *, strict: bool = False, **kwargs: Any) -> Directory:
         """From a CSV file. Handles a UTF-8 BOM, ``;``/tab/``|`` separators (sniffed),
         Windows line endings and multi-line quoted fields."""
+        import pandas as pd
+
         path = Path(path)
         raw = path.read_bytes()
         text, encoding = _decode(raw)
@@ -674,6 +691,8 @@ def _frame_of(records: list[Any]) -> pd.DataFrame:
     encode every text at construction and fail on a lone surrogate with an error holding
     the whole text; the row checks clean the text first (lone surrogates become U+FFFD).
     Any error of that kind left is an :class:`RxMatchError` without the text."""
+    import pandas as pd
+
     try:
         return pd.DataFrame(records, dtype=object)
     except (UnicodeError, TypeError, ValueError) as exc:

@@ -5,19 +5,22 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
 from types import MappingProxyType
-from typing import Any, overload
+from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
-import pandas as pd
 
 from .features.fuzzy import WordMatch
 from .features.schedule import DAYS, Session
+
+if TYPE_CHECKING:  # pandas loads for .to_frame(), not at import
+    import pandas as pd
 
 __all__ = [
     "Match",
@@ -85,7 +88,8 @@ def plain(value: Any) -> Any:
     if isinstance(value, (list, tuple, set, frozenset, np.ndarray)):
         items = sorted(value) if isinstance(value, (set, frozenset)) else value
         return [plain(v) for v in items]
-    if value is pd.NA or value is pd.NaT:
+    pd = sys.modules.get("pandas")  # a pandas NA/NaT exists only once pandas is imported
+    if pd is not None and (value is pd.NA or value is pd.NaT):
         return None
     return str(value)
 
@@ -543,6 +547,8 @@ class Recommendations(Sequence[Match]):
     def to_frame(self) -> pd.DataFrame:
         """One row per match: rank, resource_id, name, category, score, each component,
         distance_km, online, matched words, flags and reasons (``; ``-joined)."""
+        import pandas as pd
+
         cols = [
             "rank",
             "resource_id",
@@ -571,6 +577,8 @@ class Recommendations(Sequence[Match]):
         return df
 
     def excluded_frame(self) -> pd.DataFrame:
+        import pandas as pd
+
         return pd.DataFrame(
             [(e.resource_id, e.code, e.reason) for e in self.excluded],
             columns=["resource_id", "code", "reason"],

@@ -16,11 +16,13 @@ from __future__ import annotations
 import json
 from importlib import resources
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from ..directory import Directory
 from ..exceptions import DatasetNotFoundError
+
+if TYPE_CHECKING:  # pandas loads with the tables, not at import
+    import pandas as pd
 
 __all__ = [
     "data_path",
@@ -61,6 +63,8 @@ def load_synthetic_directory(**kwargs) -> Directory:
 def load_synthetic_referrals(split: str | None = None) -> pd.DataFrame:
     """Labelled referrals (people's own words, home, constraints), optionally one split
     (``"train"``, ``"dev"`` or ``"test"``)."""
+    import pandas as pd
+
     rows = [
         json.loads(line)
         for line in data_path("synthetic_referrals.jsonl").read_text("utf-8").splitlines()
@@ -76,6 +80,8 @@ def load_synthetic_referrals(split: str | None = None) -> pd.DataFrame:
 
 def load_synthetic_qrels() -> pd.DataFrame:
     """Graded relevance judgements: referral_id, resource_id, relevance (1–3; 0 omitted)."""
+    import pandas as pd
+
     return pd.read_csv(
         data_path("synthetic_qrels.csv"), dtype={"referral_id": str, "resource_id": str}
     )
@@ -83,6 +89,8 @@ def load_synthetic_qrels() -> pd.DataFrame:
 
 def load_synthetic_truth() -> pd.DataFrame:
     """The generator's latent truth per resource (region, subtopic, true category, ...)."""
+    import pandas as pd
+
     return pd.read_csv(data_path("synthetic_resource_truth.csv"), dtype=str)
 
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from ..directory import Directory
 from ..exceptions import InvalidParameterError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["REAL_DATASETS", "load_real_referrals", "load_real_qrels", "load_real_directory"]
 
@@ -44,6 +45,8 @@ def load_real_referrals(name: str, split: str | None = None) -> pd.DataFrame:
     """The referrals of real dataset ``name`` (``"sanmateo"`` or ``"nyc"``), optionally one
     split (``"dev"`` or ``"test"``). Columns: referral_id, what_matters, language, age,
     speaker, postal_code, travel_mode, max_km, patterns, needs_clinical, split."""
+    import pandas as pd
+
     key = _check(name)
     rows = [
         json.loads(line)
@@ -62,6 +65,8 @@ def load_real_referrals(name: str, split: str | None = None) -> pd.DataFrame:
 def load_real_qrels(name: str) -> pd.DataFrame:
     """Graded judgements of real dataset ``name``: referral_id, resource_id, relevance
     (0-3; judged pairs only, 0 included), judge."""
+    import pandas as pd
+
     key = _check(name)
     return pd.read_csv(
         _path(key, "qrels.csv"), dtype={"referral_id": str, "resource_id": str, "judge": str}

@@ -5,13 +5,14 @@ from __future__ import annotations
 import dataclasses
 import warnings
 from collections.abc import Sequence
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from .._stack import user_stacklevel
 from ..directory import Directory, RowProblem
 from ..exceptions import SkippedRowsWarning
+
+if TYPE_CHECKING:
+    pass
 
 __all__ = ["build_directory"]
 
@@ -30,6 +31,8 @@ def build_directory(
     ``issues`` must use the row numbers of ``rows``. One :class:`SkippedRowsWarning` gives
     the total number of skipped records.
     """
+    import pandas as pd
+
     frame = pd.DataFrame(list(rows))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SkippedRowsWarning)

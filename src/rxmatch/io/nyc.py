@@ -5,14 +5,15 @@ from __future__ import annotations
 import os
 import re
 from collections import Counter
-from typing import Any, Literal, overload
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from ..directory import Directory, RowProblem
 from ._build import build_directory
 from ._paths import resolve_dataset
 from ._report import ImportReport
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["load_nyc_volunteer", "NYC_VOLUNTEER_FILE"]
 
@@ -29,6 +30,8 @@ def _s(v: Any) -> str:
 
 
 def _date(v: Any) -> pd.Timestamp | None:
+    import pandas as pd
+
     t = _s(v)
     if not t:
         return None
@@ -66,6 +69,8 @@ def load_nyc_volunteer(
     * Start and end dates go into the description ("One-off, March 17 2011.") and
       ``last_modified_date`` into ``last_verified``. All opportunities date from 2011.
     """
+    import pandas as pd
+
     p = resolve_dataset(path, "nyc-volunteer", NYC_VOLUNTEER_FILE)
     df = pd.read_csv(p / NYC_VOLUNTEER_FILE, dtype=str, keep_default_na=False)
     df.columns = [c.strip() for c in df.columns]

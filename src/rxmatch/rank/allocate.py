@@ -21,12 +21,14 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-import pandas as pd
 
 from ..exceptions import InvalidParameterError, RxMatchError
+
+if TYPE_CHECKING:  # pandas loads when an allocation runs, not at import
+    import pandas as pd
 
 __all__ = ["Allocation", "allocate"]
 
@@ -37,6 +39,12 @@ REASON_NO_CANDIDATES = "no candidate resources"
 REASON_BELOW_MIN = "no candidate scored at least min_score"
 REASON_FULL = "every candidate resource is full (capacity or exposure cap)"
 REASON_NOT_CHOSEN = "not placed: its candidates add nothing to the total score"
+
+
+def _empty_frame() -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.DataFrame()
 
 
 @dataclass(frozen=True)
@@ -74,7 +82,7 @@ class Allocation:
     n_referrals: int
     exposure_cap: float | None = None
     prioritise: str = "placements"
-    top1: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    top1: pd.DataFrame = field(default_factory=_empty_frame, repr=False)
 
     @property
     def n_assigned(self) -> int:
@@ -115,6 +123,8 @@ class Allocation:
         """One row per referral of the caseload: the assigned ``resource_id``, ``score``
         and ``rank_in_list`` (missing if not placed), the unconstrained ``top1_resource_id``
         and ``top1_score``, ``score_lost`` and the ``reason`` when not placed."""
+        import pandas as pd
+
         ids = pd.concat(
             [self.top1["referral_id"], self.unassigned["referral_id"]], ignore_index=True
         ).drop_duplicates()
@@ -147,6 +157,8 @@ def _sort_by_id(df: pd.DataFrame, col: str) -> pd.DataFrame:
 
 def _factorize(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Integer codes of ids, in sorted id order (deterministic whatever the row order)."""
+    import pandas as pd
+
     try:
         codes, uniques = pd.factorize(values, sort=True)
     except TypeError:
@@ -159,6 +171,8 @@ def _factorize(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 def _capacity_of(capacity: Any, resources: np.ndarray) -> np.ndarray:
     """Places per resource as float (``inf`` = unlimited), validated."""
+    import pandas as pd
+
     if capacity is None:
         return np.full(len(resources), np.inf)
     frame = getattr(capacity, "frame", None)
@@ -194,6 +208,8 @@ def _capacity_of(capacity: Any, resources: np.ndarray) -> np.ndarray:
 
 
 def _validate(candidates: pd.DataFrame) -> pd.DataFrame:
+    import pandas as pd
+
     if not isinstance(candidates, pd.DataFrame):
         raise InvalidParameterError("candidates must be a pandas DataFrame")
     missing = [c for c in _REQUIRED if c not in candidates.columns]
@@ -364,6 +380,8 @@ def allocate(
     >>> alloc.mapping   # greedy gives a→x, b→y (total 1.0); the optimum is 1.5
     {'a': 'y', 'b': 'x'}
     """
+    import pandas as pd
+
     if prioritise not in ("placements", "score"):
         raise InvalidParameterError(
             f"prioritise must be 'placements' or 'score', not {prioritise!r}"
