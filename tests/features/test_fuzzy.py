@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from rxmatch.features.fuzzy import FuzzyIndex, content_words, stem
+from rxmatch.features.fuzzy import FuzzyIndex, TermColumns, content_words, stem
 
 
 def _index():
@@ -91,6 +91,32 @@ def test_from_matrix_is_the_same_index(demo_directory):
         assert again.correct(q) == idx.correct(q)
     with pytest.raises(ValueError):
         FuzzyIndex.from_matrix(idx.matrix_, idx.terms_[:-1])
+
+
+def test_from_arrays_is_the_same_index_without_scipy_and_sorts_columns(demo_directory):
+    idx = _demo_index(demo_directory)
+    m = idx.matrix_
+    n = m.shape[0]
+    again = FuzzyIndex.from_arrays(m.data, m.indices, m.indptr, idx.terms_, n)
+    assert isinstance(again.matrix_, TermColumns)
+    np.testing.assert_array_equal(again.idf_, idx.idf_)
+    # rows reversed inside every column: the index sorts them back, scores are unchanged
+    data, indices = m.data.copy(), m.indices.copy()
+    for j in range(len(m.indptr) - 1):
+        lo, hi = m.indptr[j], m.indptr[j + 1]
+        data[lo:hi], indices[lo:hi] = data[lo:hi][::-1], indices[lo:hi][::-1]
+    shuffled = FuzzyIndex.from_arrays(data, indices, m.indptr, idx.terms_, n)
+    rows = np.arange(0, n, 3)
+    for q in QUERIES:
+        np.testing.assert_array_equal(again.score(q)[0], idx.score(q)[0])
+        np.testing.assert_array_equal(shuffled.score(q)[0], idx.score(q)[0])
+        np.testing.assert_array_equal(shuffled.score(q, rows)[0], idx.score(q, rows)[0])
+    with pytest.raises(ValueError, match="indptr"):
+        FuzzyIndex.from_arrays(m.data, m.indices, m.indptr, idx.terms_[:-1], n)
+    with pytest.raises(ValueError, match="row indices"):
+        FuzzyIndex.from_arrays(m.data, m.indices, m.indptr, idx.terms_, n - 5)
+    with pytest.raises(ValueError, match="entries"):
+        FuzzyIndex.from_arrays(m.data[:-1], m.indices, m.indptr, idx.terms_, n)
 
 
 def test_explain_prefers_the_same_stem_in_the_first_field_then_the_closest_typo():

@@ -281,6 +281,45 @@ FieldTokens = tuple[dict[str, str], dict[str, list[str]]]
 _FIELD_WEIGHT = {"name": 1.0, "tags": 1.0, "description": 0.7}
 
 
+@dataclass(frozen=True)
+class TermColumns:
+    """A term matrix held as its CSC arrays, read column by column by
+    :meth:`FuzzyIndex.score` (column ``j``'s rows are ``indices[indptr[j]:indptr[j + 1]]``,
+    ascending, with weights ``data[...]``). What a loaded index keeps instead of a scipy
+    matrix; the arrays may be memory-mapped."""
+
+    data: np.ndarray
+    indices: np.ndarray
+    indptr: np.ndarray
+    shape: tuple[int, int]
+    format = "csc"
+    has_sorted_indices = True
+
+    @classmethod
+    def checked(
+        cls, data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, shape: tuple[int, int]
+    ) -> TermColumns:
+        """The arrays, checked (``ValueError`` naming what is wrong), with each column's rows
+        sorted if they were not."""
+        n, n_cols = shape
+        data, indices, indptr = np.asarray(data), np.asarray(indices), np.asarray(indptr)
+        if indptr.ndim != 1 or len(indptr) != n_cols + 1:
+            raise ValueError(f"indptr must have {n_cols + 1} entries (terms + 1)")
+        if len(indptr) and (int(indptr[0]) != 0 or np.any(np.diff(indptr) < 0)):
+            raise ValueError("indptr must start at 0 and never decrease")
+        nnz = int(indptr[-1])
+        if len(indices) != nnz or len(data) != nnz:
+            raise ValueError(f"indices and data must have {nnz} entries (indptr[-1])")
+        if nnz and (int(indices.min()) < 0 or int(indices.max()) >= n):
+            raise ValueError(f"row indices must be in [0, {n})")
+        cols = np.repeat(np.arange(n_cols), np.diff(indptr))
+        step = np.diff(indices.astype(np.int64))
+        if np.any((step <= 0) & (cols[1:] == cols[:-1])):  # rare: sort within columns
+            order = np.lexsort((indices, cols))
+            data, indices = data[order], indices[order]
+        return cls(data, indices, indptr, (n, n_cols))
+
+
 class FuzzyIndex:
     """A stem-level inverted index over resource fields with fuzzy query-term expansion.
 
@@ -324,6 +363,26 @@ class FuzzyIndex:
         # a word in several fields was summed; keep at most 1
         m.data = np.minimum(m.data, 1.0)
         return self._index(m.tocsc(), list(vocab), extra_vocabulary)
+
+    @classmethod
+    def from_arrays(
+        cls,
+        data: np.ndarray,
+        indices: np.ndarray,
+        indptr: np.ndarray,
+        terms: Sequence[str],
+        n_rows: int,
+        extra_vocabulary: Sequence[str] = (),
+        *,
+        cutoff: float = 84.0,
+        min_fuzzy_len: int = 4,
+    ) -> FuzzyIndex:
+        """An index from the three CSC arrays of a term matrix made by :meth:`fit` (as
+        :meth:`from_matrix`, without scipy: loading a saved index does not import it)."""
+        m = TermColumns.checked(data, indices, indptr, (int(n_rows), len(terms)))
+        return cls(cutoff=cutoff, min_fuzzy_len=min_fuzzy_len)._index(
+            m, list(terms), extra_vocabulary
+        )
 
     @classmethod
     def from_matrix(
