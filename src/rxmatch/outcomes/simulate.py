@@ -57,15 +57,50 @@ from ..evaluation.metrics import gini
 from ..exceptions import InvalidParameterError
 from .learn import OutcomeReranker, examination_curve
 
-__all__ = ["World", "SimulationResult", "candidate_lists", "build_world", "simulate"]
+__all__ = [
+    "World",
+    "SimulationResult",
+    "load_population",
+    "candidate_lists",
+    "build_world",
+    "simulate",
+]
 
 #: P(attend | examined) per relevance grade 0-3, before distance, barriers and the resource
 GRADE_RATE = (0.02, 0.10, 0.30, 0.50)
 
 
-def candidate_lists(matcher: Any = None, *, k: int = 50) -> pd.DataFrame:
-    """The static ranker's top ``k`` for every synthetic referral (one matcher pass): the
-    long frame of :meth:`Matcher.recommend_many <rxmatch.Matcher.recommend_many>`.
+def load_population(n: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The held-out simulated population: ``(referrals, qrels)`` of 1,000 people drawn
+    afresh from the synthetic set's generator (``datasets/synthetic/make_people.py``: the
+    same directory, regions, needs, barriers, homes, texts and latent-variable relevance
+    grades as the bundled referrals, a separate seed), so they are disjoint from every
+    bundled referral. ``n``: the first ``n`` people only (they are in random order)."""
+    import gzip
+    import json
+    from importlib import resources
+
+    base = resources.files("rxmatch.outcomes").joinpath("data")
+    with base.joinpath("sim_population_referrals.jsonl.gz").open("rb") as raw:
+        text = gzip.decompress(raw.read()).decode("utf-8")
+    refs = pd.DataFrame([json.loads(line) for line in text.splitlines() if line.strip()])
+    with base.joinpath("sim_population_qrels.csv.gz").open("rb") as raw:
+        qrels = pd.read_csv(raw, compression="gzip", dtype={"referral_id": str, "resource_id": str})
+    if n is not None:
+        if n < 0:
+            raise InvalidParameterError("n must be >= 0")
+        refs = refs.iloc[:n].reset_index(drop=True)
+        qrels = qrels[qrels["referral_id"].isin(set(refs["referral_id"]))].reset_index(drop=True)
+    return refs, qrels
+
+
+def candidate_lists(
+    matcher: Any = None, *, k: int = 50, population: int = 0, limit: int | None = None
+) -> pd.DataFrame:
+    """The static ranker's top ``k`` for every synthetic referral (or the first ``limit``,
+    which mix the splits) and for the first ``population`` people of
+    :func:`load_population` (one matcher pass): the long frame of
+    :meth:`Matcher.recommend_many <rxmatch.Matcher.recommend_many>`.
     ``matcher``: a matcher fitted on the synthetic directory (default: rxmatch's default
     encoder through the evaluation embedding cache)."""
     import rxmatch
@@ -77,8 +112,12 @@ def candidate_lists(matcher: Any = None, *, k: int = 50) -> pd.DataFrame:
             warnings.simplefilter("ignore")  # the synthetic directory is messy on purpose
             directory = rxmatch.datasets.load_synthetic_directory()
         matcher = cached_index(directory).matcher
-    refs = referrals_from_frame(rxmatch.datasets.load_synthetic_referrals())
-    return matcher.recommend_many(refs, k=k)
+    frame = rxmatch.datasets.load_synthetic_referrals()
+    if limit is not None:
+        frame = frame.iloc[:limit]
+    if population:
+        frame = pd.concat([frame, load_population(population)[0]], ignore_index=True)
+    return matcher.recommend_many(referrals_from_frame(frame), k=k)
 
 
 @dataclass
@@ -96,7 +135,8 @@ class World:
     scores: list[np.ndarray]  # per template: static scores
     p_true: list[np.ndarray]  # per template: P(attend | examined), mean person
     stream: np.ndarray  # template indices people are drawn from
-    heldout: np.ndarray  # template indices for evaluation only
+    heldout: np.ndarray  # template indices for evaluation only (the population if any)
+    test: np.ndarray = field(default_factory=lambda: np.array([], dtype=int))  # test split
     examination: np.ndarray = field(default_factory=lambda: examination_curve(10))
 
 
@@ -115,8 +155,13 @@ def build_world(
     import rxmatch
 
     rng = np.random.default_rng(seed)
-    refs = rxmatch.datasets.load_synthetic_referrals().set_index("referral_id")
+    refs = rxmatch.datasets.load_synthetic_referrals()
     qrels = rxmatch.datasets.load_synthetic_qrels()
+    if not set(candidates["referral_id"]) <= set(refs["referral_id"]):
+        pop_refs, pop_qrels = load_population()
+        refs = pd.concat([refs, pop_refs], ignore_index=True)
+        qrels = pd.concat([qrels, pop_qrels], ignore_index=True)
+    refs = refs.set_index("referral_id")
     truth = rxmatch.datasets.load_synthetic_truth().set_index("id")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -161,6 +206,8 @@ def build_world(
         p_true.append(np.clip(p, 0.0, 0.6))
         split.append(ref["split"])
     split_arr = np.array(split)
+    test = np.flatnonzero(split_arr == "test")
+    population = np.flatnonzero(split_arr == "population")
     return World(
         resource_ids=ids,
         categories=cats,
@@ -172,8 +219,9 @@ def build_world(
         cands=cands,
         scores=scores,
         p_true=p_true,
-        stream=np.flatnonzero(split_arr != "test"),
-        heldout=np.flatnonzero(split_arr == "test"),
+        stream=np.flatnonzero((split_arr != "test") & (split_arr != "population")),
+        heldout=population if len(population) else test,
+        test=test,
         examination=examination_curve(k),
     )
 
@@ -198,7 +246,7 @@ def _value(order: np.ndarray, p: np.ndarray, e: np.ndarray) -> float:
 class SimulationResult:
     """What :func:`simulate` returns.
 
-    ``curve``: one row per checkpoint (``referrals`` seen): held-out nDCG@10 of the learned
+    ``curve``: one row per checkpoint (``referrals`` seen, from 0): held-out nDCG@10 of the learned
     (greedy) ranker with its 95% bootstrap CI, the static ranker's, their paired
     difference and CI; the mean value of the lists actually shown in that batch (with
     exploration) and the share of exposure exploration moved (``exposure_cost``).
@@ -206,7 +254,10 @@ class SimulationResult:
     propensity, attended, declined reason). ``ope``: off-policy estimates against true values,
     from ``ope_log`` (a fresh log of the final, frozen policy).
     ``exposure``: Gini and small-organisation share per policy. ``reranker``: the final
-    fitted :class:`OutcomeReranker`.
+    fitted :class:`OutcomeReranker`. ``heldout``: the final learned ranker against the
+    static one on each held-out set (the drawn population, when the world has one, and
+    the synthetic test referrals): nDCG@10 with CIs, the paired difference and whether the
+    two marginal CIs overlap.
     """
 
     curve: pd.DataFrame
@@ -216,6 +267,7 @@ class SimulationResult:
     reranker: OutcomeReranker
     world: World
     ope_log: pd.DataFrame | None = None
+    heldout: pd.DataFrame | None = None
 
     def events(self) -> pd.DataFrame:
         """The log as outcome events (the shape of ``OutcomeStore.to_frame()``): shown,
@@ -255,6 +307,26 @@ def _bootstrap(values: np.ndarray, rng: np.random.Generator, n_boot: int) -> tup
         return float("nan"), float("nan")
     means = v[rng.integers(0, len(v), size=(n_boot, len(v)))].mean(axis=1)
     return float(np.quantile(means, 0.025)), float(np.quantile(means, 0.975))
+
+
+def _compare(
+    learned: np.ndarray, static: np.ndarray, rng: np.random.Generator, n_boot: int
+) -> dict[str, float]:
+    """Learned against static nDCG on the same people: means, marginal and paired CIs."""
+    lo, hi = _bootstrap(learned, rng, n_boot)
+    slo, shi = _bootstrap(static, rng, n_boot)
+    dlo, dhi = _bootstrap(learned - static, rng, n_boot)
+    return {
+        "ndcg": float(np.nanmean(learned)),
+        "ndcg_lo": lo,
+        "ndcg_hi": hi,
+        "static_ndcg": float(np.nanmean(static)),
+        "static_lo": slo,
+        "static_hi": shi,
+        "diff": float(np.nanmean(learned - static)),
+        "diff_lo": dlo,
+        "diff_hi": dhi,
+    }
 
 
 def _exposure(world: World, lists: list[np.ndarray]) -> np.ndarray:
@@ -379,6 +451,15 @@ def simulate(
     n_batches = n_referrals // batch
     referral = 0
     fit(cols)
+    learned = np.array([_ndcg(greedy(t), world.p_true[t], e) for t in world.heldout])
+    rows.append(
+        {
+            "referrals": 0,
+            **_compare(learned, static_ndcg, boot_rng, n_boot),
+            "shown_value": float("nan"),
+            "exposure_cost": float("nan"),
+        }
+    )
     for _b in range(n_batches):
         values, costs = [], []
         for _ in range(batch):
@@ -388,26 +469,33 @@ def simulate(
             referral += 1
         fit(cols)
         learned = np.array([_ndcg(greedy(t), world.p_true[t], e) for t in world.heldout])
-        lo, hi = _bootstrap(learned, boot_rng, n_boot)
-        slo, shi = _bootstrap(static_ndcg, boot_rng, n_boot)
-        dlo, dhi = _bootstrap(learned - static_ndcg, boot_rng, n_boot)
         rows.append(
             {
                 "referrals": referral,
-                "ndcg": float(np.nanmean(learned)),
-                "ndcg_lo": lo,
-                "ndcg_hi": hi,
-                "static_ndcg": float(np.nanmean(static_ndcg)),
-                "static_lo": slo,
-                "static_hi": shi,
-                "diff": float(np.nanmean(learned - static_ndcg)),
-                "diff_lo": dlo,
-                "diff_hi": dhi,
+                **_compare(learned, static_ndcg, boot_rng, n_boot),
                 "shown_value": float(np.mean(values)),
                 "exposure_cost": float(np.mean(costs)),
             }
         )
     log = pd.DataFrame({c: np.concatenate(v) for c, v in cols.items()})
+    final_orders = {t: greedy(t) for t in range(len(world.template_ids))}
+
+    if np.array_equal(world.heldout, world.test):
+        sets = [("test referrals", world.test)]
+    else:
+        sets = [("population", world.heldout)]
+        if len(world.test):
+            sets.append(("test referrals", world.test))
+    held_rows = []
+    for name, idx in sets:
+        row = _compare(
+            np.array([_ndcg(final_orders[t], world.p_true[t], e) for t in idx]),
+            np.array([_ndcg(static_orders[t], world.p_true[t], e) for t in idx]),
+            boot_rng,
+            n_boot,
+        )
+        row["cis_overlap"] = bool(row["ndcg_lo"] <= row["static_hi"])
+        held_rows.append({"set": name, "people": len(idx), "referrals": referral, **row})
 
     # --- off-policy evaluation. The final policy is frozen and serves ``ope_window`` new
     # people (exploring, propensities logged); from that fresh log, IPS estimates the
@@ -417,7 +505,6 @@ def simulate(
     for i in range(ope_window):
         serve(referral + i, fresh)
     window = pd.DataFrame({c: np.concatenate(v) for c, v in fresh.items()})
-    final_orders = {t: greedy(t) for t in range(len(world.template_ids))}
     ope_rows = []
     for name, orders in (("learned", final_orders), ("static", static_orders)):
         true_v = float(np.mean([_value(orders[t], world.p_true[t], e) for t in world.stream]))
@@ -471,4 +558,96 @@ def simulate(
             ),
         ]
     )
-    return SimulationResult(pd.DataFrame(rows), log, ope, exposure, rr, world, window)
+    return SimulationResult(
+        pd.DataFrame(rows), log, ope, exposure, rr, world, window, pd.DataFrame(held_rows)
+    )
+
+
+#: the checkpoints of the learning curve reported in ``docs/outcomes.md``
+CHECKPOINTS = (0, 250, 500, 1000, 2000, 3000, 4000, 5000)
+
+
+def summarise(res: SimulationResult, seed: int) -> dict[str, Any]:
+    """One seed's figures as plain data: the learning curve at :data:`CHECKPOINTS`, the
+    held-out comparison, the off-policy check and exposure."""
+
+    def records(df: pd.DataFrame) -> list[dict[str, Any]]:
+        return [
+            {k: (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()}
+            for row in df.to_dict("records")
+        ]
+
+    curve = res.curve[res.curve["referrals"].isin(CHECKPOINTS)]
+    return {
+        "seed": seed,
+        "curve": records(curve),
+        "heldout": records(res.heldout if res.heldout is not None else pd.DataFrame()),
+        "ope": records(res.ope),
+        "exposure": records(res.exposure),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m rxmatch.outcomes.simulate``: the figures of ``docs/outcomes.md`` for
+    several seeds (the static candidate lists are computed once)."""
+    import argparse
+    import json
+    import time
+
+    ap = argparse.ArgumentParser(description="rxmatch outcome-loop simulation, several seeds")
+    ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3])
+    ap.add_argument("--referrals", type=int, default=5000)
+    ap.add_argument("--batch", type=int, default=250)
+    ap.add_argument("--population", type=int, default=1000, help="held-out people drawn")
+    ap.add_argument("--candidates", help="a pickled candidate frame to reuse (else computed)")
+    ap.add_argument("--out", help="write the figures as JSON here")
+    args = ap.parse_args(argv)
+
+    t0 = time.perf_counter()
+    if args.candidates:
+        candidates = pd.read_pickle(args.candidates)
+    else:
+        candidates = candidate_lists(k=50, population=args.population)
+    print(
+        f"candidate lists: {candidates['referral_id'].nunique()} referrals "
+        f"({time.perf_counter() - t0:.0f} s)",
+        flush=True,
+    )
+    out = []
+    for seed in args.seeds:
+        t1 = time.perf_counter()
+        world = build_world(candidates, seed=seed)
+        res = simulate(world, n_referrals=args.referrals, batch=args.batch, seed=seed)
+        out.append(summarise(res, seed))
+        pd.set_option("display.width", 200)
+        print(
+            f"\n=== seed {seed} ({time.perf_counter() - t1:.0f} s; held out: "
+            f"{len(world.heldout)} people; stream: {len(world.stream)} referrals)"
+        )
+        cols = [
+            "referrals",
+            "ndcg",
+            "ndcg_lo",
+            "ndcg_hi",
+            "static_ndcg",
+            "static_lo",
+            "static_hi",
+            "diff",
+            "diff_lo",
+            "diff_hi",
+        ]
+        print(res.curve[res.curve["referrals"].isin(CHECKPOINTS)][cols].round(3).to_string())
+        print(res.heldout.round(3).to_string() if res.heldout is not None else "")
+        print(res.ope.round(3).to_string())
+        print(res.exposure.round(3).to_string(), flush=True)
+        if args.out:
+            with open(args.out, "w", encoding="utf-8") as f:
+                json.dump(
+                    {"population": args.population, "referrals": args.referrals, "seeds": out},
+                    f,
+                    indent=1,
+                )
+
+
+if __name__ == "__main__":
+    main()
