@@ -72,6 +72,7 @@ def test_real_model_matcher_from_8_threads_matches_serial(demo_matcher):
         assert [m.score for m in p] == pytest.approx([m.score for m in s], abs=1e-5)
 
 
+@pytest.mark.model  # imports sentence-transformers (and torch): ~10 s
 def test_lazy_model_load_happens_once_across_threads(monkeypatch):
     calls = []
 
