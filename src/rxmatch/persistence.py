@@ -1,4 +1,10 @@
-"""Save a fitted :class:`~rxmatch.Matcher` to a folder and load it back, fast and safely.
+"""Save a fitted index (:class:`~rxmatch.index.FittedIndex`, with the Matcher's
+configuration as plain JSON) to a folder and load it back, fast and safely.
+
+This module knows nothing of the Matcher: :func:`save_index` writes a FittedIndex and a
+configuration dict, :func:`load_index` reads them back as a :class:`SavedIndex`, and
+``Matcher.save``/``Matcher.load`` delegate to them (``save_matcher``/``load_matcher``
+remain as shims for older code).
 
 A saved index (format version 2) is a folder::
 
@@ -51,7 +57,8 @@ import shutil
 import sys
 import uuid
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -71,6 +78,16 @@ from .features.fuzzy import FuzzyIndex
 from .features.geo import GeoIndex
 from .features.schedule import Session
 from .features.text import Embedder, EmbeddingCache, SentenceTransformerEmbedder
+from .index import (
+    MULTILINGUAL,
+    PRIMARY,
+    DirectorySource,
+    FittedIndex,
+    TextSpace,
+    assemble_index,
+    build_index,
+    embed_directory,
+)
 from .rank import columns as rcol
 from .rank.scoring import Weights
 from .rank.table import ResourceTable
@@ -80,9 +97,11 @@ from .taxonomy import CATEGORIES, CATEGORY_KEYS, TAXONOMY_VOCABULARY
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .matcher import Matcher
-
 __all__ = [
+    "save_index",
+    "load_index",
+    "SavedIndex",
+    "matcher_config",
     "save_matcher",
     "load_matcher",
     "source_fingerprint",
@@ -110,10 +129,13 @@ QUERY_ENCODER_FILE = "query_encoder.onnx"
 #: query encoder backends of ``load_matcher``
 BACKENDS = ("auto", "onnx", "torch")
 _NOT_CONFIG = ("self", "embedder", "cache", "weights", "reference_date", "multilingual")
+#: the keys of config.json that are not plain constructor parameters
+CONFIG_EXTRAS = ("weights", "reference_date", "fitted_reference_date")
 
 
 def _config_params(matcher_cls: type) -> list[str]:
-    """The Matcher's constructor parameters that config.json stores (all plain values)."""
+    """The constructor parameters of ``matcher_cls`` that config.json stores (all plain
+    values)."""
     sig = inspect.signature(matcher_cls.__init__)
     return [
         name
@@ -385,9 +407,9 @@ _STRINGS: dict[str, Any] = {
 _ELIGIBILITY_MASKS = ("lang_mask", "has_lang", "access_mask", "has_access")
 
 
-def _index_arrays(matcher: Matcher) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    """Everything ``Matcher.fit`` computed, as named arrays plus a little JSON."""
-    t = matcher.table_
+def _index_arrays(index: FittedIndex) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """Everything fitting computed, as named arrays plus a little JSON."""
+    t = index.table
     out: dict[str, np.ndarray] = {f"table.{k}": np.asarray(getattr(t, k)) for k in _NUMERIC}
     out["table.free"] = rcol.bool_codes(list(t.free))
     out["table.last_verified"] = rcol.date_ordinals(list(t.last_verified))
@@ -396,24 +418,24 @@ def _index_arrays(matcher: Matcher) -> tuple[dict[str, np.ndarray], dict[str, An
         for part, arr in rcol.pack_strings(values).items():
             out[f"text.{name}.{part}"] = arr
     for k in ("has_sessions", "strenuous", "crowded"):
-        out[f"derived.{k}"] = np.asarray(getattr(matcher, f"{k}_"), dtype=bool)
-    out["derived.category_index"] = np.asarray(matcher.category_index_, dtype=np.int8)
-    out["derived.kinds"] = np.asarray(matcher.kinds_, dtype=np.float32)
+        out[f"derived.{k}"] = np.asarray(getattr(index, k), dtype=bool)
+    out["derived.category_index"] = np.asarray(index.category_index, dtype=np.int8)
+    out["derived.kinds"] = np.asarray(index.kinds, dtype=np.float32)
     # the online resources' vectors side by side: loading reads them without touching the
     # pages of the whole embedding matrix
-    out["online.embeddings"] = np.asarray(matcher.online_embeddings_, dtype=np.float32)
-    elig, vocabularies = matcher.eligibility_.arrays()
+    out["online.embeddings"] = np.asarray(index.online_embeddings, dtype=np.float32)
+    elig, vocabularies = index.eligibility.arrays()
     for k in _ELIGIBILITY_MASKS:
         out[f"eligibility.{k}"] = elig[k]
     m = t.fuzzy.matrix_
     out["fuzzy.indptr"], out["fuzzy.indices"], out["fuzzy.data"] = m.indptr, m.indices, m.data
     geo_arrays, geo_meta = t.geo.state()
     out.update({f"geo.{k}": v for k, v in geo_arrays.items()})
-    saved = matcher._saved_contacts
-    if matcher._directory is None and saved:  # a loaded index: no need to decode its table
+    saved = index.contacts
+    if index.source.directory is None and saved:  # a loaded index: no need to decode its table
         columns = {col: list(saved[col]) for col in CONTACT_FIELDS if col in saved}
     else:
-        frame = matcher.directory_._frame
+        frame = index.directory._frame
         columns = {
             col: [None if _missing(v) else str(v) for v in frame[col].tolist()]
             for col in CONTACT_FIELDS
@@ -523,18 +545,13 @@ def _check_arrays(a: dict[str, np.ndarray], n: int, n_terms: int) -> None:
 
 
 def _restore(
-    matcher: Matcher,
     folder: Path,
     manifest: dict[str, Any],
-    vecs: np.ndarray,
-    protos: np.ndarray,
-    emb: Embedder,
+    vector_sets: Mapping[str, TextSpace],
     mmap: bool,
-    cache: EmbeddingCache,
-    directory_loader: Any,
-    multilingual: Any = None,
-) -> None:
-    """Install a format-2 index into ``matcher`` without refitting."""
+    directory_loader: _DirectoryReader,
+) -> FittedIndex:
+    """A format-2 index from its arrays, without refitting."""
     from scipy import sparse
 
     a = _load_arrays(folder, manifest, mmap)
@@ -568,6 +585,7 @@ def _restore(
             terms,
             extra_vocabulary=TAXONOMY_VOCABULARY,
         )
+        vecs = vector_sets[PRIMARY].embeddings
         geo_rows = numeric["geo_rows"]
         lat, lon = numeric["lat"], numeric["lon"]
         geo = GeoIndex.from_state(
@@ -633,23 +651,19 @@ def _restore(
         raise IndexFormatError(f"arrays {sorted(bad)} of the index do not have {n} rows")
     # the contact details give Match.to_dict() its address, phone and url while the
     # Directory is not decoded
-    matcher._install(
+    return assemble_index(
         table,
         elig,
         derived,
-        protos,
-        emb,
-        cache,
-        None,
-        directory_loader,
-        multilingual=multilingual,
+        vector_sets,
+        DirectorySource(None, directory_loader),
         contacts=contact,
     )
 
 
 class _DirectoryReader:
     """Decodes a saved index's Directory on first access (a plain, picklable callable, so a
-    loaded Matcher can be shipped to worker processes).
+    loaded index can be shipped to worker processes).
 
     The table is read later than the rest of the index, so it is checked against the
     manifest taken at load: its bytes are read once, their SHA-256 compared with the
@@ -727,10 +741,14 @@ class _DirectoryReader:
 
 
 # ---- save ----------------------------------------------------------------------------------
-def _config(matcher: Matcher) -> dict[str, Any]:
+def matcher_config(params: Mapping[str, Any], fitted_reference_date: date) -> dict[str, Any]:
+    """The config.json of an index: the Matcher's constructor parameters ``params`` (from
+    ``get_params()``; the plain ones, plus ``weights`` and ``reference_date``) and the
+    reference date of the fit."""
     cfg: dict[str, Any] = {}
-    for p in _config_params(type(matcher)):
-        v = getattr(matcher, p)
+    for p, v in params.items():
+        if p in _NOT_CONFIG:
+            continue
         if isinstance(v, (np.generic,)):
             v = v.item()
         if not (v is None or isinstance(v, (bool, int, float, str))):
@@ -738,11 +756,10 @@ def _config(matcher: Matcher) -> dict[str, Any]:
                 f"cannot save Matcher parameter {p!r}: a {type(v).__name__} is not a plain value"
             )
         cfg[p] = v
-    cfg["weights"] = None if matcher.weights is None else matcher.weights.as_dict()
-    cfg["reference_date"] = (
-        None if matcher.reference_date is None else matcher.reference_date.isoformat()
-    )
-    cfg["fitted_reference_date"] = matcher.reference_date_.isoformat()
+    weights, ref = params.get("weights"), params.get("reference_date")
+    cfg["weights"] = None if weights is None else weights.as_dict()
+    cfg["reference_date"] = None if ref is None else ref.isoformat()
+    cfg["fitted_reference_date"] = fitted_reference_date.isoformat()
     return cfg
 
 
@@ -835,14 +852,13 @@ def source_fingerprint(paths: str | Path | Sequence[str | Path]) -> dict[str, An
     return {"sha256": total, "files": entries}
 
 
-def _query_encoder_bytes(matcher: Matcher, want: bool | None) -> bytes | None:
+def _query_encoder_bytes(emb: Embedder, want: bool | None) -> bytes | None:
     """The fp32 ONNX export to store beside an index built with the bundled model, or
     ``None`` (another model, ``want=False``, or no way to export here with ``want=None``)."""
     from .features import onnx as fonnx
 
     if want is False:
         return None
-    emb = matcher.embedder_
     path = getattr(emb, "path", None) if isinstance(emb, fonnx.OnnxEmbedder) else None
     loaded_ref = (
         path is not None and emb.name == fonnx.REFERENCE_NAME and not emb.quantized  # type: ignore[attr-defined]
@@ -872,18 +888,38 @@ def _query_encoder_bytes(matcher: Matcher, want: bool | None) -> bytes | None:
 
 
 def save_matcher(
-    matcher: Matcher,
+    matcher: Any,
     path: str | Path,
     *,
     query_encoder: bool | None = None,
     source: str | Path | Sequence[str | Path] | None = None,
 ) -> Path:
-    """Save a fitted Matcher to the folder ``path`` (an existing index there is replaced
+    """Save a fitted :class:`~rxmatch.Matcher` (its ``index_`` and ``get_params()``):
+    ``matcher.save(path, ...)`` and :func:`save_index` do the same."""
+    return save_index(
+        matcher.index_,
+        path,
+        config=matcher_config(matcher.get_params(), matcher.reference_date_),
+        query_encoder=query_encoder,
+        source=source,
+    )
+
+
+def save_index(
+    index: FittedIndex,
+    path: str | Path,
+    *,
+    config: Mapping[str, Any],
+    query_encoder: bool | None = None,
+    source: str | Path | Sequence[str | Path] | None = None,
+) -> Path:
+    """Save a fitted index to the folder ``path`` (an existing index there is replaced
     atomically).
 
     Parameters
     ----------
-    matcher : a fitted :class:`~rxmatch.Matcher`.
+    index : a :class:`~rxmatch.index.FittedIndex`.
+    config : the Matcher's configuration as plain JSON values (:func:`matcher_config`).
     path : target folder. Its parent must exist. It must be absent or an rxmatch index
         (recognised by its manifest) holding only the files its manifest lists; an
         existing index stays in place until the new one is complete, and only its own
@@ -918,9 +954,8 @@ def save_matcher(
     """
     from . import __version__
 
-    matcher._check_fitted()
     fingerprint = None if source is None else source_fingerprint(source)
-    onnx_bytes = _query_encoder_bytes(matcher, query_encoder)
+    onnx_bytes = _query_encoder_bytes(index.embedder, query_encoder)
     target = Path(path)
     parent = target.parent if str(target.parent) else Path(".")
     if not parent.is_dir():
@@ -930,30 +965,30 @@ def save_matcher(
     tmp.mkdir()
     try:
         files: list[str] = []
-        emb = np.ascontiguousarray(matcher.table_.embeddings, dtype=np.float32)
+        emb = np.ascontiguousarray(index.table.embeddings, dtype=np.float32)
         np.save(tmp / "embeddings.npy", emb, allow_pickle=False)
         np.save(
             tmp / "prototypes.npy",
-            np.ascontiguousarray(matcher.prototypes_, dtype=np.float32),
+            np.ascontiguousarray(index.prototypes, dtype=np.float32),
             allow_pickle=False,
         )
         files += ["embeddings.npy", "prototypes.npy"]
-        ml = matcher.multilingual_
+        ml = index.multilingual
         if ml is not None:  # the multilingual vector set, for non-English answers
             for f, arr in ((ML_EMBEDDINGS, ml.embeddings), (ML_PROTOTYPES, ml.prototypes)):
                 np.save(tmp / f, np.ascontiguousarray(arr, dtype=np.float32), allow_pickle=False)
                 files.append(f)
-        _write_json(tmp / "fuzzy_vocab.json", list(matcher.table_.fuzzy.terms_))
+        _write_json(tmp / "fuzzy_vocab.json", list(index.table.fuzzy.terms_))
         files.append("fuzzy_vocab.json")
-        arrays, meta = _index_arrays(matcher)
+        arrays, meta = _index_arrays(index)
         (tmp / ARRAYS).mkdir()
         for name, arr in arrays.items():
             np.save(tmp / ARRAYS / f"{name}.npy", np.ascontiguousarray(arr), allow_pickle=False)
             files.append(f"{ARRAYS}/{name}.npy")
         _write_json(tmp / "index_meta.json", meta)
         files.append("index_meta.json")
-        reader = getattr(matcher, "_directory_loader", None)
-        if getattr(matcher, "_directory", None) is None and isinstance(reader, _DirectoryReader):
+        reader = index.source.loader
+        if index.source.directory is None and isinstance(reader, _DirectoryReader):
             # a loaded index whose Directory was never decoded: its table file is written
             # as it was loaded (checked against the manifest), not decoded and encoded again
             table_file = reader.table["file"]
@@ -961,22 +996,22 @@ def save_matcher(
             columns, encodings = list(reader.table["columns"]), dict(reader.table["encodings"])
             report = reader.report
         else:
-            table, encodings = _encode_frame(matcher.directory_._frame)
+            table, encodings = _encode_frame(index.directory._frame)
             if has_pyarrow():
                 table_file = "resources.parquet"
                 table.to_parquet(tmp / table_file, index=False)
             else:
                 table_file = "resources.csv"
                 table.to_csv(tmp / table_file, index=False, encoding="utf-8")
-            columns, report = list(table.columns), matcher.directory_.report
+            columns, report = list(table.columns), index.directory.report
         files.append(table_file)
         _write_json(tmp / "report.json", _report_to_json(report))
-        _write_json(tmp / "config.json", _config(matcher))
+        _write_json(tmp / "config.json", dict(config))
         files += ["report.json", "config.json"]
         if onnx_bytes is not None:
             (tmp / QUERY_ENCODER_FILE).write_bytes(onnx_bytes)
             files.append(QUERY_ENCODER_FILE)
-        emb_ = matcher.embedder_
+        emb_ = index.embedder
         manifest = {
             "format": FORMAT_NAME,
             "format_version": FORMAT_VERSION,
@@ -1209,8 +1244,6 @@ def _load_multilingual(
     """The index's multilingual vector set (a ``TextSpace``), or ``None`` when it has none
     or its encoder is not available here (then non-English answers use the main encoder,
     with a warning)."""
-    from .matcher import TextSpace
-
     info = manifest.get("multilingual_model")
     if info is None or given is None:
         return None
@@ -1295,7 +1328,8 @@ def _default_query_encoder(
     return SentenceTransformerEmbedder(threads=threads)
 
 
-def _reference_date(value: date | str | None) -> date | None:
+def parse_reference_date(value: date | str | None) -> date | None:
+    """A ``reference_date`` given to load: a date, an ISO date string or ``"today"``."""
     if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
         return value
     if isinstance(value, str):
@@ -1311,7 +1345,32 @@ def _reference_date(value: date | str | None) -> date | None:
     )
 
 
-def load_matcher(
+@dataclass(frozen=True, eq=False)
+class SavedIndex:
+    """What :func:`load_index` reads: the fitted index and the configuration it was saved
+    with (``params``: the plain constructor parameters, ``weights``, the reference date as
+    configured, ``None`` meaning "the date of fit", and the date of the fit), with the
+    embedding cache that holds its category prototypes."""
+
+    index: FittedIndex
+    params: dict[str, Any]
+    weights: Weights | None
+    reference_date: date | None
+    fitted_reference_date: date
+    format_version: int
+    cache: EmbeddingCache
+
+
+def load_matcher(path: str | Path, **kwargs: Any) -> Any:
+    """Load a Matcher saved with :meth:`Matcher.save <rxmatch.Matcher.save>`: a shim for
+    older code, the same as ``Matcher.load(path, **kwargs)`` (this module reads indexes:
+    :func:`load_index`)."""
+    import rxmatch
+
+    return rxmatch.Matcher.load(path, **kwargs)
+
+
+def load_index(
     path: str | Path,
     *,
     embedder: Embedder | None = None,
@@ -1320,9 +1379,8 @@ def load_matcher(
     verify_checksums: bool = True,
     backend: str = "auto",
     threads: int | str | None = "auto",
-    reference_date: date | str | None = None,
-) -> Matcher:
-    """Load a Matcher saved with :func:`save_matcher`.
+) -> SavedIndex:
+    """Load an index saved with :func:`save_index`.
 
     Parameters
     ----------
@@ -1352,6 +1410,12 @@ def load_matcher(
     IndexFormatError
         Missing or unreadable manifest, unsupported format version, a missing, truncated or
         corrupted file (named), or a different model.
+
+    Raises
+    ------
+    IndexFormatError
+        Missing or unreadable manifest, unsupported format version, a missing, truncated or
+        corrupted file (named), or a different model.
     """
 
     folder = Path(path)
@@ -1365,19 +1429,44 @@ def load_matcher(
         ml_default = bundled_multilingual()
         prewarm(multilingual_threads=None if ml_default is None else ml_default.threads)
     # sizes now; the checksums in a background thread while the index is read (the hashing
-    # releases the GIL), waited for before the matcher is returned or an error raised
+    # releases the GIL), waited for before the index is returned or an error raised
     verifying = _verify_files(folder, manifest, verify_checksums, background=True)
     try:
-        matcher = _load_checked(
-            folder, manifest, embedder, multilingual, mmap, backend, threads, reference_date
-        )
+        saved = _load_checked(folder, manifest, embedder, multilingual, mmap, backend, threads)
     except Exception:
         if verifying is not None:
             verifying.result()  # a corrupted file explains the failure better
         raise
     if verifying is not None:
         verifying.result()
-    return matcher
+    return saved
+
+
+def _read_config(folder: Path) -> tuple[dict[str, Any], Weights | None, date | None, date]:
+    """config.json: the plain parameters, the Weights and the two reference dates."""
+    cfg = _read_json(folder, "config.json")
+    if not isinstance(cfg, dict):
+        raise IndexFormatError("config.json of the index is malformed (not an object)")
+    if not (cfg.get("weights") is None or isinstance(cfg["weights"], dict)):
+        raise IndexFormatError("config.json of the index is malformed ('weights')")
+    try:
+        weights = None if cfg.get("weights") is None else Weights(**cfg["weights"])
+    except (TypeError, ValueError) as exc:
+        raise IndexFormatError(
+            f"config.json of the index is malformed ('weights': {type(exc).__name__})"
+        ) from None
+    params = {p: v for p, v in cfg.items() if p not in CONFIG_EXTRAS}
+    if not all(v is None or isinstance(v, (bool, int, float, str)) for v in params.values()):
+        raise IndexFormatError("config.json of the index is malformed (a parameter is not plain)")
+    ref = cfg.get("reference_date")
+    try:
+        fitted_ref = date.fromisoformat(cfg["fitted_reference_date"])
+        ref_date = None if ref is None else date.fromisoformat(ref)
+    except (KeyError, TypeError, ValueError):
+        raise IndexFormatError(
+            "config.json of the index is malformed (reference dates must be ISO dates)"
+        ) from None
+    return params, weights, ref_date, fitted_ref
 
 
 def _load_checked(
@@ -1388,13 +1477,9 @@ def _load_checked(
     mmap: bool,
     backend: str,
     threads: int | str | None,
-    reference_date: date | str | None,
-) -> Matcher:
-    """The body of :func:`load_matcher` once the manifest and file sizes are checked."""
-    from .matcher import Matcher
-
+) -> SavedIndex:
+    """The body of :func:`load_index` once the manifest and file sizes are checked."""
     model = manifest["model"]
-    asked_date = _reference_date(reference_date)
     emb = (
         embedder
         if embedder is not None
@@ -1433,67 +1518,25 @@ def _load_checked(
     read_directory = _DirectoryReader(
         folder, table, n, report, sha256=tmeta["sha256"], size=tmeta["bytes"]
     )
-
-    cfg = _read_json(folder, "config.json")
-    if not isinstance(cfg, dict):
-        raise IndexFormatError("config.json of the index is malformed (not an object)")
-    if not (cfg.get("weights") is None or isinstance(cfg["weights"], dict)):
-        raise IndexFormatError("config.json of the index is malformed ('weights')")
-    try:
-        weights = None if cfg.get("weights") is None else Weights(**cfg["weights"])
-    except (TypeError, ValueError) as exc:
-        raise IndexFormatError(
-            f"config.json of the index is malformed ('weights': {type(exc).__name__})"
-        ) from None
-    known = set(_config_params(Matcher))
-    unknown = sorted(set(cfg) - known - {"weights", "reference_date", "fitted_reference_date"})
-    if unknown:
-        warnings.warn(
-            f"the index was saved with Matcher parameters this rxmatch does not have "
-            f"({', '.join(unknown)}); they are ignored",
-            RxMatchWarning,
-            stacklevel=2,
-        )
-    params = {p: cfg[p] for p in known if p in cfg}
-    if not all(v is None or isinstance(v, (bool, int, float, str)) for v in params.values()):
-        raise IndexFormatError("config.json of the index is malformed (a parameter is not plain)")
-    ref = cfg.get("reference_date")
-    try:
-        fitted_ref = date.fromisoformat(cfg["fitted_reference_date"])
-        ref_date = None if ref is None else date.fromisoformat(ref)
-    except (KeyError, TypeError, ValueError):
-        raise IndexFormatError(
-            "config.json of the index is malformed (reference dates must be ISO dates)"
-        ) from None
+    params, weights, ref_date, fitted_ref = _read_config(folder)
     # The prototypes are known: a cache holding them spares encoding them again.
     cache = EmbeddingCache()
-    from .features.text import _hash
-
-    for c, v in zip(CATEGORIES, protos):
-        cache._store[(emb.name, _hash(c.prototype))] = v
-    try:
-        matcher = Matcher(
-            emb,
-            weights=weights,
-            reference_date=asked_date or fitted_ref,
-            cache=cache,
-            **params,
-        )
-        if manifest["format_version"] != 1:
-            matcher._validate_params()
-    except (TypeError, ValueError) as exc:
-        raise IndexFormatError(
-            f"config.json of the index holds invalid Matcher parameters ({type(exc).__name__}: "
-            f"{exc})"
-        ) from None
+    cache.put(emb, [c.prototype for c in CATEGORIES], protos)
     ml = _load_multilingual(folder, manifest, multilingual, n, mmap)
-    matcher.multilingual = None if ml is None else ml.embedder
     if manifest["format_version"] == 1:  # no arrays: refit from the stored table
-        matcher.fit(read_directory(), embeddings=vecs)
+        directory = read_directory()
+        index = build_index(directory, embed_directory(directory, emb, cache, embeddings=vecs))
     else:
-        _restore(matcher, folder, manifest, vecs, protos, emb, mmap, cache, read_directory, ml)
-    # restore the configuration as saved (reference_date None means "the date of fit"),
-    # or the date asked for
-    matcher.reference_date = asked_date or ref_date
-    matcher.cache = None
-    return matcher
+        sets = {PRIMARY: TextSpace(emb, vecs, protos)}
+        if ml is not None:
+            sets[MULTILINGUAL] = ml
+        index = _restore(folder, manifest, sets, mmap, read_directory)
+    return SavedIndex(
+        index=index,
+        params=params,
+        weights=weights,
+        reference_date=ref_date,
+        fitted_reference_date=fitted_ref,
+        format_version=int(manifest["format_version"]),
+        cache=cache,
+    )

@@ -350,6 +350,12 @@ class EmbeddingCache(_ProcessLocal):
     def __len__(self) -> int:
         return len(self._store)
 
+    def put(self, embedder: Embedder, texts: Sequence[str], vectors: np.ndarray) -> None:
+        """Store ``vectors`` (one row per text) as ``embedder``'s embeddings of ``texts``."""
+        with self._lock:
+            for t, v in zip(texts, vectors):
+                self._store[(embedder.name, _hash(t))] = v
+
     def encode(
         self,
         embedder: Embedder,

@@ -1,0 +1,75 @@
+"""The Matcher's parameters checked together (``Matcher.fit`` and ``set_params``)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from types import SimpleNamespace
+from typing import Any
+
+from .exceptions import InvalidParameterError
+from .rank.scoring import Weights
+
+__all__ = ["check_params"]
+
+
+def check_params(params: Mapping[str, Any]) -> None:
+    """Raise :class:`~rxmatch.exceptions.InvalidParameterError` for the first invalid
+    Matcher parameter in ``params`` (the constructor parameters by name)."""
+    p = SimpleNamespace(**params)
+    if not isinstance(p.n, int) or p.n < 1:
+        raise InvalidParameterError(f"n must be a positive integer, not {p.n!r}")
+    if not 0.0 <= float(p.diversity) < 1.0:
+        raise InvalidParameterError("diversity must be in [0, 1)")
+    if p.decay_kind not in ("gauss", "exp", "linear"):
+        raise InvalidParameterError(
+            f"decay_kind must be 'gauss', 'exp' or 'linear', not {p.decay_kind!r}"
+        )
+    for name in (
+        "decay_scale",
+        "decay_offset",
+        "facet_weight",
+        "dislike_penalty",
+        "barrier_penalty",
+        "coverage_bonus",
+        "lexical_intent_floor",
+        "max_widen_factor",
+        "online_distance_score",
+    ):
+        v = getattr(p, name)
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+            raise InvalidParameterError(f"{name} must be a finite number, not {v!r}")
+    if p.decay_scale <= 0 or p.decay_offset < 0:
+        raise InvalidParameterError("decay_scale must be > 0 and decay_offset >= 0")
+    if not 0 < p.mobility_reach <= 1:
+        raise InvalidParameterError("mobility_reach must be in (0, 1]")
+    if not 0 <= p.online_distance_score <= 1:
+        raise InvalidParameterError("online_distance_score must be in [0, 1]")
+    if not 0 <= p.min_confidence < 1:
+        raise InvalidParameterError("min_confidence must be in [0, 1)")
+    if not 0 <= p.ensemble_weight <= 1:
+        raise InvalidParameterError("ensemble_weight must be in [0, 1]")
+    if not (
+        p.multilingual is None
+        or (isinstance(p.multilingual, str) and p.multilingual == "auto")
+        or callable(getattr(p.multilingual, "encode", None))
+    ):
+        raise InvalidParameterError("multilingual must be 'auto', None or an Embedder")
+    if not 0 <= p.care_penalty < 1:
+        raise InvalidParameterError("care_penalty must be in [0, 1)")
+    if not 0 <= p.dislike_penalty <= 1 or not 0 <= p.barrier_penalty <= 1:
+        raise InvalidParameterError("dislike_penalty and barrier_penalty must be in [0, 1]")
+    if not 0 <= p.unknown_penalty < 1 or not 0 <= p.stale_penalty < 1:
+        raise InvalidParameterError("unknown_penalty and stale_penalty must be in [0, 1)")
+    if p.candidate_pool is not None and (
+        not isinstance(p.candidate_pool, int) or p.candidate_pool < 1
+    ):
+        raise InvalidParameterError("candidate_pool must be a positive integer or None")
+    if p.online_pool is not None and (not isinstance(p.online_pool, int) or p.online_pool < 1):
+        raise InvalidParameterError("online_pool must be a positive integer or None")
+    if p.category_temperature is not None and not p.category_temperature > 0:
+        raise InvalidParameterError("category_temperature must be > 0 or None")
+    if p.max_per_category is not None and p.max_per_category < 1:
+        raise InvalidParameterError("max_per_category must be >= 1 or None")
+    if p.weights is not None and not isinstance(p.weights, Weights):
+        raise InvalidParameterError("weights must be an rxmatch.rank.Weights")

@@ -1,0 +1,217 @@
+"""The person's words as numbers: facets, the text embedded as the whole answer, and the
+vectors of a referral in the fitted index's vector sets (:class:`EncodedQuery`).
+
+:class:`QueryEncoder` holds the query-side parameters of a Matcher; it reads the fitted
+index (its encoders, its lexical index for typo correction) and never stores the words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..exceptions import ReferralError
+from ..taxonomy import CATEGORIES
+from .facets import Facets, split_facets
+from .fuzzy import content_words, stem
+from .language import answer_language
+
+if TYPE_CHECKING:
+    from ..index import FittedIndex, TextSpace
+    from ..referral import Referral
+    from .text import Embedder
+
+__all__ = ["EncodedQuery", "QueryEncoder", "FACET_LANGUAGES", "encode_person"]
+
+#: languages whose answers are split into facets (the cue lists are English and Spanish)
+FACET_LANGUAGES = ("en", "es")
+
+#: the stems of each category's vocabulary (the words that name a category)
+CATEGORY_STEMS = tuple(
+    frozenset(stem(w) for v in c.vocabulary for w in v.split()) for c in CATEGORIES
+)
+
+
+@dataclass(frozen=True, repr=False)
+class EncodedQuery:
+    """A person's words, embedded: the whole answer (``vector``), the facets read from it,
+    and the embeddings of the facets that change the ranking (several interests; dislikes).
+    Made by :meth:`Matcher.encode`; pass it to ``recommend(..., query_vector=...)`` to rank
+    without encoding again. Never cached or written anywhere by rxmatch."""
+
+    vector: np.ndarray
+    facets: Facets
+    interest_vectors: np.ndarray | None = None
+    dislike_vectors: np.ndarray | None = None
+    named_categories: frozenset[int] | None = None  # categories the words name (by index)
+    #: "primary" (the matcher's embedder) or "multilingual" (a non-English answer, embedded
+    #: by the multilingual encoder and matched against the directory's multilingual vectors)
+    space: str = "primary"
+    #: the wishes embedded by the multilingual encoder too, for the encoder ensemble
+    ensemble_vector: np.ndarray | None = None
+
+    def __repr__(self) -> str:
+        return (
+            f"EncodedQuery(dim={self.vector.shape[-1]}, space={self.space!r}, "
+            f"facets={len(self.facets.all)})"
+        )
+
+
+def encode_person(embedder: Embedder, texts: list[str], *, batch_size: int) -> np.ndarray:
+    """Embed a person's words: with the embedder's ``encode_queries`` when it has one
+    (asymmetric models such as E5 prefix queries differently from passages)."""
+    encode = getattr(embedder, "encode_queries", None) or embedder.encode
+    return encode(texts, batch_size=batch_size)
+
+
+def supports(space: TextSpace | None, lang: str) -> bool:
+    """Whether the multilingual encoder was trained on ``lang`` (its ``languages``
+    attribute; an encoder that does not say is taken to support every language)."""
+    langs = getattr(getattr(space, "embedder", None), "languages", None)
+    return langs is None or lang in langs
+
+
+def _position(text: str, part: str) -> int:
+    """Where a facet's words start in the answer (facets are kept in the person's order)."""
+    i = text.find(part)
+    return i if i >= 0 else len(text)
+
+
+def facet_texts(f: Facets) -> tuple[list[str], list[str]]:
+    """The facets that are embedded on their own: the interests (only when there are
+    several, so that each can be matched) and the dislikes."""
+    interests = [x.text for x in f.interests] if len(f.interests) >= 2 else []
+    return interests, [x.text for x in f.dislikes]
+
+
+@dataclass(frozen=True)
+class QueryEncoder:
+    """The query stage of a Matcher (its ``facets``, ``query_without_barriers``,
+    ``context_in_query``, ``ensemble_weight`` and ``batch_size`` parameters)."""
+
+    facets: bool = True
+    query_without_barriers: bool = False
+    context_in_query: bool = True
+    ensemble_weight: float = 0.5
+    batch_size: int = 64
+
+    def main_text(self, text: str, f: Facets) -> str:
+        """The words embedded as the whole answer: without what the person dislikes and,
+        with ``query_without_barriers``, without the barriers, so that "I don't like
+        singing" does not pull choirs up. Context sentences (a loss, a diagnosis, a move)
+        stay unless ``context_in_query=False``: on the real dev splits they help find the
+        right kind of group ("newly retired", "new to the area"). Unchanged when nothing
+        else is left."""
+        drop = list(f.dislikes)
+        drop += list(f.barriers) if self.query_without_barriers else []
+        drop += [] if self.context_in_query else list(f.context)
+        if not self.facets or not drop or not (f.interests or f.context):
+            return text
+        keep = list(f.interests) + (list(f.context) if self.context_in_query else [])
+        if not keep:
+            return text
+        return ". ".join(x.text for x in sorted(keep, key=lambda x: _position(text, x.text)))
+
+    @staticmethod
+    def query_text(index: FittedIndex, text: str) -> str:
+        """The words as embedded: likely typos corrected against the directory's and the
+        taxonomy's vocabulary ("gardning" → "gardening")."""
+        return index.table.fuzzy.correct(text)
+
+    def named_categories(self, index: FittedIndex, text: str) -> frozenset[int]:
+        """Categories whose words the person names (typo-corrected, English and Spanish)."""
+        stems = {stem(w) for w in content_words(self.query_text(index, text))}
+        return frozenset(ci for ci, vocab in enumerate(CATEGORY_STEMS) if stems & vocab)
+
+    def encode_many(self, index: FittedIndex, referrals: Sequence[Referral]) -> list[EncodedQuery]:
+        """Embed many referrals' words and facets in one batch per encoder. A non-English
+        answer (detected offline) is embedded by the multilingual encoder, when the index
+        has one; an English one by the primary encoder (and, with ``ensemble_weight``, its
+        wishes by the multilingual encoder too)."""
+        ml = index.multilingual
+        texts: list[str] = []
+        ml_texts: list[str] = []
+        plan = []
+        for r in referrals:
+            lang = "en" if ml is None else answer_language(r.what_matters)
+            # in the primary space: English, and languages the multilingual encoder was
+            # not trained on (then both encoders are asked, as for English)
+            english = lang == "en" or not supports(ml, lang)
+            # the facet cues are English and Spanish: other answers are read whole
+            f = (
+                split_facets(r.what_matters)
+                if self.facets and lang in FACET_LANGUAGES
+                else Facets()
+            )
+            interests, dislikes = facet_texts(f)
+            main = self.main_text(r.what_matters, f)
+            if english:
+                start = len(texts)
+                if lang == "en":  # English typo correction
+                    texts.extend(self.query_text(index, x) for x in (main, *interests, *dislikes))
+                else:
+                    texts.extend(str(x) for x in (main, *interests, *dislikes))
+                ens = -1
+                if ml is not None and self.ensemble_weight > 0:
+                    ens = len(ml_texts)
+                    ml_texts.append(main)
+            else:  # the multilingual space: no English typo correction
+                start, ens = len(ml_texts), -1
+                ml_texts.extend([main, *interests, *dislikes])
+            named = self.named_categories(index, r.what_matters)
+            plan.append((english, f, start, len(interests), len(dislikes), named, ens))
+        if not plan:
+            return []
+        try:  # an encoder's error may hold the words: never let it reach a log
+            vecs = (
+                encode_person(index.embedder, texts, batch_size=self.batch_size) if texts else None
+            )
+            ml_vecs = None
+            if ml_texts:
+                ml_vecs = encode_person(ml.embedder, ml_texts, batch_size=self.batch_size)  # type: ignore[union-attr]
+        except UnicodeError:
+            raise ReferralError("the words could not be encoded", field="what_matters") from None
+        out = []
+        for english, f, start, n_i, n_d, named, ens in plan:
+            v: Any = vecs if english else ml_vecs
+            out.append(
+                EncodedQuery(
+                    vector=v[start],
+                    facets=f,
+                    interest_vectors=v[start + 1 : start + 1 + n_i] if n_i else None,
+                    dislike_vectors=v[start + 1 + n_i : start + 1 + n_i + n_d] if n_d else None,
+                    named_categories=named,
+                    space="primary" if english else "multilingual",
+                    ensemble_vector=None if ens < 0 else ml_vecs[ens],  # type: ignore[index]
+                )
+            )
+        return out
+
+    def resolve(
+        self, index: FittedIndex, referral: Referral, query: np.ndarray | EncodedQuery | None
+    ) -> EncodedQuery:
+        """``query`` as a complete EncodedQuery: encoded here when ``None``; a bare vector
+        (the whole answer, in the primary space) gets its facets, facet vectors and
+        ensemble vector encoded here; without facets, an EncodedQuery's facets are
+        dropped."""
+        if query is None:
+            query = self.encode_many(index, [referral])[0]
+        if isinstance(query, EncodedQuery):
+            if not self.facets:
+                query = replace(query, facets=Facets(), interest_vectors=None, dislike_vectors=None)
+        else:  # the whole answer's vector, given: facets and the ensemble encoded here
+            enc = self.encode_many(index, [referral])[0]
+            fvecs, dvecs = enc.interest_vectors, enc.dislike_vectors
+            if enc.space != "primary":  # the given vector is the primary embedder's
+                fvecs = dvecs = None
+            query = replace(
+                enc, vector=query, space="primary", interest_vectors=fvecs, dislike_vectors=dvecs
+            )
+        if query.named_categories is None:
+            query = replace(
+                query, named_categories=self.named_categories(index, referral.what_matters)
+            )
+        return query

@@ -1,0 +1,490 @@
+"""The fitted index: everything ``Matcher.fit`` computes from a Directory, in one object.
+
+:class:`FittedIndex` holds the resource table, the vector sets (the primary encoder's and,
+optionally, the multilingual one's: a mapping ``name -> TextSpace``), the lexical, geo,
+eligibility and schedule indexes, the per-resource flags read at ranking time, the
+contact details of a loaded index, the Directory (or how to decode it) and a generation
+number (+1 for every index built from another one). It is made by :func:`build_index`
+(from a Directory and its vectors) or :func:`assemble_index` (from stored parts, by
+:mod:`rxmatch.persistence`), and never changed afterwards: an update builds a new one.
+
+Data flows one way: this module knows nothing of the Matcher.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ._ids import id_list, refuse_text
+from .directory import Directory, LoadReport
+from .exceptions import InvalidParameterError
+from .features._bulk import phrase_flags
+from .features.eligibility import EligibilityIndex
+from .features.facets import CROWD_WORDS, STRENUOUS_WORDS
+from .features.fuzzy import FieldTokens, FuzzyIndex
+from .features.geo import GeoIndex
+from .features.kind import care_share, resource_kinds
+from .features.text import Embedder, EmbeddingCache
+from .rank.table import ResourceTable
+from .taxonomy import CATEGORIES, CATEGORY_KEYS, TAXONOMY_VOCABULARY
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "FittedIndex",
+    "TextSpace",
+    "DirectorySource",
+    "PRIMARY",
+    "MULTILINGUAL",
+    "resource_text",
+    "embed_directory",
+    "build_index",
+    "assemble_index",
+    "reembed",
+    "directory_with",
+    "directory_without",
+]
+
+#: the names of the vector sets the Matcher reads (another encoder adds another name)
+PRIMARY = "primary"
+MULTILINGUAL = "multilingual"
+
+
+def resource_text(name: str, description: str, tags: Sequence[str]) -> str:
+    """The text embedded for a resource: name, description and tags."""
+    text = f"{name}. {description}"
+    if tags:
+        text += " Tags: " + ", ".join(tags) + "."
+    return text
+
+
+@dataclass(frozen=True, eq=False)
+class TextSpace:
+    """A set of directory vectors made by one encoder: the resources' ``embeddings`` and
+    the category ``prototypes`` in its space."""
+
+    embedder: Embedder
+    embeddings: np.ndarray
+    prototypes: np.ndarray
+
+    @property
+    def category_temperature(self) -> float:
+        return float(getattr(self.embedder, "category_temperature", 0.05))
+
+
+class DirectorySource:
+    """The Directory an index was built from: in memory (after ``fit``), or decoded on
+    first access by ``loader`` (a loaded index; two threads may both decode it, either
+    result is the same)."""
+
+    __slots__ = ("directory", "loader")
+
+    def __init__(self, directory: Directory | None, loader: Callable[[], Directory] | None = None):
+        if directory is None and loader is None:
+            raise ValueError("a DirectorySource needs a directory or a loader")
+        self.directory, self.loader = directory, loader
+
+    def get(self) -> Directory:
+        d = self.directory
+        if d is None:
+            d = self.directory = self.loader()  # type: ignore[misc]
+        return d
+
+    @property
+    def report(self) -> LoadReport | None:
+        """The load report when it is at hand without decoding a saved table."""
+        d = self.directory
+        return d.report if d is not None else getattr(self.loader, "report", None)
+
+
+@dataclass(frozen=True, eq=False)
+class FittedIndex:
+    """Everything fitting computes; read-only once built (see the module docstring)."""
+
+    table: ResourceTable
+    eligibility: EligibilityIndex
+    #: ``name -> TextSpace``; ``PRIMARY`` always, ``MULTILINGUAL`` when there is one
+    vector_sets: Mapping[str, TextSpace]
+    category_index: np.ndarray  # intp, index into CATEGORY_KEYS
+    has_sessions: np.ndarray  # bool
+    strenuous: np.ndarray  # bool
+    crowded: np.ndarray  # bool
+    adult_only: np.ndarray  # bool
+    verified_ordinal: np.ndarray  # float64, NaN when never verified
+    kinds: np.ndarray  # float32 (n, n_kinds)
+    care_share: np.ndarray  # float
+    #: contiguous copy of the online resources' vectors (a few % of rows): ranks them
+    #: without gathering from the (possibly memory-mapped) matrix on every query
+    online_embeddings: np.ndarray
+    source: DirectorySource
+    #: the contact columns of a loaded index (serve ``Match.resource`` until the
+    #: Directory is decoded); ``None`` after ``fit`` or for an index saved before them
+    contacts: Mapping[str, Sequence[str | None]] | None = None
+    generation: int = 0
+    #: bounded caches of directory text (never the person's words)
+    _tokens: dict[int, dict[str, FieldTokens]] = field(default_factory=dict, repr=False)
+    _contact_columns: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def primary(self) -> TextSpace:
+        return self.vector_sets[PRIMARY]
+
+    @property
+    def embedder(self) -> Embedder:
+        return self.primary.embedder
+
+    @property
+    def prototypes(self) -> np.ndarray:
+        return self.primary.prototypes
+
+    @property
+    def multilingual(self) -> TextSpace | None:
+        return self.vector_sets.get(MULTILINGUAL)
+
+    @property
+    def directory(self) -> Directory:
+        return self.source.get()
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+    def with_vector_set(self, name: str, space: TextSpace | None) -> FittedIndex:
+        """This index with the vector set ``name`` added or replaced (``None``: removed),
+        e.g. another encoder's vectors of the same resources."""
+        if space is not None and space.embeddings.shape[0] != len(self.table):
+            raise InvalidParameterError(
+                f"vector set {name!r} has {space.embeddings.shape[0]} rows, not {len(self.table)}"
+            )
+        sets = {k: v for k, v in self.vector_sets.items() if k != name}
+        if space is not None:
+            sets[name] = space
+        if PRIMARY not in sets:
+            raise InvalidParameterError("the primary vector set cannot be removed")
+        return replace(self, vector_sets=sets)
+
+    def field_tokens(self, r: int) -> dict[str, FieldTokens]:
+        """The content words of resource ``r``'s name, tags and description, cached."""
+        cache = self._tokens
+        got = cache.get(r)
+        if got is None:
+            t = self.table
+            got = t.fuzzy.field_tokens(
+                {"name": t.names[r], "tags": " ".join(t.tags[r]), "description": t.descriptions[r]}
+            )
+            if len(cache) >= 8192:
+                cache.clear()
+            cache[r] = got
+        return got
+
+
+def given_vectors(vectors: np.ndarray, n: int, what: str) -> np.ndarray:
+    """Precomputed ``(n, dim)`` vectors as float32, L2-normalised (a memory map is kept
+    as it is when already normalised)."""
+    vecs = vectors if isinstance(vectors, np.memmap) else np.asarray(vectors)
+    if vecs.dtype != np.float32:
+        vecs = vecs.astype(np.float32)
+    if vecs.ndim != 2 or vecs.shape[0] != n:
+        raise InvalidParameterError(f"{what} must have shape ({n}, dim), not {vecs.shape}")
+    # row norms a block at a time (each row's norm as one call over all rows gives it,
+    # without a temporary the size of the matrix)
+    norms = np.empty((len(vecs), 1), dtype=vecs.dtype)
+    for lo in range(0, len(vecs), 65536):
+        norms[lo : lo + 65536] = np.linalg.norm(vecs[lo : lo + 65536], axis=1, keepdims=True)
+    if not np.all(np.isfinite(norms)):
+        raise InvalidParameterError(f"{what} hold non-finite values")
+    if not np.allclose(norms, 1.0, atol=1e-4):
+        norms[norms == 0] = 1.0
+        vecs = vecs / norms
+    return vecs
+
+
+def embed_directory(
+    directory: Directory,
+    embedder: Embedder,
+    cache: EmbeddingCache,
+    *,
+    multilingual: Embedder | None = None,
+    embeddings: np.ndarray | None = None,
+    multilingual_embeddings: np.ndarray | None = None,
+    batch_size: int = 64,
+    show_progress_bar: bool | None = None,
+) -> dict[str, TextSpace]:
+    """The vector sets of a Directory: its resource texts (:func:`resource_text`) and the
+    category prototypes embedded by ``embedder`` and, when given, by ``multilingual``
+    (with ``embeddings`` given and ``multilingual_embeddings`` not, no multilingual set
+    is built). Given vectors are L2-normalised, not recomputed."""
+    df = directory._frame  # read only (``frame`` is a copy)
+    texts = (  # what is embedded (nothing when the vectors are given)
+        [resource_text(n, d, t) for n, d, t in zip(df["name"], df["description"], df["tags"])]
+        if embeddings is None
+        else []
+    )
+    show = show_progress_bar if show_progress_bar is not None else len(df) > 2000
+    if embeddings is None:
+        vecs = cache.encode(embedder, texts, batch_size=batch_size, show_progress_bar=show)
+    else:
+        vecs = given_vectors(embeddings, len(df), "embeddings")
+    protos = cache.encode(embedder, [c.prototype for c in CATEGORIES], batch_size=batch_size)
+    if protos.shape[1] != vecs.shape[1]:
+        raise InvalidParameterError(
+            f"embeddings have {vecs.shape[1]} dimensions but the embedder makes {protos.shape[1]}"
+        )
+    out = {PRIMARY: TextSpace(embedder, vecs, protos)}
+    if multilingual is not None and (embeddings is None or multilingual_embeddings is not None):
+        if multilingual_embeddings is None:
+            mvecs = cache.encode(multilingual, texts, batch_size=batch_size, show_progress_bar=show)
+        else:
+            mvecs = given_vectors(multilingual_embeddings, len(df), "multilingual_embeddings")
+        mprotos = cache.encode(multilingual, [c.prototype for c in CATEGORIES])
+        if mprotos.shape[1] != mvecs.shape[1]:
+            raise InvalidParameterError(
+                "multilingual_embeddings do not have the multilingual encoder's dimensions"
+            )
+        out[MULTILINGUAL] = TextSpace(multilingual, mvecs, mprotos)
+    return out
+
+
+def _objects(col: pd.Series, convert: Any) -> list[Any]:
+    """``[None if pd.isna(v) else convert(v) for v in col]`` with the missing values found
+    in one vectorised call (``convert=None`` keeps the values)."""
+    missing = col.isna().to_numpy()
+    if convert is None:
+        return [None if m else v for v, m in zip(col, missing)]
+    return [None if m else convert(v) for v, m in zip(col, missing)]
+
+
+def build_index(
+    directory: Directory, vector_sets: Mapping[str, TextSpace], *, generation: int = 0
+) -> FittedIndex:
+    """Index a Directory whose vector sets are made (:func:`embed_directory`): infer the
+    missing categories, build the table, the lexical, geo and eligibility indexes and the
+    per-resource flags."""
+    vecs, protos = vector_sets[PRIMARY].embeddings, vector_sets[PRIMARY].prototypes
+    df = directory._frame  # read only (``frame`` is a copy)
+    cats = _objects(df["category"], str)
+    inferred = np.array([c is None for c in cats], dtype=bool)
+    if inferred.any():
+        best = np.asarray(vecs[inferred] @ protos.T).argmax(axis=1)
+        it = iter(best)
+        cats = [CATEGORY_KEYS[next(it)] if c is None else c for c in cats]
+    category_index = np.array([CATEGORY_KEYS.index(c) for c in cats], dtype=np.intp)
+
+    lat = df["lat"].to_numpy(np.float64)
+    lon = df["lon"].to_numpy(np.float64)
+    has_place = ~np.isnan(lat)
+    online = df["online"].to_numpy(bool)
+    srad = df["service_radius_km"].to_numpy(np.float64)
+    geo_rows = np.flatnonzero(has_place)
+    fuzzy = FuzzyIndex().fit(
+        {
+            "name": list(df["name"]),
+            "tags": [" ".join(t) for t in df["tags"]],
+            "description": list(df["description"]),
+        },
+        extra_vocabulary=TAXONOMY_VOCABULARY,
+    )
+    free = _objects(df["free"], bool)
+    table = ResourceTable(
+        ids=df["id"].to_numpy(object),
+        names=list(df["name"]),
+        descriptions=list(df["description"]),
+        tags=list(df["tags"]),
+        categories=cats,
+        category_inferred=inferred,
+        lat=lat,
+        lon=lon,
+        online=online,
+        has_place=has_place,
+        service_radius_km=srad,
+        min_age=df["min_age"].to_numpy(np.float64),
+        max_age=df["max_age"].to_numpy(np.float64),
+        free=free,
+        cost=_objects(df["cost"], str),
+        languages=list(df["languages"]),
+        accessibility=list(df["accessibility"]),
+        sessions=list(df["sessions"]),
+        last_verified=_objects(df["last_verified"], None),
+        embeddings=vecs,
+        geo=GeoIndex(lat[geo_rows], lon[geo_rows]),
+        geo_rows=geo_rows,
+        online_rows=np.flatnonzero(online),
+        outreach_rows=np.flatnonzero(has_place & ~np.isnan(srad) & (srad > 0)),
+        fuzzy=fuzzy,
+    )
+    eligibility = EligibilityIndex(
+        min_age=table.min_age,
+        max_age=table.max_age,
+        languages=table.languages,
+        accessibility=table.accessibility,
+        free=free,
+        online=online,
+        has_place=has_place,
+        category_index=category_index,
+    )
+    # whole words of the lists in f"{name} {description} {tags}".lower()
+    strenuous, crowded = phrase_flags(
+        (STRENUOUS_WORDS, CROWD_WORDS),
+        (table.names, table.descriptions, [" ".join(tg) for tg in table.tags]),
+    )
+    derived = {
+        "category_index": category_index,
+        "has_sessions": np.array([len(x) > 0 for x in table.sessions], dtype=bool),
+        "strenuous": strenuous,
+        "crowded": crowded,
+        "verified_ordinal": np.array(
+            [np.nan if d is None else d.toordinal() for d in table.last_verified],
+            dtype=np.float64,
+        ),
+        "kinds": resource_kinds(table.names, table.tags, table.descriptions).astype(np.float32),
+    }
+    return assemble_index(
+        table,
+        eligibility,
+        derived,
+        vector_sets,
+        DirectorySource(directory),
+        generation=generation,
+    )
+
+
+def assemble_index(
+    table: ResourceTable,
+    eligibility: EligibilityIndex,
+    derived: Mapping[str, np.ndarray | None],
+    vector_sets: Mapping[str, TextSpace],
+    source: DirectorySource,
+    *,
+    contacts: Mapping[str, Sequence[str | None]] | None = None,
+    generation: int = 0,
+) -> FittedIndex:
+    """A FittedIndex from its parts: ``derived`` holds ``category_index``,
+    ``has_sessions``, ``strenuous``, ``crowded``, ``verified_ordinal`` and optionally
+    ``kinds`` (recomputed when absent, as in indexes saved before them) and
+    ``online_embeddings`` (gathered from the table's vectors when absent)."""
+    online_vecs = derived.get("online_embeddings")
+    kinds = derived.get("kinds")
+    if kinds is None:
+        kinds = resource_kinds(table.names, table.tags, table.descriptions)
+    kinds = np.asarray(kinds, dtype=np.float32)
+    return FittedIndex(
+        table=table,
+        eligibility=eligibility,
+        vector_sets=dict(vector_sets),
+        category_index=np.asarray(derived["category_index"], dtype=np.intp),
+        has_sessions=np.asarray(derived["has_sessions"], dtype=bool),
+        strenuous=np.asarray(derived["strenuous"], dtype=bool),
+        crowded=np.asarray(derived["crowded"], dtype=bool),
+        adult_only=np.nan_to_num(table.min_age, nan=0.0) >= 16,
+        verified_ordinal=np.asarray(derived["verified_ordinal"], dtype=np.float64),
+        kinds=kinds,
+        care_share=care_share(kinds),
+        online_embeddings=(
+            np.ascontiguousarray(table.embeddings[table.online_rows])
+            if online_vecs is None
+            else online_vecs
+        ),
+        source=source,
+        contacts=contacts,
+        generation=generation,
+    )
+
+
+# ---- incremental updates -------------------------------------------------------------------
+def reembed(
+    index: FittedIndex, directory: Directory, cache: EmbeddingCache, *, batch_size: int = 64
+) -> tuple[dict[str, TextSpace], int]:
+    """The vector sets of ``directory`` reusing ``index``'s vectors of every resource with
+    the same id and text; only new or changed texts are embedded. Returns the sets and how
+    many texts were embedded."""
+    t = index.table
+    old_text = {
+        rid: resource_text(n, d, tg)
+        for rid, n, d, tg in zip(t.ids, t.names, t.descriptions, t.tags)
+    }
+    old_pos = {rid: i for i, rid in enumerate(t.ids)}
+    df = directory.frame
+    texts = [resource_text(n, d, tg) for n, d, tg in zip(df["name"], df["description"], df["tags"])]
+    # which rows keep their vectors (same id, same text) and from where: found once,
+    # used for every vector set of the index
+    kept, kept_from, todo = [], [], []
+    for i, (rid, text) in enumerate(zip(df["id"], texts)):
+        if old_text.get(rid) == text:
+            kept.append(i)
+            kept_from.append(old_pos[rid])
+        else:
+            todo.append(i)
+
+    def reuse(space: TextSpace) -> TextSpace:
+        old = space.embeddings
+        out = np.empty((len(df), old.shape[1]), dtype=np.float32)
+        out[kept] = old[kept_from]
+        if todo:
+            out[todo] = cache.encode(
+                space.embedder, [texts[i] for i in todo], batch_size=batch_size
+            )
+        return TextSpace(space.embedder, out, space.prototypes)
+
+    return {name: reuse(space) for name, space in index.vector_sets.items()}, len(todo)
+
+
+def directory_with(
+    old: Directory, records: pd.DataFrame | Directory | list[dict[str, Any]], *, replace: bool
+) -> Directory:
+    """``old`` with ``records`` added (``replace=False``: their ids must be new) or
+    replacing the resources of the same ids (``replace=True``: the ids must exist)."""
+    import pandas as pd
+
+    refuse_text(records, "update" if replace else "add", "a DataFrame, a Directory or a list")
+    new = (
+        records
+        if isinstance(records, Directory)
+        else Directory.from_frame(
+            pd.DataFrame(records) if not isinstance(records, pd.DataFrame) else records,
+            source="update",
+        )
+    )
+    old_f = old.frame
+    new_f = new.frame
+    clash = set(new_f["id"]) & set(old_f["id"])
+    if replace:
+        missing = set(new_f["id"]) - set(old_f["id"])
+        if missing:
+            raise InvalidParameterError(
+                f"update: no resource with id(s) {sorted(missing)[:5]}; use add()"
+            )
+    elif clash:
+        raise InvalidParameterError(
+            f"add: id(s) {sorted(clash)[:5]} already in the index; use update()"
+        )
+    keep = ~old_f["id"].isin(new_f["id"])
+    frame = pd.concat([old_f[keep.to_numpy()], new_f], ignore_index=True)
+    report = LoadReport(
+        old.report.source,
+        old.report.n_input + new.report.n_input,
+        len(frame),
+        old.report.skipped + new.report.skipped,
+        old.report.issues + new.report.issues,
+    )
+    return Directory(frame, report)
+
+
+def directory_without(old: Directory, ids: Iterable[str]) -> Directory:
+    """``old`` without the resources ``ids`` (unknown ids, or removing every resource,
+    raise :class:`~rxmatch.exceptions.InvalidParameterError`)."""
+    drop = set(id_list(ids, "remove: ids"))
+    old_f = old.frame
+    unknown = drop - set(old_f["id"])
+    if unknown:
+        raise InvalidParameterError(f"remove: no resource with id(s) {sorted(unknown)[:5]}")
+    frame = old_f[~old_f["id"].isin(drop).to_numpy()].reset_index(drop=True)
+    if frame.empty:
+        raise InvalidParameterError("remove: that would leave the index empty")
+    rep = old.report
+    return Directory(
+        frame, LoadReport(rep.source, rep.n_input, len(frame), rep.skipped, rep.issues)
+    )

@@ -1,0 +1,293 @@
+"""Results: scored candidates → re-ranked, explained :class:`~rxmatch.records.Match`
+objects in one :class:`~rxmatch.records.Recommendations` (notes, exclusions and the
+context of ``why_not``), and a resource's facts as plain JSON values (``Match.resource``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..features.eligibility import REASON_CODES, exclusion_reason, flag_texts, reason_code
+from ..records import CONTACT_FIELDS, Exclusion, Match, Recommendations, WhyNotContext, plain
+from .explain import explain_match, summarize_match
+from .rerank import rerank
+from .scoring import CandidateFeatures, ScoredCandidates, confidence
+
+if TYPE_CHECKING:
+    from ..index import FittedIndex
+    from ..referral import Referral
+
+__all__ = ["ResultBuilder", "LOW_CONFIDENCE", "resource_facts", "exclusions"]
+
+#: below this calibrated confidence of the best match, ``recs.notes`` says plainly that
+#: nothing in reach fits well (about the bottom fifth of top-10 scores on the real dev sets)
+LOW_CONFIDENCE = 0.2
+
+_VIA_NAMES = {0: "radius", 1: "outreach", 2: "online"}
+
+
+class _Take:
+    """``seq[rows[i]]`` on access: the ids of the candidate rows without gathering them all
+    (re-ranking reads the ids of the few leaders only, to break ties)."""
+
+    __slots__ = ("_seq", "_rows")
+
+    def __init__(self, seq: Any, rows: np.ndarray):
+        self._seq, self._rows = seq, rows
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __getitem__(self, i: int) -> Any:
+        return self._seq[int(self._rows[i])]
+
+
+def exclusions(
+    index: FittedIndex, ref: Referral, features: CandidateFeatures
+) -> tuple[Exclusion, ...]:
+    """The candidates left out by a rule, with the reason in words."""
+    t = index.table
+    out = []
+    for r, c in zip(features.excluded_rows, features.excluded_codes):
+        code = reason_code(int(c))
+        reason = exclusion_reason(
+            code,
+            min_age=t.min_age[r],
+            max_age=t.max_age[r],
+            languages=t.languages[r],
+            accessibility_needs=ref.accessibility_needs,
+            res_access=t.accessibility[r],
+        )
+        out.append(Exclusion(str(t.ids[r]), code, reason))
+    return tuple(out)
+
+
+def _age(v: Any) -> int | float | None:
+    v = float(v)
+    if math.isnan(v):
+        return None
+    return int(v) if v.is_integer() else v
+
+
+def _contact_facts(index: FittedIndex, r: int) -> dict[str, Any]:
+    facts: dict[str, Any] = dict.fromkeys(CONTACT_FIELDS)
+    d = index.source.directory
+    saved = index.contacts
+    if d is None and saved:
+        for key, col in saved.items():
+            facts[key] = col[r]
+    elif d is not None:
+        # the contact columns of the Directory in memory, as lists (once per directory)
+        cached = index._contact_columns
+        if cached.get("directory") is not d:
+            frame = getattr(d, "_frame", None)
+            cached["columns"] = {
+                c: (frame[c].tolist() if frame is not None and c in frame else None)
+                for c in CONTACT_FIELDS
+            }
+            cached["directory"] = d
+        rid = str(index.table.ids[r])
+        if rid in d:
+            pos = d.position(rid)
+            for key, col in cached["columns"].items():
+                facts[key] = plain(col[pos]) if col is not None else plain(d.get(rid)[key])
+    return facts
+
+
+def resource_facts(index: FittedIndex, r: int) -> dict[str, Any]:
+    """Table row ``r``'s facts as plain JSON values (``Match.resource``). Address, city,
+    postal code, phone and url are not in the table: they come from the Directory when
+    it is in memory (after ``fit``, or once it was decoded), else from the contact arrays
+    a loaded index holds (``None`` for an index saved before them)."""
+    t = index.table
+    facts = _contact_facts(index, r)
+    facts.update(
+        lat=plain(float(t.lat[r])) if t.has_place[r] else None,
+        lon=plain(float(t.lon[r])) if t.has_place[r] else None,
+        online=bool(t.online[r]),
+        schedule=plain(t.sessions[r]),
+        free=None if t.free[r] is None else bool(t.free[r]),
+        cost=plain(t.cost[r]),
+        languages=plain(list(t.languages[r])),
+        accessibility=plain(list(t.accessibility[r])),
+        min_age=_age(t.min_age[r]),
+        max_age=_age(t.max_age[r]),
+        last_verified=plain(t.last_verified[r]),
+    )
+    return facts
+
+
+def skipped_at_load(index: FittedIndex) -> Sequence[Any]:
+    """The rows the directory's load report skipped (``RowProblem``s), when the report
+    is at hand without decoding a saved index's table; else none."""
+    report = index.source.report
+    return () if report is None else report.skipped
+
+
+@dataclass(frozen=True)
+class ResultBuilder:
+    """The results stage of a Matcher: re-ranking (``diversity``, ``max_per_category``,
+    ``coverage_bonus``), the confidence floor (``min_confidence``) and explanations."""
+
+    diversity: float = 0.0
+    max_per_category: int | None = None
+    coverage_bonus: float = 0.0
+    min_confidence: float = 0.0
+
+    def notes(
+        self, ref: Referral, f: CandidateFeatures, order: np.ndarray, conf: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """The notes of a list, and the matches kept above ``min_confidence``."""
+        notes = list(f.notes)
+        if len(order) and conf.max() < LOW_CONFIDENCE:
+            notes.append(
+                f"no strong match in reach: the best has a confidence of {conf.max():.0%}; "
+                "consider a wider search or another kind of help"
+            )
+        elif not len(order) and f.n_candidates == 0:
+            notes.append("nothing in the directory is within reach of this home")
+        if ref.languages and len(f.excluded_codes):
+            lang_code = tuple(REASON_CODES).index("language")
+            if not len(order) and (np.asarray(f.excluded_codes) == lang_code).all():
+                notes.append(
+                    "every resource in reach was left out for language: none lists the "
+                    "language(s) given (check the spelling, e.g. 'English', 'Spanish')"
+                )
+        if self.min_confidence > 0 and len(order):
+            held = int((conf < self.min_confidence).sum())
+            if held:
+                order, conf = order[conf >= self.min_confidence], conf[conf >= self.min_confidence]
+                notes.append(
+                    f"{held} weaker match(es) held back (confidence below "
+                    f"{self.min_confidence:.0%})"
+                )
+        return order, conf, notes
+
+    def match(
+        self,
+        index: FittedIndex,
+        ref: Referral,
+        scored: ScoredCandidates,
+        i: int,
+        rank: int,
+        conf: float,
+        today: date,
+    ) -> Match:
+        """Candidate ``i`` of ``scored`` as the explained Match at ``rank``."""
+        t, f = index.table, scored.features
+        r = int(f.rows[i])
+        comp = {name: float(v[i]) for name, v in f.components.items()}
+        dist = float(f.distance_km[i])
+        flags = flag_texts(int(f.flags[i]))
+        best = f.best_sessions.get(int(i))
+        km = None if math.isnan(dist) else dist
+        via = _VIA_NAMES[int(f.via[i])]
+        facet = f.facets.interests[int(f.facet_of[i])].text if f.facet_of is not None else None
+        matched = (
+            t.fuzzy.explain(f.words, tokens=index.field_tokens(r))
+            if comp.get("lexical", 0) > 0
+            else []
+        )
+        reasons = explain_match(
+            matched=matched,
+            components=comp,
+            distance_km=km,
+            via=via,
+            category=t.categories[r],
+            category_inferred=bool(t.category_inferred[r]),
+            free=t.free[r],
+            cost=t.cost[r],
+            best_session=best,
+            sessions=t.sessions[r],
+            availability_given=bool(ref.windows),
+            flags=flags,
+            last_verified=t.last_verified[r],
+            today=today,
+            travel_mode=ref.travel_mode,
+            facet=facet,
+        )
+        return Match(
+            rank=rank,
+            resource_id=str(t.ids[r]),
+            name=t.names[r],
+            category=t.categories[r],
+            category_inferred=bool(t.category_inferred[r]),
+            score=float(scored.scores[i]),
+            components=comp,
+            distance_km=None if km is None else round(km, 3),
+            online=bool(t.online[r]),
+            reasons=reasons,
+            matched_words=tuple(matched),
+            flags=flags,
+            confidence=float(conf),
+            summary=summarize_match(
+                category=t.categories[r],
+                distance_km=km,
+                via=via,
+                free=t.free[r],
+                cost=t.cost[r],
+                matched=matched,
+                facet=facet,
+                semantic=comp.get("semantic", 0.0),
+                best_session=best,
+                fits_fully=best is not None and comp.get("schedule", 0) >= 0.99,
+                flags=flags,
+                travel_mode=ref.travel_mode,
+            ),
+            resource=resource_facts(index, r),
+        )
+
+    def build(
+        self,
+        index: FittedIndex,
+        ref: Referral,
+        scored: ScoredCandidates,
+        k: int,
+        today: date,
+    ) -> Recommendations:
+        """Re-rank ``scored`` into the ``k`` best and explain them."""
+        t, f = index.table, scored.features
+        rows = f.rows
+        order = rerank(
+            scored,
+            lambda idx: t.embeddings[rows[idx]],
+            _Take(t.ids, rows),
+            index.category_index[rows],
+            k,
+            diversity=self.diversity,
+            max_per_category=self.max_per_category,
+            coverage_bonus=self.coverage_bonus,
+        )
+        conf = confidence(scored.scores[order]) if len(order) else np.zeros(0)
+        order, conf, notes = self.notes(ref, f, order, conf)
+        matches = tuple(
+            self.match(index, ref, scored, i, rank, conf[rank - 1], today)
+            for rank, i in enumerate(order, start=1)
+        )
+        home = (ref.lat, ref.lon) if ref.lat is not None and ref.lon is not None else None
+        return Recommendations(
+            matches=matches,
+            referral_id=ref.referral_id,
+            notes=tuple(notes),
+            n_candidates=f.n_candidates,
+            exclusions=exclusions(index, ref, f),
+            facets=tuple(f.facets.describe()),
+            _context=WhyNotContext(
+                t,
+                home=home,
+                reach_km=f.reach_km,
+                online_ok=ref.online_ok,
+                online_only=ref.online_only,
+                rows=rows,
+                scores=scored.scores,
+                min_confidence=self.min_confidence,
+                skipped=skipped_at_load(index),
+                k=k,
+            ),
+        )
