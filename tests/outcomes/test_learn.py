@@ -141,3 +141,41 @@ def test_max_lift_and_exposure_penalty_limit_promotion():
     brake = OutcomeReranker(exposure_penalty=2.0, prior_strength=1e6).fit_arrays(heavy, **kw)
     assert no_brake.rank(ids, scores, 10, explore=False).order[0] == 3
     assert brake.rank(ids, scores, 10, explore=False).order[0] != 3
+
+
+def test_protected_candidates_keep_their_static_exposure():
+    from rxmatch.outcomes.learn import protected_bonus
+
+    res, rank, score, att = _log(top_bias=False)
+    rr = OutcomeReranker(exposure_penalty=0).fit_arrays(res, rank, score, np.ones(len(res)), att)
+    ids = list(range(20))
+    static = np.linspace(0.9, 0.1, 20)  # static order 0, 1, ..., 19
+    e = examination_curve(10)
+    # resource 7 (truly bad) is protected and is in the static top 10 at slot 8;
+    # resource 15 (average) is protected but outside the static top 10
+    protected = np.zeros(20, dtype=bool)
+    protected[[7, 15]] = True
+    floor = e[protected[:10]].sum()
+    free = rr.rank(ids, static, 10, explore=False)
+    assert 7 not in free.order  # learning alone drops it: the protected exposure falls
+    assert e[protected[free.order]].sum() < floor
+    kept = rr.rank(ids, static, 10, explore=False, protected=protected)
+    assert e[protected[kept.order]].sum() >= floor - 1e-12
+    # the rest keeps the learned order (one uniform bonus per list)
+    rest = [r for r in kept.order if not protected[r]]
+    assert rest == [r for r in free.order if not protected[r]][: len(rest)]
+    # the bonus is the smallest that works, and 0 when the floor already holds
+    mean = np.log(rr.lift(ids)) + rr.beta_ * static
+    b = protected_bonus(mean, protected, e)
+    assert b > 0
+    below = np.argsort(-(mean + (b - 1e-3) * protected), kind="stable")[:10]
+    assert e[protected[below]].sum() < floor
+    assert protected_bonus(mean, np.zeros(20, dtype=bool), e) == 0.0
+    assert protected_bonus(static, protected, e) == 0.0  # the static order itself
+    # explored lists keep it too, and still explore
+    lists = [rr.rank(ids, static, 10, rng=s, protected=protected) for s in range(40)]
+    assert all(e[protected[o.order]].sum() >= floor - 1e-12 for o in lists)
+    assert len({tuple(sorted(o.order)) for o in lists}) > 1
+    assert all(list(o.order[:3]) == list(kept.order[:3]) for o in lists)
+    with pytest.raises(rxmatch.InvalidParameterError):
+        rr.rank(ids, static, 10, protected=protected[:5])

@@ -80,6 +80,16 @@ def test_simulation_runs_logs_and_measures(world):
     assert set(log["declined"].dropna()) <= {"closed", "not_as_described"}
     assert set(res.ope["policy"]) == {"learned", "static"}
     assert set(res.exposure["policy"]) >= {"static", "learned (greedy)"}
+    # small organisations keep at least their static exposure in every greedy list
+    share = res.exposure.set_index("policy")["small_org_share"]
+    assert share["learned (greedy)"] >= share["static"] - 1e-12
+    # and in every list shown, exploring or not
+    e = world.examination
+    for t, g in log.groupby("template"):
+        static_floor = e[world.small[world.cands[t][:10]]].sum()
+        for _, shown in g.groupby("referral"):
+            small = world.small[shown["resource"].to_numpy()]
+            assert e[shown["rank"].to_numpy() - 1][small].sum() >= static_floor - 1e-9
     # the log is valid outcome events: the signals and the stale report read it
     events = res.events()
     assert {"shown", "attended", "declined"} <= set(events["event"])

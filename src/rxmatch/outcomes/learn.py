@@ -51,7 +51,7 @@ share of examination-weighted exposure that exploration moved away from the gree
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -60,7 +60,7 @@ import pandas as pd
 
 from ..exceptions import InvalidParameterError, NotFittedError
 
-__all__ = ["OutcomeReranker", "RankedList", "examination_curve"]
+__all__ = ["OutcomeReranker", "RankedList", "examination_curve", "protected_bonus"]
 
 
 def examination_curve(k: int = 10, eta: float = 1.0) -> np.ndarray:
@@ -88,6 +88,58 @@ def _calibrate(
         if np.max(np.abs(step)) < 1e-8:
             break
     return float(theta[0]), float(np.clip(theta[1], 0.0, 100.0))
+
+
+def protected_bonus(score: np.ndarray, protected: np.ndarray, exam: np.ndarray) -> float:
+    """The smallest bonus ``b >= 0`` (to 1e-6) that, added to the ranking score of every
+    ``protected`` candidate, gives the protected candidates of the top ``len(exam)`` at
+    least the examination-weighted exposure they have in the static order (the candidates'
+    order as given). A uniform bonus keeps the order within each group, so the protected
+    exposure only grows with ``b`` (a per-list form of the fairness-of-exposure constraint
+    of Singh & Joachims, 2018); the bonus is 0 when the constraint already holds."""
+    k = min(len(exam), len(score))
+    e = np.asarray(exam, dtype=float)[:k]
+    floor = float(e[protected[:k]].sum())
+    if floor <= 0:
+        return 0.0
+
+    def exposure(b: float) -> float:
+        top = np.argsort(-(score + b * protected), kind="stable")[:k]
+        return float(e[protected[top]].sum())
+
+    if exposure(0.0) >= floor - 1e-12:
+        return 0.0
+    lo, hi = 0.0, float(np.ptp(score)) + 1.0  # at hi every protected candidate leads
+    while hi - lo > 1e-6:
+        mid = 0.5 * (lo + hi)
+        if exposure(mid) >= floor - 1e-12:
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
+def _row_bonus(
+    score: np.ndarray, protected: np.ndarray, exam: np.ndarray, need: float
+) -> np.ndarray:
+    """:func:`protected_bonus` for every row of ``score`` at once (bisection), with the
+    exposure the protected candidates ``need`` in the slots weighted by ``exam``."""
+    m = len(exam)
+
+    def exposure(b: np.ndarray) -> np.ndarray:
+        top = np.argsort(-(score + b[:, None] * protected), axis=1, kind="stable")[:, :m]
+        return (exam[None, :] * protected[top]).sum(axis=1)
+
+    rows = score.shape[0]
+    ok = exposure(np.zeros(rows)) >= need - 1e-12
+    lo, hi = np.zeros(rows), np.ptp(score, axis=1) + 1.0
+    for _ in range(40):
+        mid = 0.5 * (lo + hi)
+        good = exposure(mid) >= need - 1e-12
+        hi, lo = np.where(good, mid, hi), np.where(good, lo, mid)
+        if np.max(hi - lo) < 1e-6:
+            break
+    return np.where(ok, 0.0, hi)
 
 
 @dataclass(frozen=True)
@@ -297,8 +349,16 @@ class OutcomeReranker:
         rng: np.random.Generator | int | None = None,
         explore: bool = True,
         categories: Sequence[Any] | None = None,
+        protected: Sequence[bool] | np.ndarray | None = None,
     ) -> RankedList:
-        """Re-rank one referral's candidates (``ids`` with static ``scores``) to ``k``."""
+        """Re-rank one referral's candidates (``ids`` with static ``scores``, in the static
+        ranker's order) to ``k``.
+
+        ``protected``: one flag per candidate (for example small organisations). The list
+        then gives the protected candidates at least the examination-weighted exposure that
+        the static top ``k`` gives them (see :func:`protected_bonus`); summed over lists,
+        their share of exposure is no lower than under the static ranker. It holds for
+        explored lists too: each Thompson draw gets its own smallest bonus."""
         ids = list(ids)
         s = np.clip(np.asarray(scores, dtype=float), 1e-6, None)
         n = len(ids)
@@ -310,6 +370,12 @@ class OutcomeReranker:
             x = self.lifts_["X"].reindex(ids).fillna(0.0).to_numpy(dtype=float)
             base = base - self.exposure_penalty * np.log1p(x / self._mean_exposure)
         mean_score = base + self.weight * np.log(np.minimum(shape / rate, cap))
+        mask = None
+        if protected is not None:
+            mask = np.asarray(protected, dtype=bool)
+            if mask.shape != (n,):
+                raise InvalidParameterError("protected needs one flag per candidate")
+            mean_score = mean_score + protected_bonus(mean_score, mask, self.examination[:k]) * mask
         greedy = np.argsort(-mean_score, kind="stable")[:k]
         if not explore or self.explore_from is None or self.explore_from > k or self.weight == 0:
             return RankedList(greedy, np.ones(k), np.zeros(k, dtype=bool), 0.0)
@@ -321,6 +387,16 @@ class OutcomeReranker:
         # likely each resource is to be shown (floored at half a draw)
         draws = gen.gamma(shape[rest], 1.0 / rate[rest], size=(self.n_draws + 1, len(rest)))
         sampled = base[rest] + self.weight * np.log(np.clip(draws, 1e-300, cap))
+        if mask is not None:
+            # every draw (the list shown and those behind the propensities) keeps the
+            # protected candidates' static exposure: its own smallest bonus
+            e_all = self.examination[:k]
+            need = float(e_all[mask[:k]].sum() - e_all[:fixed][mask[head]].sum())
+            if need > 1e-12:
+                sampled = (
+                    sampled
+                    + _row_bonus(sampled, mask[rest], e_all[fixed:], need)[:, None] * mask[rest]
+                )
         picks = rest[np.argsort(-sampled, axis=1)[:, : k - fixed]]  # (draws, k - fixed)
         order = np.concatenate([head, picks[0]])
         counts = np.zeros(n)
@@ -339,11 +415,14 @@ class OutcomeReranker:
         *,
         rng: np.random.Generator | int | None = None,
         explore: bool = True,
+        protected: Collection[str] | None = None,
     ) -> tuple[Any, dict[str, float]]:
         """Re-rank a :class:`~rxmatch.Recommendations` (ask the matcher for more than ``k``,
         e.g. 30, so there is something to explore). Returns the new Recommendations (ranks
         renumbered) and ``{resource_id: propensity}`` for
-        :meth:`OutcomeStore.log_shown(..., propensities=...) <rxmatch.outcomes.OutcomeStore.log_shown>`."""
+        :meth:`OutcomeStore.log_shown(..., propensities=...) <rxmatch.outcomes.OutcomeStore.log_shown>`.
+        ``protected``: resource ids whose exposure must not fall below the static
+        ranking's (see :meth:`rank`), for example small organisations."""
         matches = list(recs.matches)
         if not matches:
             return recs, {}
@@ -354,6 +433,9 @@ class OutcomeReranker:
             rng=rng,
             explore=explore,
             categories=[m.category for m in matches],
+            protected=None
+            if protected is None
+            else np.array([m.resource_id in protected for m in matches]),
         )
         new = tuple(replace(matches[j], rank=i + 1) for i, j in enumerate(out.order))
         props = {m.resource_id: float(p) for m, p in zip(new, out.propensity)}

@@ -362,9 +362,12 @@ def simulate(
     n_boot: int = 1000,
     p_report: float = 0.5,
     p_retain: float = 0.6,
+    protect_small: bool = True,
 ) -> SimulationResult:
     """Run the outcome loop for ``n_referrals`` people (in batches of ``batch``; the
-    re-ranker is refitted after each batch) and measure it (see the module docstring)."""
+    re-ranker is refitted after each batch) and measure it (see the module docstring).
+    ``protect_small``: every list gives small organisations at least the exposure the
+    static list gives them (:meth:`OutcomeReranker.rank`'s ``protected``)."""
     if n_referrals < batch or batch < 1:
         raise InvalidParameterError("need n_referrals >= batch >= 1")
     rng = np.random.default_rng(seed)
@@ -396,7 +399,12 @@ def simulate(
 
     def greedy(t: int) -> np.ndarray:
         return rr.rank(
-            world.cands[t], world.scores[t], k, explore=False, categories=cat_of[world.cands[t]]
+            world.cands[t],
+            world.scores[t],
+            k,
+            explore=False,
+            categories=cat_of[world.cands[t]],
+            protected=world.small[world.cands[t]] if protect_small else None,
         ).order
 
     static_orders = {t: np.arange(k) for t in range(len(world.template_ids))}
@@ -420,7 +428,14 @@ def simulate(
         they do is drawn and logged. Returns the list's true value and exposure cost."""
         t = int(rng.choice(world.stream))
         cand, s, p = world.cands[t], world.scores[t], world.p_true[t]
-        out = rr.rank(cand, s, k, rng=rng, categories=cat_of[cand])
+        out = rr.rank(
+            cand,
+            s,
+            k,
+            rng=rng,
+            categories=cat_of[cand],
+            protected=world.small[cand] if protect_small else None,
+        )
         order = out.order
         res = cand[order]
         motivation = rng.uniform(0.5, 1.5)
@@ -599,6 +614,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--referrals", type=int, default=5000)
     ap.add_argument("--batch", type=int, default=250)
     ap.add_argument("--population", type=int, default=1000, help="held-out people drawn")
+    ap.add_argument(
+        "--no-protect",
+        action="store_true",
+        help="let small organisations' exposure fall below the static ranker's",
+    )
     ap.add_argument("--candidates", help="a pickled candidate frame to reuse (else computed)")
     ap.add_argument("--out", help="write the figures as JSON here")
     args = ap.parse_args(argv)
@@ -617,7 +637,13 @@ def main(argv: list[str] | None = None) -> None:
     for seed in args.seeds:
         t1 = time.perf_counter()
         world = build_world(candidates, seed=seed)
-        res = simulate(world, n_referrals=args.referrals, batch=args.batch, seed=seed)
+        res = simulate(
+            world,
+            n_referrals=args.referrals,
+            batch=args.batch,
+            seed=seed,
+            protect_small=not args.no_protect,
+        )
         out.append(summarise(res, seed))
         pd.set_option("display.width", 200)
         print(
