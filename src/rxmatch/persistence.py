@@ -552,8 +552,6 @@ def _restore(
     directory_loader: _DirectoryReader,
 ) -> FittedIndex:
     """A format-2 index from its arrays, without refitting."""
-    from scipy import sparse
-
     a = _load_arrays(folder, manifest, mmap)
     n = int(manifest["n_resources"])
     meta = _read_json(folder, "index_meta.json")
@@ -578,11 +576,12 @@ def _restore(
         category_index = np.asarray(a["derived.category_index"], dtype=np.intp)
         free = a["table.free"]
         verified = a["table.last_verified"]
-        fuzzy = FuzzyIndex.from_matrix(
-            sparse.csc_matrix(
-                (a["fuzzy.data"], a["fuzzy.indices"], a["fuzzy.indptr"]), shape=(n, len(terms))
-            ),
+        fuzzy = FuzzyIndex.from_arrays(  # the CSC arrays as they are: no scipy to load
+            a["fuzzy.data"],
+            a["fuzzy.indices"],
+            a["fuzzy.indptr"],
             terms,
+            n,
             extra_vocabulary=TAXONOMY_VOCABULARY,
         )
         vecs = vector_sets[PRIMARY].embeddings
