@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import numpy as np
 
@@ -73,6 +73,9 @@ __all__ = ["Matcher", "EncodedQuery", "TextSpace", "resource_text", "LOW_CONFIDE
 
 #: the name of the default encoder (the bundled all-MiniLM-L6-v2, or its ONNX export)
 DEFAULT_EMBEDDER_NAME = "all-MiniLM-L6-v2"
+
+
+_S = TypeVar("_S")
 
 
 @dataclass(frozen=True, eq=False)
@@ -275,46 +278,23 @@ class Matcher:
         check_params(self.get_params())
 
     # ---- the stages, made from the parameters ---------------------------------------------
+    def _stage(self, cls: type[_S], **given: Any) -> _S:
+        """A stage made from this matcher's parameters of the same names (``given``:
+        the stages it sits on)."""
+        names = [f.name for f in fields(cls) if f.name not in given]  # type: ignore[arg-type]
+        return cls(**{n: getattr(self, n) for n in names}, **given)
+
     def _query_stage(self) -> QueryEncoder:
-        return QueryEncoder(
-            facets=self.facets,
-            query_without_barriers=self.query_without_barriers,
-            context_in_query=self.context_in_query,
-            ensemble_weight=self.ensemble_weight,
-            batch_size=self.batch_size,
-        )
+        return self._stage(QueryEncoder)
 
     def _reach_stage(self) -> Reach:
-        return Reach(
-            widen_if_fewer_than=self.widen_if_fewer_than,
-            max_widen_factor=self.max_widen_factor,
-            mobility_reach=self.mobility_reach,
-            online_pool=self.online_pool,
-        )
+        return self._stage(Reach)
 
     def _feature_stage(self) -> FeatureBuilder:
-        return FeatureBuilder(
-            query=self._query_stage(),
-            reach=self._reach_stage(),
-            decay_kind=self.decay_kind,
-            decay_offset=self.decay_offset,
-            decay_scale=self.decay_scale,
-            online_distance_score=self.online_distance_score,
-            lexical_intent_floor=self.lexical_intent_floor,
-            category_temperature=self.category_temperature,
-            facet_weight=self.facet_weight,
-            ensemble_weight=self.ensemble_weight,
-            candidate_pool=self.candidate_pool,
-            beneficiary=self.beneficiary,
-        )
+        return self._stage(FeatureBuilder, query=self._query_stage(), reach=self._reach_stage())
 
     def _result_stage(self) -> ResultBuilder:
-        return ResultBuilder(
-            diversity=self.diversity,
-            max_per_category=self.max_per_category,
-            coverage_bonus=self.coverage_bonus,
-            min_confidence=self.min_confidence,
-        )
+        return self._stage(ResultBuilder)
 
     def score_params(self) -> dict[str, Any]:
         """The keyword arguments of :func:`rxmatch.rank.score_candidates` this matcher

@@ -1,4 +1,5 @@
-"""Hard eligibility rules: age, language, accessibility, cost, online and category.
+"""Hard eligibility rules: age, language, accessibility, cost, online, category and
+schedule (:func:`schedule_rule`).
 
 Each rule is a filter, not a penalty; every exclusion keeps a reason code so that
 "why not X?" can be answered. Unknown facts (a resource that does not say whether it is
@@ -12,14 +13,16 @@ as bit masks (``uint64`` words), so a query does no per-row Python work.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 __all__ = [
     "EligibilityIndex",
     "EligibilityResult",
+    "schedule_rule",
     "REASON_CODES",
     "FLAG_TEXT",
     "flag_texts",
@@ -92,6 +95,31 @@ class EligibilityResult:
 
     def code_name(self, i: int) -> str | None:
         return reason_code(int(self.code[i]))
+
+
+#: the flag of a kept candidate that lists no sessions when the person gave times
+NO_SESSIONS_FLAG = 8
+
+
+def schedule_rule(
+    result: EligibilityResult,
+    rows: np.ndarray,
+    has_sessions: np.ndarray,
+    fit_of: Callable[[int], tuple[float | None, Any]],
+) -> None:
+    """The schedule rule, for a person who needs their times to fit
+    (``availability_required``): a kept candidate none of whose sessions fits
+    (``fit_of(row)``, a :func:`~rxmatch.features.schedule.schedule_fit`) is left out as a
+    ``schedule_conflict``, and one that lists no sessions is kept and flagged "times not
+    stated". ``has_sessions`` is aligned with ``rows``; ``result`` is updated in place."""
+    keep = result.keep
+    code = _CODE_ORDER.index("schedule_conflict")
+    for i in np.flatnonzero(keep & has_sessions):
+        fit, _ = fit_of(int(rows[i]))
+        if not fit:
+            keep[i] = False
+            result.code[i] = code
+    result.flags[keep & ~has_sessions] |= NO_SESSIONS_FLAG
 
 
 def reason_code(code: int) -> str | None:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..features.beneficiary import eligibility_age, read_beneficiary
-from ..features.eligibility import REASON_CODES
+from ..features.eligibility import schedule_rule
 from ..features.facets import Facets
 from ..features.geo import decay
 from ..features.kind import asks_for_care
@@ -31,9 +31,6 @@ __all__ = ["FeatureBuilder", "REFERENCE_COSINE"]
 #: mean and spread of the default encoder's cosines over a referral's candidates (median
 #: over the English referrals of the real San Mateo dev split): the scale the weights suit
 REFERENCE_COSINE = (0.136, 0.080)
-
-#: eligibility flag: the person gave times but the resource lists no sessions
-_NO_SESSIONS_FLAG = 8
 
 
 def _rescaled(values: np.ndarray, mean: float, spread: float) -> np.ndarray | None:
@@ -154,14 +151,8 @@ class FeatureBuilder:
                 got = fits[r] = schedule_fit(t.sessions[r], ref.windows)
             return got
 
-        if ref.availability_required and ref.windows:  # the schedule rule
-            code = tuple(REASON_CODES).index("schedule_conflict")
-            for i in np.flatnonzero(keep & index.has_sessions[rows]):
-                fit, _ = fit_of(int(rows[i]))
-                if not fit:
-                    keep[i] = False
-                    elig.code[i] = code
-            elig.flags[keep & ~index.has_sessions[rows]] |= _NO_SESSIONS_FLAG
+        if ref.availability_required and ref.windows:
+            schedule_rule(elig, rows, index.has_sessions[rows], fit_of)
         ex_rows, ex_codes = rows[~keep], elig.code[~keep]
         rows, dist, via, flags = (
             rows[keep],
