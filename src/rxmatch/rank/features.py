@@ -17,6 +17,7 @@ from ..features.geo import decay
 from ..features.kind import asks_for_care
 from ..features.query import EncodedQuery, QueryEncoder
 from ..features.schedule import schedule_fit
+from ..index import PRIMARY
 from ..taxonomy import CATEGORY_KEYS
 from .candidates import VIA_ONLINE, VIA_OUTREACH
 from .reach import AUTO, Reach
@@ -121,7 +122,8 @@ class FeatureBuilder:
         encoded (``query``, complete: see :meth:`QueryEncoder.resolve`); ``freshness``: the
         per-resource freshness factor."""
         t = index.table
-        space = index.multilingual if query.space != "primary" else None
+        # the vector set the words were embedded for (``None``: the primary one)
+        space = None if query.space == PRIMARY else index.vector_sets.get(query.space)
         if space is not None and online_rows is AUTO:
             online_rows = None  # every online resource: the pool is chosen in the primary space
         facets, fvecs, dvecs = query.facets, query.interest_vectors, query.dislike_vectors
