@@ -35,7 +35,6 @@ from .exceptions import (
     RxMatchError,
 )
 from .features.facets import Facets
-from .features.query import CATEGORY_STEMS as _CATEGORY_STEMS
 from .features.query import EncodedQuery, QueryEncoder, encode_person, facet_texts
 from .features.text import Embedder, EmbeddingCache, SentenceTransformerEmbedder
 from .index import (
@@ -396,21 +395,13 @@ class Matcher:
         """The category of every resource (given, or inferred), in directory order."""
         return list(self.index_.table.categories)
 
-    # the fitted state under the names it has always had
+    # the parts of the fitted state read under these names before the FittedIndex (the
+    # rest: ``index_``)
     table_ = _index_attr("table", "The fitted :class:`~rxmatch.rank.ResourceTable`.")
     eligibility_ = _index_attr("eligibility", "The eligibility index.")
     embedder_ = _index_attr("embedder", "The encoder the index was built with.")
-    prototypes_ = _index_attr("prototypes", "The category prototypes (primary space).")
     category_index_ = _index_attr("category_index", "Each resource's category (index).")
-    online_embeddings_ = _index_attr("online_embeddings", "The online resources' vectors.")
-    has_sessions_ = _index_attr("has_sessions", "Whether each resource lists sessions.")
-    strenuous_ = _index_attr("strenuous", "Strenuous activities (by their words).")
-    crowded_ = _index_attr("crowded", "Large events (by their words).")
-    adult_only_ = _index_attr("adult_only", "Resources for 16 and over.")
     verified_ordinal_ = _index_attr("verified_ordinal", "last_verified as ordinals.")
-    kinds_ = _index_attr("kinds", "Each resource's kind shares.")
-    care_share_ = _index_attr("care_share", "Each resource's clinical/admin share.")
-    category_stems_ = _CATEGORY_STEMS
 
     @property
     def multilingual_(self) -> TextSpace | None:
