@@ -1287,6 +1287,22 @@ def _load_multilingual(
     return TextSpace(given, mvecs, mprotos)
 
 
+def _check_encoder(emb: Embedder, model: dict[str, Any]) -> None:
+    """The query encoder is the index's model (an ONNX one: its fp32 export)."""
+    from .features import onnx as fonnx
+
+    if emb.name != model["name"] or int(emb.dim) != int(model["dim"]):
+        raise IndexFormatError(
+            f"index saved with model {model['name']!r} (dim {model['dim']}), "
+            f"loading with {emb.name!r} (dim {emb.dim}); pass the same embedder or rebuild"
+        )
+    if isinstance(emb, fonnx.OnnxEmbedder) and emb.path is not None and emb.quantized:
+        raise IndexFormatError(
+            f"file {Path(emb.path).name!r} of the index is not the fp32 export of "
+            f"{fonnx.REFERENCE_NAME!r}"
+        )
+
+
 def _default_query_encoder(
     folder: Path, manifest: dict[str, Any], backend: str, threads: int | str | None
 ) -> Embedder:
@@ -1311,12 +1327,9 @@ def _default_query_encoder(
             onnx_path = fonnx.cached_reference_onnx(create=True)
         if onnx_path is not None:
             emb = fonnx.OnnxEmbedder(path=onnx_path, threads=threads)
-            emb._load()  # read now: the file may be replaced later (a rebuilt index)
-            if emb.quantized:
-                raise IndexFormatError(
-                    f"file {onnx_path.name!r} of the index is not the fp32 export of "
-                    f"{fonnx.REFERENCE_NAME!r}"
-                )
+            # the file is read now (a rebuilt index may replace it later); its session builds
+            # in the background while the arrays load, and is checked by _check_encoder
+            emb.preload()
             return emb
     if backend == "onnx":
         raise OptionalDependencyError(
@@ -1479,16 +1492,11 @@ def _load_checked(
 ) -> SavedIndex:
     """The body of :func:`load_index` once the manifest and file sizes are checked."""
     model = manifest["model"]
-    emb = (
-        embedder
-        if embedder is not None
-        else _default_query_encoder(folder, manifest, backend, threads)
-    )
-    if emb.name != model["name"] or int(emb.dim) != int(model["dim"]):
-        raise IndexFormatError(
-            f"index saved with model {model['name']!r} (dim {model['dim']}), "
-            f"loading with {emb.name!r} (dim {emb.dim}); pass the same embedder or rebuild"
-        )
+    if embedder is not None:
+        emb = embedder
+        _check_encoder(emb, model)
+    else:  # checked once the arrays are read: an ONNX session builds meanwhile
+        emb = _default_query_encoder(folder, manifest, backend, threads)
     try:
         vecs = np.load(
             folder / "embeddings.npy", mmap_mode="r" if mmap else None, allow_pickle=False
@@ -1518,11 +1526,13 @@ def _load_checked(
         folder, table, n, report, sha256=tmeta["sha256"], size=tmeta["bytes"]
     )
     params, weights, ref_date, fitted_ref = _read_config(folder)
+    ml = _load_multilingual(folder, manifest, multilingual, n, mmap)
     # The prototypes are known: a cache holding them spares encoding them again.
     cache = EmbeddingCache()
-    cache.put(emb, [c.prototype for c in CATEGORIES], protos)
-    ml = _load_multilingual(folder, manifest, multilingual, n, mmap)
     if manifest["format_version"] == 1:  # no arrays: refit from the stored table
+        if embedder is None:
+            _check_encoder(emb, model)
+        cache.put(emb, [c.prototype for c in CATEGORIES], protos)
         directory = read_directory()
         index = build_index(directory, embed_directory(directory, emb, cache, embeddings=vecs))
     else:
@@ -1530,6 +1540,9 @@ def _load_checked(
         if ml is not None:
             sets[MULTILINGUAL] = ml
         index = _restore(folder, manifest, sets, mmap, read_directory)
+        if embedder is None:  # the background session is waited for here
+            _check_encoder(emb, model)
+        cache.put(emb, [c.prototype for c in CATEGORIES], protos)
     return SavedIndex(
         index=index,
         params=params,

@@ -213,6 +213,34 @@ def test_bad_file_is_model_unavailable(tmp_path):
         OnnxEmbedder(path=tmp_path / "missing.onnx").encode(["hello"])
 
 
+def test_preload_builds_in_the_background_and_errors_surface_at_first_use(tmp_path):
+    bad = tmp_path / "bad.onnx"
+    bad.write_bytes(b"not an onnx model")
+    emb = OnnxEmbedder(path=bad)
+    emb.preload()  # the file is readable: the failure is the session's, in the thread
+    for _ in range(2):  # raised at first use, and again (not swallowed) by a second one
+        with pytest.raises(rxmatch.ModelUnavailableError, match="onnxruntime cannot load"):
+            emb.encode(["hello"])
+    with pytest.raises(rxmatch.ModelUnavailableError, match="cannot read the ONNX file"):
+        OnnxEmbedder(path=tmp_path / "missing.onnx").preload()  # an unreadable file: now
+    lazy = OnnxEmbedder()
+    lazy.preload()  # the bundled model (exported on first use): left to the first use
+    assert lazy._session is None
+
+
+def test_preload_reads_the_file_once_and_gives_the_same_vectors(fp32_file, fp32, tmp_path):
+    import shutil
+
+    path = shutil.copy(fp32_file, tmp_path / "model.onnx")
+    emb = OnnxEmbedder(path=path)
+    emb.preload()
+    (tmp_path / "model.onnx").write_bytes(b"replaced after preload")  # e.g. a rebuilt index
+    texts = ["I used to love painting", "Me gusta caminar"]
+    np.testing.assert_array_equal(emb.encode(texts), fp32.encode(texts))
+    emb.preload()  # loaded: nothing to do
+    assert not emb.quantized
+
+
 # ---- interface contract --------------------------------------------------------------------
 def test_contract(fp32):
     assert isinstance(fp32, rxmatch.Embedder)

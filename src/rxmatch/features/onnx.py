@@ -443,6 +443,7 @@ class OnnxEmbedder(_ProcessLocal):
         self._session: Any = None
         self._tokenizer: Any = None
         self._meta: dict[str, str] | None = None
+        self._preload_error: Exception | None = None
         self._lock = threading.Lock()
 
     # -- pickling: drop the session and the tokenizer, keep the settings -------------------
@@ -450,6 +451,7 @@ class OnnxEmbedder(_ProcessLocal):
         state = super().__getstate__()
         state["_tokenizer"] = None
         state["_meta"] = None
+        state["_preload_error"] = None
         return state
 
     # -- loading -----------------------------------------------------------------------------
@@ -457,20 +459,53 @@ class OnnxEmbedder(_ProcessLocal):
         if self._session is None:
             with self._lock:
                 if self._session is None:
+                    error, self._preload_error = self._preload_error, None
+                    if error is not None:  # the background load failed: say so here
+                        raise error
                     self._load_locked()
         return self._session
 
-    def _load_locked(self) -> None:
+    def preload(self) -> None:
+        """Read the model file now and build its onnxruntime session in a background
+        thread (onnxruntime releases the GIL while it builds, about half a second), so that
+        the caller goes on meanwhile, e.g. loading the rest of an index. The first use of
+        the encoder waits for the session; an error of the background load is raised there.
+        Without ``path`` (the bundled model, exported on first use) this does nothing."""
+        if self.path is None or self._session is not None:
+            return
+        data = self._read_path()  # now: the file may be replaced later (a rebuilt index)
+        self._lock.acquire()  # released by the thread: every use waits for it
+
+        def build() -> None:
+            try:
+                if self._session is None:
+                    self._load_locked(data)
+            except Exception as exc:  # noqa: BLE001 - raised again by the first use
+                self._preload_error = exc
+            finally:
+                self._lock.release()
+
+        try:
+            threading.Thread(target=build, name="rxmatch-onnx-load", daemon=True).start()
+        except BaseException:
+            self._lock.release()
+            raise
+
+    def _read_path(self) -> bytes:
+        try:
+            return Path(self.path).read_bytes()  # type: ignore[arg-type]
+        except OSError as exc:
+            raise ModelUnavailableError(
+                f"cannot read the ONNX file given as 'path' ({exc.strerror})"
+            ) from exc
+
+    def _load_locked(self, data: bytes | None = None) -> None:
         ort = _require("onnxruntime", "OnnxEmbedder")
         if self.path is None:
             data, meta = _build(self.quantize)
         else:
-            try:
-                data = Path(self.path).read_bytes()
-            except OSError as exc:
-                raise ModelUnavailableError(
-                    f"cannot read the ONNX file given as 'path' ({exc.strerror})"
-                ) from exc
+            if data is None:
+                data = self._read_path()
             meta = None
         opts = ort.SessionOptions()
         threads = resolve_threads(self.threads, "OnnxEmbedder")
