@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install demo test docs lint evaluate bench clean
+.PHONY: install demo test test-fast docs lint evaluate bench clean
 
 $(BIN)/rxmatch: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,10 @@ test: install
 	$(BIN)/ruff format --check .
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 	$(BIN)/python -m pytest tests --nbmake notebooks --nbmake-timeout=900
+
+# the suite without the real encoders (tests marked `model`), on every core: the edit loop
+test-fast: install
+	$(BIN)/python -m pytest tests -m "not model" -n auto -q
 
 docs: install
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
