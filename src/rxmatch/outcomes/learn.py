@@ -40,6 +40,13 @@ most of the exposure. The ranking score is lowered by
 ``exposure_penalty * log(1 + X_d / mean X)``, ``X_d`` the resource's examination-weighted
 exposure in the log, so a resource already shown a lot must earn its place more clearly.
 
+**Protected exposure.** Given a flag per candidate (for example small organisations),
+:meth:`OutcomeReranker.rank` adds to every protected candidate's ranking score the
+smallest bonus that gives the protected candidates at least the examination-weighted
+exposure the static top ``k`` gives them (:func:`protected_bonus`; in explored lists each
+Thompson draw gets its own). Summed over lists, their share of exposure cannot fall
+below the static ranker's, whatever the outcomes say.
+
 **Exploration** is bounded: the first ``explore_from - 1`` slots always hold the best
 posterior-mean scores; only slots ``explore_from`` and below are filled by Thompson
 sampling (a lift drawn from each resource's Gamma posterior). :meth:`OutcomeReranker.rank`

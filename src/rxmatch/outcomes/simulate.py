@@ -2,8 +2,8 @@
 
 What it is
 ----------
-People are drawn from the synthetic evaluation set's referrals (their words, home and
-constraints; ``rxmatch.datasets.load_synthetic_referrals``). Whether a person goes to a
+People are drawn from the synthetic evaluation set's train and dev referrals (their words,
+home and constraints; ``rxmatch.datasets.load_synthetic_referrals``). Whether a person goes to a
 resource they are shown is drawn from:
 
 * **preference**: the synthetic set's graded relevance (``load_synthetic_qrels``), which
@@ -29,15 +29,25 @@ sampling in slots 4-10 only.
 
 What it measures
 ----------------
-* nDCG@10 of the greedy (non-exploring) learned ranking on **held-out people** (the
-  test-split referrals, never in the stream) against the true attendance probabilities,
-  as outcomes accumulate, with bootstrap CIs over those people; the static ranker alongside.
+* nDCG@10 of the greedy (non-exploring) learned ranking on **held-out people** against
+  the true attendance probabilities, as outcomes accumulate, with bootstrap CIs over those
+  people; the static ranker alongside. The held-out people are the population of
+  :func:`load_population` when the candidate lists include it (1,000 people drawn afresh
+  from the synthetic set's generator with a separate seed: new people, none of them a
+  stream referral), else the synthetic test referrals; both are never in the stream. A
+  simulated person is their referral plus a motivation factor that scales all their
+  attendance probabilities alike and so leaves nDCG unchanged: drawing more people from
+  the same referrals would repeat the same nDCG values, which is why more held-out people
+  have to be new draws from the generator.
 * An off-policy (IPS) estimate, from the logged events and their propensities, of the
   value (expected attendances per referral) of the final learned ranker and of the static
   one, against their true (simulated, on-policy) values.
 * Exposure: Gini over resources and the share going to small organisations (declared
   capacity at most ``small_capacity`` places), for the static, the learned and the
-  exploring policy.
+  exploring policy. By default (``protect_small``) every list keeps small organisations'
+  static exposure (``OutcomeReranker.rank(protected=...)``).
+
+``python -m rxmatch.outcomes.simulate --seeds 0 1 2 3`` runs it for several seeds.
 
 What it does not show: that real people behave like this. The gain comes from what the
 simulation puts in the hidden per-resource factor; its size is a property of these
