@@ -678,11 +678,12 @@ def main(argv: list[str] | None = None) -> None:
         print(res.exposure.round(3).to_string(), flush=True)
         if args.out:
             with open(args.out, "w", encoding="utf-8") as f:
-                json.dump(
-                    {"population": args.population, "referrals": args.referrals, "seeds": out},
-                    f,
-                    indent=1,
-                )
+                meta = {
+                    "population": args.population,
+                    "referrals": args.referrals,
+                    "protect_small": not args.no_protect,
+                }
+                json.dump({**meta, "seeds": out}, f, indent=1)
 
 
 if __name__ == "__main__":
