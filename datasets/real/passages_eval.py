@@ -42,6 +42,7 @@ BUILDS = {
     "w3": dict(window=3, stride=2, max_passages=8, prefix=True, min_sentences=1),
     "w2-noname": dict(window=2, stride=1, max_passages=12, prefix=False, min_sentences=1),
     "w2-long": dict(window=2, stride=1, max_passages=12, prefix=True, min_sentences=6),
+    "w2-cap6": dict(window=2, stride=1, max_passages=6, prefix=True, min_sentences=1),
 }
 #: variants: build, aggregation, weight of the passage score, passages per facet too
 VARIANTS = {
@@ -58,6 +59,15 @@ VARIANTS = {
     ),
     "MaxP w2 0.35, English route only": dict(
         build="w2", agg="max", weight=0.35, facets=True, primary_only=True
+    ),
+    "MaxP w2 0.5, English route only, MiniLM passages only": dict(
+        build="w2", agg="max", weight=0.5, facets=True, primary_only=True, minilm_only=True
+    ),
+    "MaxP w2 at most 6 passages 0.5, English route only": dict(
+        build="w2-cap6", agg="max", weight=0.5, facets=True, primary_only=True
+    ),
+    "MaxP w2 0.5, English route only, top 200 only": dict(
+        build="w2", agg="max", weight=0.5, facets=True, primary_only=True, pool=200
     ),
 }
 #: not run by default (each needs its own embeddings: ~10-15 min per build of San Mateo on a
@@ -115,12 +125,16 @@ class PassageSystem(System):
         weight,
         facets,
         primary_only=False,
+        minilm_only=False,
+        pool=None,
     ):
         super().__init__()
         self.name = name
         self.index, self.vectors = index, vectors
         self.agg, self.weight, self.facets = agg, weight, facets
         self.primary_only = primary_only
+        self.minilm_only = minilm_only
+        self.pool = pool
 
     def passage_score(self, enc, rows: np.ndarray) -> np.ndarray:
         m = self._shared().matcher
@@ -131,7 +145,8 @@ class PassageSystem(System):
 
         space = "primary" if enc.space == "primary" else "multilingual"
         p = sim(space, enc.vector)
-        if space == "primary" and enc.ensemble_vector is not None and m.ensemble_weight > 0:
+        ens = enc.ensemble_vector is not None and m.ensemble_weight > 0 and not self.minilm_only
+        if space == "primary" and ens:
             p = _zmix(p, sim("multilingual", enc.ensemble_vector), m.ensemble_weight)
         if self.facets and m.facets and enc.interest_vectors is not None:
             pf = sim(space, enc.interest_vectors).max(axis=1)
@@ -148,7 +163,13 @@ class PassageSystem(System):
         use = not (self.primary_only and enc.space != "primary")
         if len(rows) > 1 and self.weight > 0 and use:
             sem = state.components["semantic"]
-            p = self.passage_score(enc, rows)
+            if self.pool is not None and len(rows) > self.pool:
+                # passages for the ``pool`` best by the whole-record score only
+                top = np.argpartition(-sem, self.pool - 1)[: self.pool]
+                p = np.full(len(rows), np.nan)
+                p[top] = self.passage_score(enc, rows[top])
+            else:
+                p = self.passage_score(enc, rows)
             comps = dict(state.components)
             comps["semantic"] = np.clip(_zmix(sem, p, self.weight), 0.0, 1.0)
             state = dataclasses.replace(state, components=comps)
@@ -248,6 +269,8 @@ def main() -> None:
                     weight=spec["weight"],
                     facets=spec["facets"],
                     primary_only=spec.get("primary_only", False),
+                    minilm_only=spec.get("minilm_only", False),
+                    pool=spec.get("pool"),
                 )
             )
         res = evaluate(systems, None, refs, qrels, shared=shared, bootstrap=args.bootstrap)
