@@ -32,7 +32,7 @@ import rxmatch
 from rxmatch.evaluation import cached_index, evaluate
 from rxmatch.evaluation.baselines import Ranking, RxMatchSystem, System
 from rxmatch.evaluation.cache import default_cache_path, load_cache, save_cache
-from rxmatch.features.passages import PassageIndex, passage_similarity
+from rxmatch.features.passages import PassageIndex, mix_passage_score, passage_similarity
 from rxmatch.rank import rerank, score_candidates
 
 #: passage index builds: window, stride, cap, name prefix, fewest sentences for passages
@@ -96,22 +96,6 @@ def build_index(directory: rxmatch.Directory, spec: dict) -> PassageIndex:
     )
 
 
-def _zmix(base: np.ndarray, extra: np.ndarray, weight: float) -> np.ndarray:
-    """``extra`` z-scored over the candidates that have it, put on ``base``'s mean and
-    spread over those candidates, mixed with weight ``weight``; ``base`` where it is
-    missing (NaN) or does not vary."""
-    base = np.asarray(base, dtype=np.float64)
-    ok = ~np.isnan(extra)
-    if ok.sum() < 2 or weight == 0:
-        return base
-    e, b = extra[ok], base[ok]
-    if e.std() == 0 or b.std() == 0:
-        return base
-    out = base.copy()
-    out[ok] = (1 - weight) * b + weight * ((e - e.mean()) / e.std() * b.std() + b.mean())
-    return out
-
-
 class PassageSystem(System):
     """The default matcher, its semantic component mixed with the passage score."""
 
@@ -147,7 +131,7 @@ class PassageSystem(System):
         p = sim(space, enc.vector)
         ens = enc.ensemble_vector is not None and m.ensemble_weight > 0 and not self.minilm_only
         if space == "primary" and ens:
-            p = _zmix(p, sim("multilingual", enc.ensemble_vector), m.ensemble_weight)
+            p = mix_passage_score(p, sim("multilingual", enc.ensemble_vector), m.ensemble_weight)
         if self.facets and m.facets and enc.interest_vectors is not None:
             pf = sim(space, enc.interest_vectors).max(axis=1)
             p = (1 - m.facet_weight) * p + m.facet_weight * pf
@@ -171,7 +155,7 @@ class PassageSystem(System):
             else:
                 p = self.passage_score(enc, rows)
             comps = dict(state.components)
-            comps["semantic"] = np.clip(_zmix(sem, p, self.weight), 0.0, 1.0)
+            comps["semantic"] = np.clip(mix_passage_score(sem, p, self.weight), 0.0, 1.0)
             state = dataclasses.replace(state, components=comps)
         scored = score_candidates(state, **m.score_params())
         t = m.table_

@@ -7,6 +7,7 @@ from rxmatch.exceptions import InvalidParameterError
 from rxmatch.features.passages import (
     PassageIndex,
     make_passages,
+    mix_passage_score,
     passage_similarity,
     split_sentences,
 )
@@ -153,3 +154,35 @@ def test_the_matching_sentence_wins_over_a_diluted_record():
     maxp = passage_similarity(vecs, idx.offsets, np.array([0, 1]), q)
     assert maxp[0] > whole[0]
     assert maxp[0] > maxp[1]
+
+
+def test_mix_puts_the_passage_score_on_the_base_scale():
+    base = np.array([0.2, 0.4, 0.3, 0.1, 0.5])
+    passage = np.array([10.0, 0.0, np.nan, 5.0, 5.0])  # another scale, one record without
+    out = mix_passage_score(base, passage, 0.5)
+    assert out[2] == base[2]  # no passages: unchanged
+    ok = [0, 1, 3, 4]
+    b = base[ok]
+    # the rescaled passage score has base's mean and spread over those candidates
+    rescaled = 2 * out[ok] - b
+    np.testing.assert_allclose(rescaled.mean(), b.mean())
+    np.testing.assert_allclose(rescaled.std(), b.std())
+    # with enough weight, the record whose passage matches best rises above the one the
+    # whole record favoured
+    assert out[0] < out[4]
+    strong = mix_passage_score(base, passage, 0.75)
+    assert strong[0] > strong[4]
+    np.testing.assert_allclose(mix_passage_score(base, passage, 0.0), base)
+    np.testing.assert_allclose(mix_passage_score(base, passage, 1.0)[ok], rescaled)
+
+
+def test_mix_without_enough_passages_keeps_the_base():
+    base = np.array([0.2, 0.4, 0.3])
+    np.testing.assert_array_equal(
+        mix_passage_score(base, np.array([np.nan, 1.0, np.nan]), 0.5), base
+    )
+    np.testing.assert_array_equal(mix_passage_score(base, np.array([1.0, 1.0, 1.0]), 0.5), base)
+    with pytest.raises(InvalidParameterError):
+        mix_passage_score(base, np.zeros(3), 1.5)
+    with pytest.raises(InvalidParameterError):
+        mix_passage_score(base, np.zeros(2), 0.5)

@@ -29,6 +29,7 @@ __all__ = [
     "make_passages",
     "PassageIndex",
     "passage_similarity",
+    "mix_passage_score",
     "AGGREGATIONS",
 ]
 
@@ -224,3 +225,28 @@ def passage_similarity(
                 else:
                     out[has] = np.add.reduceat(sims, seg, axis=0) / c[:, None]
     return out[:, 0] if single else out
+
+
+def mix_passage_score(base: np.ndarray, passage: np.ndarray, weight: float) -> np.ndarray:
+    """Mix a passage score into a per-candidate score (the semantic component).
+
+    ``passage`` is z-scored over the candidates that have passages (not NaN), put on
+    ``base``'s mean and spread over those same candidates, and averaged with ``base``:
+    ``(1 - weight) * base + weight * rescaled``. Candidates without passages, and every
+    candidate when fewer than two have passages or either score does not vary, keep
+    ``base``. Returns float64 (not clipped)."""
+    if not 0.0 <= weight <= 1.0:
+        raise InvalidParameterError(f"weight must be in [0, 1], not {weight!r}")
+    base = np.asarray(base, dtype=np.float64)
+    extra = np.asarray(passage, dtype=np.float64)
+    if extra.shape != base.shape:
+        raise InvalidParameterError("passage and base scores must have the same shape")
+    ok = ~np.isnan(extra)
+    if ok.sum() < 2 or weight == 0:
+        return base.copy()
+    e, b = extra[ok], base[ok]
+    if e.std() == 0 or b.std() == 0:
+        return base.copy()
+    out = base.copy()
+    out[ok] = (1 - weight) * b + weight * ((e - e.mean()) / e.std() * b.std() + b.mean())
+    return out
