@@ -69,7 +69,20 @@ def plain(value: Any) -> Any:
     Python numbers, tuples/sets/arrays lists, dates ISO strings, a :class:`Session` a
     ``{"day": "Tue", "start": "10:00", "end": "12:00"}`` dict (``end`` at or before
     ``start`` means past midnight)."""
-    if value is None or isinstance(value, (str, bool)):
+    # fast paths for the exact built-in types a Match holds (the general checks below
+    # give the same results; the abstract Mapping check is slow)
+    tp = type(value)
+    if tp is str or tp is bool or tp is int or value is None:
+        return value
+    if tp is float:
+        return value if math.isfinite(value) else None
+    if tp is Session:
+        return {"day": DAYS[value.day], "start": _hhmm(value.start), "end": _hhmm(value.end)}
+    if tp is tuple or tp is list:
+        return [plain(v) for v in value]
+    if tp is date:
+        return value.isoformat()
+    if isinstance(value, (str, bool)):
         return value
     if isinstance(value, np.generic):
         value = value.item()

@@ -242,6 +242,10 @@ def stem(word: str) -> str:
     return word
 
 
+#: :func:`stem` cached, for the directory's words only (never the person's words)
+_directory_stem = lru_cache(maxsize=1 << 16)(stem)
+
+
 _SPANISH_MARKERS = frozenset(
     """que de la el los las y en para con por mi me se una muy pero no es estoy tengo quiero
     gustaría gustaria desde porque mis sola solo casa hijo hija esposo esposa""".split()
@@ -522,7 +526,7 @@ class FuzzyIndex:
             by_stem: dict[str, str] = {}
             by_first: dict[str, list[str]] = {}
             for t in content_words(fields.get(fname) or ""):
-                by_stem.setdefault(stem(t), t)
+                by_stem.setdefault(_directory_stem(t), t)
                 by_first.setdefault(t[0], []).append(t)
             out[fname] = (by_stem, by_first)
         return out

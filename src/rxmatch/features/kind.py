@@ -104,7 +104,32 @@ CARE_REQUEST_CUES = (
     r"\bterapia\b|\bterapeuta\b|\bconsejer|\bpsic[oó]log|\bm[eé]dico\b|\btratamiento\b|"
     r"\b治疗|心理咨询|心理医生|医生|看病|\bbác sĩ\b|\bđiều trị\b|\btư vấn tâm lý\b|\bdoktor\b|\bgamot\b"
 )
-_CARE_RX = re.compile(CARE_REQUEST_CUES)
+
+
+def _factored_word_start(pattern: str) -> str:
+    """``pattern`` (top-level alternatives) with the ``\\b`` that starts most of them taken
+    out in front of one group: the same texts match (at the same first position), ~10x
+    faster with ``re``."""
+    alts, depth, cur, i = [], 0, "", 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            cur, i = cur + pattern[i : i + 2], i + 2
+            continue
+        depth += (ch == "(") - (ch == ")")
+        if ch == "|" and depth == 0:
+            alts.append(cur)
+            cur = ""
+        else:
+            cur += ch
+        i += 1
+    alts.append(cur)
+    bounded = [a[2:] for a in alts if a.startswith(r"\b")]
+    rest = [a for a in alts if not a.startswith(r"\b")]
+    return "|".join([r"\b(?:" + "|".join(bounded) + ")", *rest]) if bounded else pattern
+
+
+_CARE_RX = re.compile(_factored_word_start(CARE_REQUEST_CUES))
 
 
 def resource_kinds(

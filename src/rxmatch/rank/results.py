@@ -54,8 +54,11 @@ def exclusions(
     """The candidates left out by a rule, with the reason in words."""
     t = index.table
     out = []
-    for r, c in zip(features.excluded_rows, features.excluded_codes):
-        code = reason_code(int(c))
+    # Python ints: indexing the table's arrays with them is faster than with numpy ints
+    for r, c in zip(
+        np.asarray(features.excluded_rows).tolist(), np.asarray(features.excluded_codes).tolist()
+    ):
+        code = reason_code(c)
         reason = exclusion_reason(
             code,
             min_age=t.min_age[r],
@@ -93,8 +96,11 @@ def _contact_facts(index: FittedIndex, r: int) -> dict[str, Any]:
             }
             cached["directory"] = d
         rid = str(index.table.ids[r])
-        if rid in d:
+        try:
             pos = d.position(rid)
+        except KeyError:
+            pos = None
+        if pos is not None:
             for key, col in cached["columns"].items():
                 facts[key] = plain(col[pos]) if col is not None else plain(d.get(rid)[key])
     return facts
