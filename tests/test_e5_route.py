@@ -180,6 +180,9 @@ def test_save_load_keeps_the_route_and_the_results(with_e5, toy, tmp_path):
     for f in ("e5_embeddings.npy", "e5_prototypes.npy"):
         assert len(manifest["files"][f]["sha256"]) == 64
     assert "e5" not in json.loads((tmp_path / "idx" / "config.json").read_text())
+    from rxmatch.cli import index_info
+
+    assert index_info(tmp_path / "idx")["e5_model"] == "toy-e5"
     loaded = rxmatch.Matcher.load(tmp_path / "idx", embedder=with_e5.embedder_, e5=toy)
     assert loaded.e5 is toy and loaded.encode(_ref(VI_BIRDS)).space == "e5"
     for text in (VI_BIRDS, EN, ES):

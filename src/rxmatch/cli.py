@@ -221,7 +221,10 @@ def index_info(path: str | Path) -> dict[str, Any]:
     # only the categories are read: no encoder is loaded (no torch import), so info is fast
     model = manifest["model"]
     matcher = Matcher.load(
-        folder, embedder=_NoQueries(str(model["name"]), int(model["dim"])), multilingual=None
+        folder,
+        embedder=_NoQueries(str(model["name"]), int(model["dim"])),
+        multilingual=None,
+        e5=None,
     )
     built = manifest.get("built_at")
     built_from = "manifest"
@@ -241,6 +244,7 @@ def index_info(path: str | Path) -> dict[str, Any]:
         "model": manifest["model"].get("name"),
         "model_dim": manifest["model"].get("dim"),
         "multilingual_model": ml.get("name") if isinstance(ml, dict) else None,
+        "e5_model": e5.get("name") if isinstance(e5 := manifest.get("e5_model"), dict) else None,
         "n_resources": int(manifest["n_resources"]),
         "built_at": built,
         "built_at_source": built_from,
@@ -266,6 +270,7 @@ def _cmd_index_info(args: argparse.Namespace) -> int:
         ("size on disk", f"{info['size']} ({info['size_bytes']} bytes)"),
         ("model", f"{info['model']} (dim {info['model_dim']})"),
         ("multilingual model", info["multilingual_model"] or "none"),
+        ("E5 model", info["e5_model"] or "none"),
         ("resources", str(info["n_resources"])),
         ("built at", f"{info['built_at']} (from the {info['built_at_source']})"),
         ("source", info["source"] or "not recorded"),
