@@ -239,10 +239,14 @@ def test_real_e5_routes_vietnamese_and_survives_save_load(demo_directory, tmp_pa
     pytest.importorskip("onnxruntime")
     m = rxmatch.Matcher(HashingEmbedder(64), e5="auto", reference_date=REF_DATE).fit(demo_directory)
     assert type(m.index_.e5.embedder).__name__ == "FastE5Embedder"
-    assert m.encode(_ref(VI_BIRDS)).space == "e5"
-    recs = m.recommend(_ref(VI_BIRDS), 3)
-    assert "Coyote Point Birders" in [x.name for x in recs]
+    ink = _ref("Tôi muốn học vẽ tranh thủy mặc")  # I want to learn ink-wash painting
+    assert m.encode(ink).space == "e5"
+    recs = m.recommend(ink, 3)
+    assert recs.matches[0].name == "Hana Brush Painting Class"
+    plain = rxmatch.Matcher(HashingEmbedder(64), reference_date=REF_DATE).fit(demo_directory)
+    assert "Hana Brush Painting Class" not in [x.name for x in plain.recommend(ink, 5)]
     m.save(tmp_path / "idx", query_encoder=False)
     loaded = rxmatch.Matcher.load(tmp_path / "idx", embedder=m.embedder_)
     assert loaded.index_.e5.embedder.name == m.index_.e5.embedder.name
-    assert loaded.recommend(_ref(VI_BIRDS), 3).to_json() == recs.to_json()
+    assert loaded.encode(ink).space == "e5"
+    assert loaded.recommend(ink, 3).to_json() == recs.to_json()
