@@ -1,6 +1,7 @@
 """The per-query fast paths (issue #15) give exactly what the general code gives: the
 factored care regex, the exact-type branches of ``plain``, the cached stems of the
-directory's words, and exclusions read with Python row numbers."""
+directory's words, exclusions read with Python row numbers, the wish each candidate
+answers best column by column, and the geo index's cached latitude cosines."""
 
 import math
 import re
@@ -15,9 +16,11 @@ from rxmatch import Matcher, Referral
 from rxmatch.datasets import load_synthetic_referrals
 from rxmatch.features import fuzzy
 from rxmatch.features.eligibility import exclusion_reason, reason_code
+from rxmatch.features.geo import GeoIndex, haversine_km
 from rxmatch.features.kind import _CARE_RX, CARE_REQUEST_CUES, _factored_word_start
 from rxmatch.features.schedule import Session
 from rxmatch.features.text import HashingEmbedder
+from rxmatch.rank.features import _row_argmax_max
 from rxmatch.rank.results import exclusions
 from rxmatch.records import plain
 
@@ -149,3 +152,29 @@ def test_exclusions_are_those_read_with_numpy_row_numbers(demo_directory):
             accessibility_needs=ref.accessibility_needs,
             res_access=t.accessibility[r],
         )
+
+
+@pytest.mark.parametrize("m", [1, 2, 3, 5])
+def test_row_argmax_max_is_numpys(m):
+    rng = np.random.default_rng(m)
+    a = rng.random((500, m))
+    a[::7] = np.round(a[::7], 1)  # ties within rows
+    a[::11, :] = 0.25  # whole rows tied: the first column
+    arg, best = _row_argmax_max(a)
+    np.testing.assert_array_equal(arg, a.argmax(axis=1))
+    assert best.tobytes() == a.max(axis=1).tobytes()
+    a[3, m - 1] = np.nan
+    arg, best = _row_argmax_max(a)
+    np.testing.assert_array_equal(arg, a.argmax(axis=1))
+    np.testing.assert_array_equal(best, a.max(axis=1))
+
+
+def test_geo_distances_are_haversine_to_the_bit():
+    rng = np.random.default_rng(3)
+    lat, lon = rng.uniform(36.5, 38.5, 5000), rng.uniform(-123.5, -121.0, 5000)
+    geo = GeoIndex(lat, lon)
+    for qlat, qlon, km in [(37.5, -122.3, 15.0), (37.0, -122.0, 3.0), (38.4, -121.1, 80.0)]:
+        pos, d = geo.query_radius(qlat, qlon, km)
+        full = haversine_km(qlat, qlon, lat, lon)
+        np.testing.assert_array_equal(pos, np.flatnonzero(full <= km))
+        assert d.tobytes() == full[pos].tobytes()
