@@ -21,6 +21,7 @@ import pandas as pd
 
 import rxmatch
 from rxmatch.evaluation import cached_index, make_system
+from rxmatch.evaluation.baselines import OPT_IN_SYSTEMS
 from rxmatch.evaluation.harness import referrals_from_frame
 
 HERE = Path(__file__).parent
@@ -41,6 +42,8 @@ def _systems(directory, names):
             out[name] = rxmatch.evaluation.RxMatchSystem(name=name, facets=False).fit(
                 shared["minilm"]
             )
+        elif name in OPT_IN_SYSTEMS:  # e.g. rxmatch-e5 (Matcher(e5="auto"))
+            out[name] = make_system(name).fit(shared["minilm"])
         elif name.startswith("rxmatch-"):  # a named Matcher variant registered elsewhere
             raise SystemExit(f"unknown system {name}")
         else:
@@ -48,10 +51,10 @@ def _systems(directory, names):
     return out
 
 
-def record_text(frame: pd.DataFrame, rid: str) -> str:
+def record_text(frame: pd.DataFrame, rid: str, limit: int | None = 900) -> str:
     r = frame.loc[rid]
     tags = ", ".join(list(r["tags"])[:20])
-    desc = str(r["description"] or "")[:900]
+    desc = str(r["description"] or "")[:limit]
     ages = ""
     lo, hi = r["min_age"], r["max_age"]
     if pd.notna(lo) or pd.notna(hi):
@@ -70,12 +73,18 @@ def main() -> None:
     ap.add_argument("--k", type=int, default=10)
     ap.add_argument("--per-packet", type=int, default=12)
     ap.add_argument("--seed", type=int, default=20261202)
+    ap.add_argument("--split", choices=("dev", "test", "all"), default="all")
+    ap.add_argument(
+        "--full-text", action="store_true", help="each record's whole description (else 900 chars)"
+    )
     args = ap.parse_args()
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         directory = rxmatch.datasets.load_real_directory(args.dataset)
-    frame = rxmatch.datasets.load_real_referrals(args.dataset)
+    frame = rxmatch.datasets.load_real_referrals(
+        args.dataset, None if args.split == "all" else args.split
+    )
     refs = referrals_from_frame(frame)
     systems = _systems(directory, args.systems)
     pool: dict[tuple[str, str], dict] = {}
@@ -138,7 +147,7 @@ def main() -> None:
             parts.append(
                 f"## referral {qid}\n\nwords: {row['what_matters']}\n\nage of the person who would "
                 f"attend: {row['age']}; speaker: {row['speaker']}; language: {row['language']}\n\n"
-                + "".join(record_text(table, r) for r in recs)
+                + "".join(record_text(table, r, None if args.full_text else 900) for r in recs)
             )
         (out / f"packet_{p:02d}.md").write_text("\n".join(parts), "utf-8")
     print(f"{len(pool)} pooled pairs, {n_pairs} to judge in {len(ids)} referrals -> {out}")
