@@ -1271,31 +1271,38 @@ def _load_multilingual(
                 stacklevel=3,
             )
             return None
+    return _read_vector_set(
+        folder, given, info, "multilingual", (ML_EMBEDDINGS, ML_PROTOTYPES), n, mmap
+    )
+
+
+def _read_vector_set(
+    folder: Path,
+    given: Embedder,
+    info: dict[str, Any],
+    what: str,
+    files: tuple[str, str],
+    n: int,
+    mmap: bool,
+) -> TextSpace:
+    """A saved vector set (directory vectors and category prototypes of one encoder) as a
+    ``TextSpace`` of ``given``, which must be the encoder the manifest names (``info``)."""
     if given.name != info["name"]:
         raise IndexFormatError(
-            f"index saved with multilingual encoder {info['name']!r}, loading with {given.name!r}"
+            f"index saved with {what} encoder {info['name']!r}, loading with {given.name!r}"
         )
+    vec_file, proto_file = files
     try:
-        mvecs = np.load(folder / ML_EMBEDDINGS, mmap_mode="r" if mmap else None, allow_pickle=False)
-        mprotos = np.load(folder / ML_PROTOTYPES, allow_pickle=False)
+        vecs = np.load(folder / vec_file, mmap_mode="r" if mmap else None, allow_pickle=False)
+        protos = np.load(folder / proto_file, allow_pickle=False)
     except (OSError, ValueError) as exc:
-        raise IndexFormatError(
-            f"cannot read the multilingual vectors of the index: {exc}"
-        ) from None
+        raise IndexFormatError(f"cannot read the {what} vectors of the index: {exc}") from None
     dim = int(info.get("dim", -1))
-    if (
-        mvecs.dtype != np.float32
-        or mvecs.shape != (n, dim)
-        or mprotos.shape
-        != (
-            len(CATEGORIES),
-            dim,
-        )
-    ):
-        raise IndexFormatError("the multilingual vectors of the index do not have the right shape")
-    if not np.isfinite(mprotos).all():
-        raise IndexFormatError(f"file {ML_PROTOTYPES!r} holds values that are not finite")
-    return TextSpace(given, mvecs, mprotos)
+    if vecs.dtype != np.float32 or vecs.shape != (n, dim) or protos.shape != (len(CATEGORIES), dim):
+        raise IndexFormatError(f"the {what} vectors of the index do not have the right shape")
+    if not np.isfinite(protos).all():
+        raise IndexFormatError(f"file {proto_file!r} holds values that are not finite")
+    return TextSpace(given, vecs, protos)
 
 
 def _e5_identity(space: TextSpace) -> dict[str, Any]:
@@ -1362,25 +1369,7 @@ def _load_e5(folder: Path, manifest: dict[str, Any], given: Any, n: int, mmap: b
         if given.name != info["name"]:
             _e5_unavailable(info["name"], "rxmatch cannot rebuild (pass e5=that encoder)")
             return None
-    if given.name != info["name"]:
-        raise IndexFormatError(
-            f"index saved with E5 encoder {info['name']!r}, loading with {given.name!r}"
-        )
-    try:
-        evecs = np.load(folder / E5_EMBEDDINGS, mmap_mode="r" if mmap else None, allow_pickle=False)
-        eprotos = np.load(folder / E5_PROTOTYPES, allow_pickle=False)
-    except (OSError, ValueError) as exc:
-        raise IndexFormatError(f"cannot read the E5 vectors of the index: {exc}") from None
-    dim = int(info["dim"])
-    if (
-        evecs.dtype != np.float32
-        or evecs.shape != (n, dim)
-        or eprotos.shape != (len(CATEGORIES), dim)
-    ):
-        raise IndexFormatError("the E5 vectors of the index do not have the right shape")
-    if not np.isfinite(eprotos).all():
-        raise IndexFormatError(f"file {E5_PROTOTYPES!r} holds values that are not finite")
-    return TextSpace(given, evecs, eprotos)
+    return _read_vector_set(folder, given, info, "E5", (E5_EMBEDDINGS, E5_PROTOTYPES), n, mmap)
 
 
 def _check_encoder(emb: Embedder, model: dict[str, Any]) -> None:
