@@ -170,7 +170,37 @@ class USEM3Embedder(_ProcessLocal):
         return f"USEM3Embedder(name={self.name!r}, threads={self.threads})"
 
 
-class E5SmallEmbedder(_ProcessLocal):
+class _E5Interface:
+    """The Embedder interface of a multilingual-E5 encoder: documents are embedded as
+    ``"passage: "`` and a person's words as ``"query: "`` (``_encode(texts, kind)``)."""
+
+    _DIM = 384
+
+    def _encode(self, texts: Sequence[str], kind: str) -> np.ndarray:  # pragma: no cover
+        raise NotImplementedError
+
+    @property
+    def dim(self) -> int:
+        """Embedding dimension (384)."""
+        return self._DIM
+
+    def encode(
+        self, texts: Sequence[str], *, batch_size: int = 64, show_progress_bar: bool = False
+    ) -> np.ndarray:
+        """Embed documents (``"passage: "`` prefix): ``(n, 384)`` float32, L2-normalized.
+
+        ``batch_size`` and ``show_progress_bar`` are accepted for the interface.
+        """
+        return self._encode(texts, "passage")
+
+    def encode_queries(
+        self, texts: Sequence[str], *, batch_size: int = 64, show_progress_bar: bool = False
+    ) -> np.ndarray:
+        """Embed a person's words (``"query: "`` prefix): ``(n, 384)`` float32, normalized."""
+        return self._encode(texts, "query")
+
+
+class E5SmallEmbedder(_E5Interface, _ProcessLocal):
     #: category-fit softmax temperature for this encoder's similarity spread (median std of
     #: category-prototype similarities 0.012 vs 0.075 for all-MiniLM-L6-v2)
     category_temperature = 0.008
@@ -228,34 +258,14 @@ class E5SmallEmbedder(_ProcessLocal):
                     self._model = model
         return self._model
 
-    @property
-    def dim(self) -> int:
-        """Embedding dimension (384)."""
-        return self._DIM
-
-    def _encode(self, texts: Sequence[str], is_query: bool) -> np.ndarray:
+    def _encode(self, texts: Sequence[str], kind: str) -> np.ndarray:
         items = _texts(texts)
         if not items:
             return np.zeros((0, self._DIM), dtype=np.float32)
         model = self._load()
         with self._lock:  # the C engine's thread safety is not documented: serialize calls
-            out = model.encode(items, is_query)
+            out = model.encode(items, kind == "query")
         return _normalize(out)
-
-    def encode(
-        self, texts: Sequence[str], *, batch_size: int = 64, show_progress_bar: bool = False
-    ) -> np.ndarray:
-        """Embed documents (``"passage: "`` prefix): ``(n, 384)`` float32, L2-normalized.
-
-        ``batch_size`` and ``show_progress_bar`` are accepted for the interface.
-        """
-        return self._encode(texts, False)
-
-    def encode_queries(
-        self, texts: Sequence[str], *, batch_size: int = 64, show_progress_bar: bool = False
-    ) -> np.ndarray:
-        """Embed a person's words (``"query: "`` prefix): ``(n, 384)`` float32, normalized."""
-        return self._encode(texts, True)
 
     def __repr__(self) -> str:
         return f"E5SmallEmbedder(name={self.name!r}, variant={self.variant!r})"
@@ -304,7 +314,7 @@ def _e5_engine(variant: str, quantize: bool, max_tokens: int | None) -> Any:
         return engine
 
 
-class FastE5Embedder(_ProcessLocal):
+class FastE5Embedder(_E5Interface, _ProcessLocal):
     #: category-fit softmax temperature (the same encoder as E5SmallEmbedder)
     category_temperature = 0.008
 
@@ -386,11 +396,6 @@ class FastE5Embedder(_ProcessLocal):
                     self._model = _e5_engine(self.variant, self.quantize, self.max_tokens)
         return self._model
 
-    @property
-    def dim(self) -> int:
-        """Embedding dimension (384)."""
-        return self._DIM
-
     def _encode(self, texts: Sequence[str], kind: str) -> np.ndarray:
         items = _texts(texts)
         if not items:
@@ -400,22 +405,6 @@ class FastE5Embedder(_ProcessLocal):
         if len(items) < BATCH_TEXTS:  # a query: few threads (see query_threads)
             n = resolve_threads(self.query_threads, "FastE5Embedder") or self.threads
         return engine.encode(items, kind, n)
-
-    def encode(
-        self, texts: Sequence[str], *, batch_size: int = 64, show_progress_bar: bool = False
-    ) -> np.ndarray:
-        """Embed documents (``"passage: "`` prefix): ``(n, 384)`` float32, L2-normalized.
-
-        ``batch_size`` and ``show_progress_bar`` are accepted for the interface (windows
-        are batched by length).
-        """
-        return self._encode(texts, "passage")
-
-    def encode_queries(
-        self, texts: Sequence[str], *, batch_size: int = 64, show_progress_bar: bool = False
-    ) -> np.ndarray:
-        """Embed a person's words (``"query: "`` prefix): ``(n, 384)`` float32, normalized."""
-        return self._encode(texts, "query")
 
     def __repr__(self) -> str:
         return f"FastE5Embedder(name={self.name!r}, threads={self.threads})"
