@@ -228,17 +228,19 @@ def test_preload_builds_in_the_background_and_errors_surface_at_first_use(tmp_pa
     assert lazy._session is None
 
 
-def test_preload_reads_the_file_once_and_gives_the_same_vectors(fp32_file, fp32, tmp_path):
+def test_preload_gives_the_same_vectors_and_keeps_the_session(fp32_file, fp32, tmp_path):
     import shutil
 
     path = shutil.copy(fp32_file, tmp_path / "model.onnx")
     emb = OnnxEmbedder(path=path)
     emb.preload()
-    (tmp_path / "model.onnx").write_bytes(b"replaced after preload")  # e.g. a rebuilt index
     texts = ["I used to love painting", "Me gusta caminar"]
     np.testing.assert_array_equal(emb.encode(texts), fp32.encode(texts))
-    emb.preload()  # loaded: nothing to do
-    assert not emb.quantized
+    session = emb._session
+    (tmp_path / "model.onnx").write_bytes(b"replaced once loaded")  # e.g. a rebuilt index
+    emb.preload()  # loaded: nothing to do, the file is not read again
+    assert emb._session is session and not emb.quantized
+    np.testing.assert_array_equal(emb.encode(texts), fp32.encode(texts))
 
 
 # ---- interface contract --------------------------------------------------------------------
