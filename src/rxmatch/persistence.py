@@ -1108,15 +1108,16 @@ def _check_name(name: Any) -> str | None:
     return None
 
 
-def _confined(folder: Path, name: str) -> Path:
+def _confined(folder: Path, name: str, root: Path | None = None) -> Path:
     """``folder / name`` for a manifest-listed name, checked to stay inside ``folder`` (no
-    absolute path, no ``..``, no symlink leading out)."""
+    absolute path, no ``..``, no symlink leading out). ``root``: ``folder.resolve()``, when
+    the caller checks many names."""
     why = _check_name(name)
     if why:
         raise IndexFormatError(f"file {name!r} listed in the index {why}")
     p = folder / name
     try:
-        inside = p.resolve().is_relative_to(folder.resolve())
+        inside = p.resolve().is_relative_to(root or folder.resolve())
     except OSError:  # pragma: no cover - a loop of symlinks
         inside = False
     if not inside:
@@ -1215,9 +1216,10 @@ def _verify_files(
     raises :class:`~rxmatch.IndexFormatError` for a corrupted file), so that the caller
     reads the index meanwhile and waits before handing anything out."""
     names = list(manifest["files"])
+    root = folder.resolve()
     for name in names:
         meta = manifest["files"][name]
-        p = _confined(folder, name)
+        p = _confined(folder, name, root)
         if p.is_symlink() or not p.is_file():
             raise IndexFormatError(f"file {name!r} of the index at {str(folder)!r} is missing")
         if p.stat().st_size != meta["bytes"]:
