@@ -9,6 +9,7 @@ The person's words are never printed to standard error nor written to an index.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -624,10 +625,19 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return int(args.func(args))
+        code = int(args.func(args))
     except (RxMatchError, OSError) as exc:
         print(f"rxmatch: error: {exc}", file=sys.stderr)
-        return 2
+        code = 2
+    if argv is None and args.command == "recommend":
+        # The program itself (not a caller of main()): a one-shot answer writes nothing but
+        # its output, so once that is flushed the process ends at once, without tearing down
+        # the loaded encoders and modules one by one (~0.1 s of a ~1 s command).
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):  # a closed pipe, a closed stream
+                stream.flush()
+        os._exit(code)
+    return code
 
 
 if __name__ == "__main__":  # pragma: no cover
