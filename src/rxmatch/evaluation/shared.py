@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from ..directory import Directory
+from ..features.query import encode_person
 from ..features.text import Embedder
 from ..matcher import EncodedQuery, Matcher
 from ..rank.candidates import VIA_ONLINE
@@ -101,7 +102,7 @@ class SharedIndex:
             self._encoded[text] = enc
         raw = [t for t in todo if t not in self._raw]
         if raw:  # the plain words, as a baseline would embed them (no rxmatch processing)
-            vecs = self.matcher._encode_person(raw, batch_size=self.matcher.batch_size)
+            vecs = encode_person(self.matcher.embedder_, raw, batch_size=self.matcher.batch_size)
             for t, v in zip(raw, vecs):
                 self._raw[t] = np.asarray(v, dtype=np.float32)
 
