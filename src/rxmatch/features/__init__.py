@@ -4,7 +4,7 @@ from .eligibility import REASON_CODES, EligibilityIndex, EligibilityResult, excl
 from .facets import Facet, Facets, split_facets
 from .fuzzy import FuzzyIndex, WordMatch, content_words, stem, tokenize
 from .geo import GeoIndex, decay, geocode_address, geocode_zip, haversine_km
-from .multilingual import E5SmallEmbedder, USEM3Embedder
+from .multilingual import E5SmallEmbedder, FastE5Embedder, USEM3Embedder
 from .onnx import OnnxEmbedder, export_onnx
 from .schedule import Session, parse_availability, parse_schedule, schedule_fit
 from .text import (
@@ -22,6 +22,7 @@ __all__ = [
     "split_facets",
     "USEM3Embedder",
     "E5SmallEmbedder",
+    "FastE5Embedder",
     "OnnxEmbedder",
     "export_onnx",
     "REASON_CODES",
