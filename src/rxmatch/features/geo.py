@@ -24,20 +24,15 @@ __all__ = [
 EARTH_RADIUS_KM = 6371.009  # mean Earth radius, the value geopy.distance.great_circle uses
 
 
-def haversine_km(lat1: Any, lon1: Any, lat2: Any, lon2: Any) -> np.ndarray:
-    """Great-circle distance in km, broadcasting over numpy arrays."""
-    p1, l1, p2, l2 = (np.radians(np.asarray(x, dtype=np.float64)) for x in (lat1, lon1, lat2, lon2))
-    a = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin((l2 - l1) / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
-
-
-def _haversine_km_cos(
-    lat1: float, lon1: float, lat2: np.ndarray, lon2: np.ndarray, cos_lat2: np.ndarray
+def haversine_km(
+    lat1: Any, lon1: Any, lat2: Any, lon2: Any, cos_lat2: np.ndarray | None = None
 ) -> np.ndarray:
-    """:func:`haversine_km` given ``cos(radians(lat2))`` (the same numbers, one cosine per
-    point fewer)."""
+    """Great-circle distance in km, broadcasting over numpy arrays. ``cos_lat2``:
+    ``cos(radians(lat2))`` when the caller keeps it (the same numbers, one cosine per point
+    fewer)."""
     p1, l1, p2, l2 = (np.radians(np.asarray(x, dtype=np.float64)) for x in (lat1, lon1, lat2, lon2))
-    a = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * cos_lat2 * np.sin((l2 - l1) / 2) ** 2
+    c2 = np.cos(p2) if cos_lat2 is None else cos_lat2
+    a = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * c2 * np.sin((l2 - l1) / 2) ** 2
     return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
@@ -280,7 +275,7 @@ class GeoIndex:
             slat, slon, scos = self._slat, self._slon, self._scos
         else:
             slat, slon, scos = self._slat[sel], self._slon[sel], self._scos[sel]
-        d = _haversine_km_cos(lat, lon, slat, slon, scos)
+        d = haversine_km(lat, lon, slat, slon, scos)
         keep = np.flatnonzero(d <= radius_km)
         pos = (self._order if sel is None else self._order[sel])[keep].astype(np.intp)
         d = d[keep]

@@ -157,20 +157,13 @@ class QueryEncoder:
         texts: list[str] = []
         ml_texts: list[str] = []
         e5_texts: list[str] = []
-        plan = []
-        out_e5: dict[int, EncodedQuery] = {}
+        plan: list[Any] = []
         for r in referrals:
             lang = "en" if ml is None and not has_e5 else answer_language(r.what_matters)
             if has_e5 and routes_to_e5(index, lang):
                 # E5 alone: read whole (the facet cues are English and Spanish), no
                 # ensemble vector; the words are not kept
-                out_e5[len(plan)] = EncodedQuery(
-                    vector=np.empty(0, dtype=np.float32),
-                    facets=Facets(),
-                    named_categories=self.named_categories(index, r.what_matters),
-                    space="e5",
-                )
-                plan.append(None)
+                plan.append(("e5", len(e5_texts), self.named_categories(index, r.what_matters)))
                 e5_texts.append(r.what_matters)
                 continue
             if ml is None:
@@ -220,10 +213,17 @@ class QueryEncoder:
         except UnicodeError:
             raise ReferralError("the words could not be encoded", field="what_matters") from None
         out = []
-        e5_rows = iter(range(len(e5_texts)))
-        for i, step in enumerate(plan):
-            if step is None:  # routed to E5
-                out.append(replace(out_e5[i], vector=e5_vecs[next(e5_rows)]))  # type: ignore[index]
+        for step in plan:
+            if step[0] == "e5":  # routed to E5
+                _, row, named = step
+                out.append(
+                    EncodedQuery(
+                        vector=e5_vecs[row],  # type: ignore[index]
+                        facets=Facets(),
+                        named_categories=named,
+                        space="e5",
+                    )
+                )
                 continue
             english, f, start, n_i, n_d, named, ens = step
             v: Any = vecs if english else ml_vecs
