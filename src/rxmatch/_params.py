@@ -8,6 +8,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from .exceptions import InvalidParameterError
+from .features.passages import PassageOptions
 from .rank.scoring import Weights
 
 __all__ = ["check_params"]
@@ -65,6 +66,14 @@ def check_params(params: Mapping[str, Any]) -> None:
     ):
         raise InvalidParameterError(
             "e5 must be None, 'auto' or an Embedder with encode and encode_queries"
+        )
+    if not (
+        p.passages is None
+        or (isinstance(p.passages, str) and p.passages == "auto")
+        or isinstance(p.passages, PassageOptions)
+    ):
+        raise InvalidParameterError(
+            "passages must be 'auto', None or an rxmatch.features.passages.PassageOptions"
         )
     if not 0 <= p.care_penalty < 1:
         raise InvalidParameterError("care_penalty must be in [0, 1)")

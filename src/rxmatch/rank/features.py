@@ -15,9 +15,10 @@ from ..features.eligibility import schedule_rule
 from ..features.facets import Facets
 from ..features.geo import decay
 from ..features.kind import asks_for_care
+from ..features.passages import PassageOptions, PassageSet, mix_passage_score
 from ..features.query import EncodedQuery, QueryEncoder
 from ..features.schedule import schedule_fit
-from ..index import PRIMARY
+from ..index import MULTILINGUAL, PRIMARY
 from ..taxonomy import CATEGORY_KEYS
 from .candidates import VIA_ONLINE, VIA_OUTREACH
 from .reach import AUTO, Reach
@@ -76,6 +77,39 @@ def _row_argmax_max(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return arg, best
 
 
+def passage_scores(
+    passages: PassageSet,
+    query: EncodedQuery,
+    rows: np.ndarray,
+    semantic: np.ndarray,
+    *,
+    top: int,
+    ensemble_weight: float,
+    facet_weight: float,
+) -> np.ndarray:
+    """Each candidate's best-passage score (NaN outside the ``top`` candidates by the
+    whole-record ``semantic`` score, or for a record without passages): the cosine of the
+    answer with the record's best passage in the primary space, mixed with the
+    multilingual encoder's (the encoder ensemble, as the whole-record cosine) and, with
+    several wishes, with the best wish's (``facet_weight``)."""
+    n = len(rows)
+    sel = np.arange(n) if n <= top else np.argpartition(-semantic, top - 1)[:top]
+    r = rows[sel]
+    q = np.asarray(query.vector, dtype=np.float32).ravel()
+    p = passages.similarity(PRIMARY, r, q)
+    ens = query.ensemble_vector
+    if ens is not None and ensemble_weight > 0 and MULTILINGUAL in passages.vectors:
+        p = mix_passage_score(p, passages.similarity(MULTILINGUAL, r, ens), ensemble_weight)
+    if query.interest_vectors is not None:
+        pf = passages.similarity(PRIMARY, r, query.interest_vectors).max(axis=1)
+        p = (1 - facet_weight) * p + facet_weight * pf
+    if n <= top:
+        return p
+    out = np.full(n, np.nan)
+    out[sel] = p
+    return out
+
+
 def barrier_conflicts(index: FittedIndex, facets: Facets, rows: np.ndarray) -> np.ndarray:
     """How many of the person's barriers each resource conflicts with (strenuous
     activities for a mobility limit, adults-only groups for someone bringing a child,
@@ -98,8 +132,10 @@ class FeatureBuilder:
     """The feature stage of a Matcher: distance decay (``decay_kind``, ``decay_offset``,
     ``decay_scale``, ``online_distance_score``), category fit (``category_temperature``,
     ``lexical_intent_floor``), facets (``facet_weight``), the encoder ensemble
-    (``ensemble_weight``), two-stage retrieval (``candidate_pool``) and the beneficiary's
-    age (``beneficiary``), over the query and reach stages."""
+    (``ensemble_weight``), two-stage retrieval (``candidate_pool``), the beneficiary's
+    age (``beneficiary``) and passage evidence (``passages``: ``None`` leaves an index's
+    passages unused; a :class:`PassageOptions` sets the weight and depth; otherwise those
+    the index was built with), over the query and reach stages."""
 
     query: QueryEncoder = field(default_factory=QueryEncoder)
     reach: Reach = field(default_factory=Reach)
@@ -113,6 +149,15 @@ class FeatureBuilder:
     ensemble_weight: float = 0.5
     candidate_pool: int | None = 2000
     beneficiary: bool = True
+    passages: Any = "auto"
+
+    def passage_options(self, index: FittedIndex) -> PassageOptions | None:
+        """The passage options used in ranking over ``index`` (``None``: no passages)."""
+        if self.passages is None or index.passages is None:
+            return None
+        if isinstance(self.passages, PassageOptions):
+            return self.passages
+        return index.passages.options
 
     def eligibility_age(self, ref: Referral) -> tuple[float | None, str]:
         """The age eligibility is checked against, and a note when it is not the
@@ -210,6 +255,20 @@ class FeatureBuilder:
             sem = sem[keep_i]
             facet_of = None if facet_of is None else facet_of[keep_i]
             dislike32 = None if dislike32 is None else dislike32[keep_i]
+        popts = self.passage_options(index)
+        if popts is not None and popts.weight > 0 and query.space == PRIMARY and len(rows) > 1:
+            # passage evidence (answers matched in the primary space only): the best passage
+            # of each of the ``top`` closest records, mixed into the semantic score
+            p = passage_scores(
+                index.passages,  # type: ignore[arg-type]
+                query,
+                rows,
+                sem,
+                top=popts.top,
+                ensemble_weight=self.ensemble_weight,
+                facet_weight=self.facet_weight,
+            )
+            sem = np.clip(mix_passage_score(sem, p, popts.weight), 0.0, 1.0)
         comps["semantic"] = sem
         wishes = self.query.main_text(ref.what_matters, facets)
         lexical, words = t.fuzzy.score(wishes, rows)
