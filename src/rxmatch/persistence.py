@@ -77,6 +77,7 @@ from .exceptions import (
 from .features.eligibility import EligibilityIndex
 from .features.fuzzy import FuzzyIndex
 from .features.geo import GeoIndex
+from .features.passages import PASSAGE_DTYPES, PassageOptions, PassageSet
 from .features.schedule import Session
 from .features.text import Embedder, EmbeddingCache, SentenceTransformerEmbedder
 from .index import (
@@ -129,11 +130,23 @@ ML_PROTOTYPES = "multilingual_prototypes.npy"
 #: the E5 vector set of an index (``Matcher(e5=...)``)
 E5_EMBEDDINGS = "e5_embeddings.npy"
 E5_PROTOTYPES = "e5_prototypes.npy"
+#: the passage vectors of an index (``Matcher(passages=...)``): the owners' offsets, and one
+#: matrix per vector set (``passages_<set>.npy``)
+PASSAGE_OFFSETS = "passages_offsets.npy"
 #: the fp32 ONNX export of the bundled model stored in an index (the torch-free query path)
 QUERY_ENCODER_FILE = "query_encoder.onnx"
 #: query encoder backends of ``load_matcher``
 BACKENDS = ("auto", "onnx", "torch")
-_NOT_CONFIG = ("self", "embedder", "cache", "weights", "reference_date", "multilingual", "e5")
+_NOT_CONFIG = (
+    "self",
+    "embedder",
+    "cache",
+    "weights",
+    "reference_date",
+    "multilingual",
+    "e5",
+    "passages",  # in the manifest, with the passage vectors
+)
 #: the keys of config.json that are not plain constructor parameters
 CONFIG_EXTRAS = ("weights", "reference_date", "fitted_reference_date")
 
@@ -987,6 +1000,8 @@ def save_index(
             for f, arr in ((E5_EMBEDDINGS, e5.embeddings), (E5_PROTOTYPES, e5.prototypes)):
                 np.save(tmp / f, np.ascontiguousarray(arr, dtype=np.float32), allow_pickle=False)
                 files.append(f)
+        passages = _save_passages(tmp, index)
+        files += [] if passages is None else _passage_files(passages)
         _write_json(tmp / "fuzzy_vocab.json", list(index.table.fuzzy.terms_))
         files.append("fuzzy_vocab.json")
         arrays, meta = _index_arrays(index)
@@ -1040,6 +1055,7 @@ def save_index(
             if ml is None
             else {"name": ml.embedder.name, "dim": int(ml.embeddings.shape[1])},
             "e5_model": None if e5 is None else _e5_identity(e5),
+            "passages": passages,
             "n_resources": int(emb.shape[0]),
             "table": {"file": table_file, "columns": columns, "encodings": encodings},
             "categories": [c.key for c in CATEGORIES],
@@ -1305,6 +1321,97 @@ def _read_vector_set(
     if not np.isfinite(protos).all():
         raise IndexFormatError(f"file {proto_file!r} holds values that are not finite")
     return TextSpace(given, vecs, protos)
+
+
+def _passage_files(entry: dict[str, Any]) -> list[str]:
+    return [entry["offsets"], *(s["file"] for s in entry["sets"].values())]
+
+
+def _save_passages(folder: Path, index: FittedIndex) -> dict[str, Any] | None:
+    """Write the index's passage set (offsets, one matrix per vector set, in their stored
+    dtype) to ``folder``; returns its manifest entry, or ``None`` without passages."""
+    ps = index.passages
+    if ps is None:
+        return None
+    np.save(folder / PASSAGE_OFFSETS, np.asarray(ps.offsets, dtype=np.int64), allow_pickle=False)
+    sets = {}
+    for name, vecs in ps.vectors.items():
+        f = f"passages_{name}.npy"
+        np.save(folder / f, np.ascontiguousarray(vecs), allow_pickle=False)
+        sets[name] = {"file": f, "dim": int(vecs.shape[1]), "dtype": str(vecs.dtype)}
+    return {
+        "options": ps.options.as_dict(),
+        "n_passages": len(ps),
+        "offsets": PASSAGE_OFFSETS,
+        "sets": sets,
+    }
+
+
+def _load_passages(
+    folder: Path,
+    manifest: dict[str, Any],
+    vector_sets: Mapping[str, TextSpace],
+    n: int,
+    mmap: bool,
+) -> PassageSet | None:
+    """The index's passage set, or ``None`` when it has none. The vectors of a vector set
+    not loaded (``multilingual=None``) are left out; the matrices are memory-mapped."""
+    info = manifest.get("passages")
+    if info is None:
+        return None
+    bad = IndexFormatError("manifest.json of the index is malformed ('passages')")
+    if not (
+        isinstance(info, dict)
+        and isinstance(info.get("options"), dict)
+        and _is_int(info.get("n_passages"))
+        and info["n_passages"] >= 0
+        and isinstance(info.get("offsets"), str)
+        and isinstance(info.get("sets"), dict)
+        and all(
+            isinstance(v, dict) and isinstance(v.get("file"), str) and _is_int(v.get("dim"))
+            for v in info["sets"].values()
+        )
+    ):
+        raise bad
+    try:
+        options = PassageOptions.from_dict(info["options"])
+    except (InvalidParameterError, TypeError):
+        raise bad from None
+    for f in _passage_files(info):
+        if f not in manifest["files"]:
+            raise IndexFormatError(f"file {f!r} is read but not listed with a checksum")
+    total = int(info["n_passages"])
+    try:
+        offsets = np.load(_confined(folder, info["offsets"]), allow_pickle=False)
+        vectors = {}
+        for name, meta in info["sets"].items():
+            space = vector_sets.get(name)
+            if space is None:
+                continue
+            v = np.load(
+                _confined(folder, meta["file"]),
+                mmap_mode="r" if mmap else None,
+                allow_pickle=False,
+            )
+            if v.dtype.name not in PASSAGE_DTYPES or v.shape != (total, space.embeddings.shape[1]):
+                raise IndexFormatError(
+                    f"the passage vectors {name!r} of the index do not have the right shape"
+                )
+            vectors[name] = v.view(np.ndarray) if mmap else v
+    except (OSError, ValueError) as exc:
+        raise IndexFormatError(f"cannot read the passage vectors of the index: {exc}") from None
+    if not (
+        offsets.ndim == 1
+        and offsets.dtype.kind in "iu"
+        and len(offsets) == n + 1
+        and int(offsets[0]) == 0
+        and int(offsets[-1]) == total
+        and not (np.diff(offsets) < 0).any()
+    ):
+        raise IndexFormatError("the passage offsets of the index are inconsistent")
+    if PRIMARY not in vectors:
+        return None
+    return PassageSet(options, offsets.astype(np.int64, copy=False), vectors)
 
 
 def _e5_identity(space: TextSpace) -> dict[str, Any]:
@@ -1638,6 +1745,7 @@ def _load_checked(
         if e5_set is not None:
             sets[E5] = e5_set
         index = _restore(folder, manifest, sets, mmap, read_directory)
+        index = index.with_passages(_load_passages(folder, manifest, sets, n, mmap))
         if embedder is None:  # the background session is waited for here
             _check_encoder(emb, model)
         cache.put(emb, [c.prototype for c in CATEGORIES], protos)
