@@ -21,7 +21,7 @@ import numpy as np
 
 from ._ids import id_list, refuse_text
 from .directory import Directory, LoadReport
-from .exceptions import InvalidParameterError
+from .exceptions import IndexFormatError, InvalidParameterError
 from .features._bulk import phrase_flags
 from .features.eligibility import EligibilityIndex
 from .features.facets import CROWD_WORDS, STRENUOUS_WORDS
@@ -30,7 +30,9 @@ from .features.geo import GeoIndex
 from .features.kind import care_share, resource_kinds
 from .features.passages import PassageOptions, PassageSet
 from .features.text import Embedder, EmbeddingCache
+from .rank import columns as rcol
 from .rank.table import ResourceTable
+from .records import CONTACT_FIELDS
 from .taxonomy import CATEGORIES, CATEGORY_KEYS, TAXONOMY_VOCABULARY
 
 if TYPE_CHECKING:
@@ -207,6 +209,272 @@ class FittedIndex:
                 cache.clear()
             cache[r] = got
         return got
+
+    # ---- as plain arrays (what a saved index holds) ---------------------------------------
+    def to_arrays(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        """Everything fitting computed beyond the vector sets, as named one-dimensional
+        arrays (``table.*``, ``text.*``, ``derived.*``, ``online.*``, ``eligibility.*``,
+        ``fuzzy.*``, ``geo.*``, ``contact.*``) plus a little JSON (``terms``: the lexical
+        index's vocabulary; ``eligibility_vocabularies``; ``geo``: the grid's cell size).
+        :meth:`from_arrays` makes the index back, without refitting."""
+        t = self.table
+        out: dict[str, np.ndarray] = {f"table.{k}": np.asarray(getattr(t, k)) for k in _NUMERIC}
+        out["table.free"] = rcol.bool_codes(list(t.free))
+        out["table.last_verified"] = rcol.date_ordinals(list(t.last_verified))
+        for name, (enc, _) in _STRINGS.items():
+            values = [v if (enc is None or v is None) else enc(v) for v in getattr(t, name)]
+            for part, arr in rcol.pack_strings(values).items():
+                out[f"text.{name}.{part}"] = arr
+        for k in ("has_sessions", "strenuous", "crowded"):
+            out[f"derived.{k}"] = np.asarray(getattr(self, k), dtype=bool)
+        out["derived.category_index"] = np.asarray(self.category_index, dtype=np.int8)
+        out["derived.kinds"] = np.asarray(self.kinds, dtype=np.float32)
+        # the online resources' vectors side by side: loading reads them without touching
+        # the pages of the whole embedding matrix
+        out["online.embeddings"] = np.asarray(self.online_embeddings, dtype=np.float32)
+        elig, vocabularies = self.eligibility.arrays()
+        for k in _ELIGIBILITY_MASKS:
+            out[f"eligibility.{k}"] = elig[k]
+        m = t.fuzzy.matrix_
+        out["fuzzy.indptr"], out["fuzzy.indices"], out["fuzzy.data"] = m.indptr, m.indices, m.data
+        geo_arrays, geo_meta = t.geo.state()
+        out.update({f"geo.{k}": v for k, v in geo_arrays.items()})
+        saved = self.contacts
+        if self.source.directory is None and saved:  # a loaded index: its table not decoded
+            columns = {col: list(saved[col]) for col in CONTACT_FIELDS if col in saved}
+        else:
+            frame = self.directory._frame
+            columns = {
+                col: [None if rcol.missing(v) else str(v) for v in frame[col].tolist()]
+                for col in CONTACT_FIELDS
+                if col in frame
+            }
+        for col, values in columns.items():
+            for part, arr in rcol.pack_strings(values).items():
+                out[f"contact.{col}.{part}"] = arr
+        meta: dict[str, Any] = {
+            "terms": list(t.fuzzy.terms_),
+            "eligibility_vocabularies": vocabularies,
+            "geo": geo_meta,
+        }
+        return out, meta
+
+    @classmethod
+    def from_arrays(
+        cls,
+        arrays: Mapping[str, np.ndarray],
+        meta: Mapping[str, Any],
+        vector_sets: Mapping[str, TextSpace],
+        source: DirectorySource,
+    ) -> FittedIndex:
+        """The index :meth:`to_arrays` gave ``arrays`` and ``meta`` for, on the vector
+        sets ``vector_sets`` (the arrays may be memory maps: nothing is copied, tokenized
+        or rebuilt). The invariants a ranking relies on are checked first; a violation is
+        an :class:`~rxmatch.exceptions.IndexFormatError` (a crafted or damaged index)."""
+        a = arrays
+        vecs = vector_sets[PRIMARY].embeddings
+        n = int(vecs.shape[0])
+        terms = meta["terms"]
+        _check_arrays(a, n, len(terms))
+        try:
+            texts = {}
+            for name, (_, dec) in _STRINGS.items():
+                base = rcol.StringColumn(
+                    a[f"text.{name}.offsets"], a[f"text.{name}.data"], a.get(f"text.{name}.nulls")
+                )
+                texts[name] = base if dec is None else rcol.DecodedColumn(base, dec)
+            numeric = {k: a[f"table.{k}"] for k in _NUMERIC}
+            category_index = np.asarray(a["derived.category_index"], dtype=np.intp)
+            free = a["table.free"]
+            verified = a["table.last_verified"]
+            fuzzy = FuzzyIndex.from_arrays(  # the CSC arrays as they are: no scipy to load
+                a["fuzzy.data"],
+                a["fuzzy.indices"],
+                a["fuzzy.indptr"],
+                terms,
+                n,
+                extra_vocabulary=TAXONOMY_VOCABULARY,
+            )
+            geo_rows = numeric["geo_rows"]
+            lat, lon = numeric["lat"], numeric["lon"]
+            geo = GeoIndex.from_state(
+                lat[geo_rows],
+                lon[geo_rows],
+                {k: a[f"geo.{k}"] for k in ("order", "cells", "starts")},
+                meta["geo"],
+            )
+            table = ResourceTable(
+                categories=rcol.DecodedColumn(category_index, CATEGORY_KEYS.__getitem__),
+                free=rcol.DecodedColumn(free, rcol.decode_bool),
+                last_verified=rcol.DecodedColumn(verified, rcol.decode_date),
+                embeddings=vecs,
+                geo=geo,
+                fuzzy=fuzzy,
+                **texts,
+                **numeric,
+            )
+            elig = EligibilityIndex.from_arrays(
+                {
+                    "min_age": numeric["min_age"],
+                    "max_age": numeric["max_age"],
+                    "free": free,
+                    **{k: a[f"eligibility.{k}"] for k in _ELIGIBILITY_MASKS},
+                },
+                meta["eligibility_vocabularies"],
+                online=numeric["online"],
+                has_place=numeric["has_place"],
+                category_index=category_index,
+            )
+            contact = {
+                col: rcol.StringColumn(
+                    a[f"contact.{col}.offsets"],
+                    a[f"contact.{col}.data"],
+                    a.get(f"contact.{col}.nulls"),
+                )
+                for col in CONTACT_FIELDS
+                if f"contact.{col}.offsets" in a  # absent from indexes saved before them
+            }
+            ordinals = np.where(verified == rcol.NO_DATE, np.nan, verified.astype(np.float64))
+            online_vecs = a["online.embeddings"]
+            if online_vecs.shape != (len(numeric["online_rows"]), vecs.shape[1]):
+                raise ValueError("online.embeddings does not fit the online resources")
+            derived = {
+                "category_index": category_index,
+                "verified_ordinal": ordinals,
+                "online_embeddings": online_vecs,
+                "kinds": a.get("derived.kinds"),  # None in indexes saved before kinds
+                **{k: a[f"derived.{k}"] for k in ("has_sessions", "strenuous", "crowded")},
+            }
+        except (KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:
+            raise IndexFormatError(
+                f"the arrays of the index are incomplete or inconsistent: {exc}"
+            ) from None
+        positions = ("table.geo_rows", "table.online_rows", "table.outreach_rows")
+        bad = [
+            k
+            for k, v in a.items()
+            if k.startswith(("table.", "derived.")) and k not in positions and len(v) != n
+        ]
+        bad += [
+            k for k in positions if len(a[k]) and not 0 <= int(a[k].min()) <= int(a[k].max()) < n
+        ]
+        bad += [k for k, v in texts.items() if len(v) != n]
+        bad += [f"contact.{k}" for k, v in contact.items() if len(v) != n]
+        if bad:
+            raise IndexFormatError(f"arrays {sorted(bad)} of the index do not have {n} rows")
+        # the contact details give Match.to_dict() its address, phone and url while the
+        # Directory is not decoded
+        return assemble_index(table, elig, derived, vector_sets, source, contacts=contact)
+
+
+# ---- the index as arrays -------------------------------------------------------------------
+_NUMERIC = (
+    "lat",
+    "lon",
+    "online",
+    "has_place",
+    "service_radius_km",
+    "min_age",
+    "max_age",
+    "category_inferred",
+    "geo_rows",
+    "online_rows",
+    "outreach_rows",
+)
+# per-row texts: name -> (encode one item to text, decode the text back)
+_STRINGS: dict[str, Any] = {
+    "ids": (str, None),
+    "names": (str, None),
+    "descriptions": (str, None),
+    "cost": (None, None),
+    "tags": (rcol.encode_list, rcol.decode_list),
+    "languages": (rcol.encode_list, rcol.decode_list),
+    "accessibility": (rcol.encode_list, rcol.decode_list),
+    "sessions": (rcol.encode_sessions, rcol.decode_sessions),
+}
+_ELIGIBILITY_MASKS = ("lang_mask", "has_lang", "access_mask", "has_access")
+
+
+def _check_arrays(a: Mapping[str, np.ndarray], n: int, n_terms: int) -> None:
+    """The invariants a ranking relies on, checked before the index is assembled: string
+    offsets start at 0 and never decrease, sparse and grid indices are in range, row
+    positions are in range, and the coordinates of the placed resources are finite and on
+    Earth. A violation is an :class:`IndexFormatError` (a crafted or damaged index)."""
+    problems: list[str] = []
+
+    def get(k: str) -> np.ndarray | None:
+        v = a.get(k)
+        if v is None:
+            problems.append(f"{k} is missing")
+        elif v.ndim != 1:
+            problems.append(f"{k} is not one-dimensional")
+            return None
+        return v
+
+    def integer(k: str, v: np.ndarray) -> bool:
+        if v.dtype.kind not in "iu":
+            problems.append(f"{k} is not an integer array")
+            return False
+        return True
+
+    def offsets(k: str, v: np.ndarray | None, total: int, length: int) -> None:
+        if v is None or not integer(k, v):
+            return
+        if len(v) != length:
+            problems.append(f"{k} has {len(v)} entries, expected {length}")
+        elif int(v[0]) != 0 or int(v[-1]) != total or (len(v) > 1 and (np.diff(v) < 0).any()):
+            problems.append(f"{k} does not increase from 0 to {total}")
+
+    def in_range(k: str, v: np.ndarray | None, hi: int) -> None:
+        if v is None or not integer(k, v) or not len(v):
+            return
+        if int(v.min()) < 0 or int(v.max()) >= hi:
+            problems.append(f"{k} holds positions out of range [0, {hi})")
+
+    for name in _STRINGS:
+        data = get(f"text.{name}.data")
+        if data is not None:
+            offsets(f"text.{name}.offsets", get(f"text.{name}.offsets"), len(data), n + 1)
+    idx, dat = get("fuzzy.indices"), get("fuzzy.data")
+    if idx is not None and dat is not None:
+        if len(idx) != len(dat):
+            problems.append("fuzzy.indices and fuzzy.data differ in length")
+        in_range("fuzzy.indices", idx, n)
+        if dat.dtype.kind == "f" and not np.isfinite(dat).all():
+            problems.append("fuzzy.data holds values that are not finite")
+        offsets("fuzzy.indptr", get("fuzzy.indptr"), len(idx), n_terms + 1)
+    for k in ("table.geo_rows", "table.online_rows", "table.outreach_rows"):
+        in_range(k, get(k), n)
+    geo_rows = a.get("table.geo_rows")
+    lat, lon = get("table.lat"), get("table.lon")
+    if geo_rows is not None and lat is not None and lon is not None and not problems:
+        if len(lat) != n or len(lon) != n:
+            problems.append(f"table.lat and table.lon must have {n} rows")
+        else:
+            la, lo = lat[geo_rows], lon[geo_rows]
+            if not (np.isfinite(la).all() and np.isfinite(lo).all()):
+                problems.append("the coordinates of placed resources are not finite")
+            elif len(la) and (np.abs(la).max() > 90 or np.abs(lo).max() > 180):
+                problems.append("the coordinates of placed resources are out of range")
+        order, starts = get("geo.order"), get("geo.starts")
+        in_range("geo.order", order, len(geo_rows))
+        if starts is not None and order is not None:
+            offsets("geo.starts", starts, len(order), len(starts))
+    cat = a.get("derived.category_index")
+    if (
+        cat is not None
+        and len(cat)
+        and cat.dtype.kind in "iu"
+        and (int(cat.min()) < 0 or int(cat.max()) >= len(CATEGORIES))
+    ):
+        problems.append("derived.category_index holds categories out of range")
+    online = a.get("online.embeddings")
+    if online is not None and online.dtype.kind == "f" and not np.isfinite(online).all():
+        problems.append("online.embeddings holds values that are not finite")
+    if problems:
+        raise IndexFormatError(
+            "the arrays of the index are inconsistent: " + "; ".join(problems[:5])
+        )
 
 
 def given_vectors(vectors: np.ndarray, n: int, what: str) -> np.ndarray:

@@ -51,10 +51,8 @@ import contextlib
 import hashlib
 import inspect
 import json
-import math
 import os
 import shutil
-import sys
 import uuid
 import warnings
 from collections.abc import Mapping, Sequence
@@ -74,9 +72,6 @@ from .exceptions import (
     OptionalDependencyError,
     RxMatchWarning,
 )
-from .features.eligibility import EligibilityIndex
-from .features.fuzzy import FuzzyIndex
-from .features.geo import GeoIndex
 from .features.passages import PASSAGE_DTYPES, PassageOptions, PassageSet
 from .features.schedule import Session
 from .features.text import Embedder, EmbeddingCache, SentenceTransformerEmbedder
@@ -87,15 +82,12 @@ from .index import (
     DirectorySource,
     FittedIndex,
     TextSpace,
-    assemble_index,
     build_index,
     embed_directory,
 )
 from .rank import columns as rcol
 from .rank.scoring import Weights
-from .rank.table import ResourceTable
-from .records import CONTACT_FIELDS
-from .taxonomy import CATEGORIES, CATEGORY_KEYS, TAXONOMY_VOCABULARY
+from .taxonomy import CATEGORIES
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -227,13 +219,6 @@ def _write_json(path: Path, obj: Any) -> None:
 
 
 # ---- table encoding ------------------------------------------------------------------------
-def _missing(v: Any) -> bool:
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return True
-    pd = sys.modules.get("pandas")  # pandas' NA exists only once pandas is imported
-    return pd is not None and v is pd.NA
-
-
 def _encode_lists(values: list[tuple[str, ...]]) -> tuple[list[str], str]:
     """``;``-joined text, or JSON when an item contains ``;`` or is empty."""
     if all(";" not in x and x for v in values for x in v):
@@ -293,21 +278,22 @@ def _encode_frame(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
             encodings[col] = "float"
         elif col in _BOOL_COLUMNS:
             df[col] = pd.Series(
-                [None if _missing(v) else ("true" if v else "false") for v in values], dtype=object
+                [None if rcol.missing(v) else ("true" if v else "false") for v in values],
+                dtype=object,
             )
             encodings[col] = "bool"
         elif col == "last_verified":
             df[col] = pd.Series(
-                [None if _missing(v) else v.isoformat() for v in values], dtype=object
+                [None if rcol.missing(v) else v.isoformat() for v in values], dtype=object
             )
             encodings[col] = "date"
         else:
-            bad = next((v for v in values if not _missing(v) and not isinstance(v, str)), None)
+            bad = next((v for v in values if not rcol.missing(v) and not isinstance(v, str)), None)
             if bad is not None:
                 raise IndexFormatError(
                     f"cannot save column {col!r}: values of type {type(bad).__name__}"
                 )
-            df[col] = pd.Series([None if _missing(v) else v for v in values], dtype=object)
+            df[col] = pd.Series([None if rcol.missing(v) else v for v in values], dtype=object)
             encodings[col] = "str"
     return df, encodings
 
@@ -395,77 +381,7 @@ def _report_from_json(obj: Any) -> LoadReport:
         raise IndexFormatError(f"report.json of the index is malformed ({exc})") from None
 
 
-# ---- the fitted index as arrays (format 2) ------------------------------------------------
-_NUMERIC = (
-    "lat",
-    "lon",
-    "online",
-    "has_place",
-    "service_radius_km",
-    "min_age",
-    "max_age",
-    "category_inferred",
-    "geo_rows",
-    "online_rows",
-    "outreach_rows",
-)
-# per-row texts: name -> (encode one item to text, decode the text back)
-_STRINGS: dict[str, Any] = {
-    "ids": (str, None),
-    "names": (str, None),
-    "descriptions": (str, None),
-    "cost": (None, None),
-    "tags": (rcol.encode_list, rcol.decode_list),
-    "languages": (rcol.encode_list, rcol.decode_list),
-    "accessibility": (rcol.encode_list, rcol.decode_list),
-    "sessions": (rcol.encode_sessions, rcol.decode_sessions),
-}
-
-
-_ELIGIBILITY_MASKS = ("lang_mask", "has_lang", "access_mask", "has_access")
-
-
-def _index_arrays(index: FittedIndex) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    """Everything fitting computed, as named arrays plus a little JSON."""
-    t = index.table
-    out: dict[str, np.ndarray] = {f"table.{k}": np.asarray(getattr(t, k)) for k in _NUMERIC}
-    out["table.free"] = rcol.bool_codes(list(t.free))
-    out["table.last_verified"] = rcol.date_ordinals(list(t.last_verified))
-    for name, (enc, _) in _STRINGS.items():
-        values = [v if (enc is None or v is None) else enc(v) for v in getattr(t, name)]
-        for part, arr in rcol.pack_strings(values).items():
-            out[f"text.{name}.{part}"] = arr
-    for k in ("has_sessions", "strenuous", "crowded"):
-        out[f"derived.{k}"] = np.asarray(getattr(index, k), dtype=bool)
-    out["derived.category_index"] = np.asarray(index.category_index, dtype=np.int8)
-    out["derived.kinds"] = np.asarray(index.kinds, dtype=np.float32)
-    # the online resources' vectors side by side: loading reads them without touching the
-    # pages of the whole embedding matrix
-    out["online.embeddings"] = np.asarray(index.online_embeddings, dtype=np.float32)
-    elig, vocabularies = index.eligibility.arrays()
-    for k in _ELIGIBILITY_MASKS:
-        out[f"eligibility.{k}"] = elig[k]
-    m = t.fuzzy.matrix_
-    out["fuzzy.indptr"], out["fuzzy.indices"], out["fuzzy.data"] = m.indptr, m.indices, m.data
-    geo_arrays, geo_meta = t.geo.state()
-    out.update({f"geo.{k}": v for k, v in geo_arrays.items()})
-    saved = index.contacts
-    if index.source.directory is None and saved:  # a loaded index: no need to decode its table
-        columns = {col: list(saved[col]) for col in CONTACT_FIELDS if col in saved}
-    else:
-        frame = index.directory._frame
-        columns = {
-            col: [None if _missing(v) else str(v) for v in frame[col].tolist()]
-            for col in CONTACT_FIELDS
-            if col in frame
-        }
-    for col, values in columns.items():
-        for part, arr in rcol.pack_strings(values).items():
-            out[f"contact.{col}.{part}"] = arr
-    meta: dict[str, Any] = {"eligibility_vocabularies": vocabularies, "geo": geo_meta}
-    return out, meta
-
-
+# ---- the fitted index as arrays (format 2: FittedIndex.to_arrays / from_arrays) -----------
 def _load_arrays(folder: Path, manifest: dict[str, Any], mmap: bool) -> dict[str, np.ndarray]:
     out: dict[str, np.ndarray] = {}
     prefix = f"{ARRAYS}/"
@@ -480,88 +396,6 @@ def _load_arrays(folder: Path, manifest: dict[str, Any], mmap: bool) -> dict[str
     return out
 
 
-def _check_arrays(a: dict[str, np.ndarray], n: int, n_terms: int) -> None:
-    """The invariants a ranking relies on, checked before anything is installed: string
-    offsets start at 0 and never decrease, sparse and grid indices are in range, row
-    positions are in range, and the coordinates of the placed resources are finite and on
-    Earth. A violation is an :class:`IndexFormatError` (a crafted or damaged index)."""
-    problems: list[str] = []
-
-    def get(k: str) -> np.ndarray | None:
-        v = a.get(k)
-        if v is None:
-            problems.append(f"{k} is missing")
-        elif v.ndim != 1:
-            problems.append(f"{k} is not one-dimensional")
-            return None
-        return v
-
-    def integer(k: str, v: np.ndarray) -> bool:
-        if v.dtype.kind not in "iu":
-            problems.append(f"{k} is not an integer array")
-            return False
-        return True
-
-    def offsets(k: str, v: np.ndarray | None, total: int, length: int) -> None:
-        if v is None or not integer(k, v):
-            return
-        if len(v) != length:
-            problems.append(f"{k} has {len(v)} entries, expected {length}")
-        elif int(v[0]) != 0 or int(v[-1]) != total or (len(v) > 1 and (np.diff(v) < 0).any()):
-            problems.append(f"{k} does not increase from 0 to {total}")
-
-    def in_range(k: str, v: np.ndarray | None, hi: int) -> None:
-        if v is None or not integer(k, v) or not len(v):
-            return
-        if int(v.min()) < 0 or int(v.max()) >= hi:
-            problems.append(f"{k} holds positions out of range [0, {hi})")
-
-    for name in _STRINGS:
-        data = get(f"text.{name}.data")
-        if data is not None:
-            offsets(f"text.{name}.offsets", get(f"text.{name}.offsets"), len(data), n + 1)
-    idx, dat = get("fuzzy.indices"), get("fuzzy.data")
-    if idx is not None and dat is not None:
-        if len(idx) != len(dat):
-            problems.append("fuzzy.indices and fuzzy.data differ in length")
-        in_range("fuzzy.indices", idx, n)
-        if dat.dtype.kind == "f" and not np.isfinite(dat).all():
-            problems.append("fuzzy.data holds values that are not finite")
-        offsets("fuzzy.indptr", get("fuzzy.indptr"), len(idx), n_terms + 1)
-    for k in ("table.geo_rows", "table.online_rows", "table.outreach_rows"):
-        in_range(k, get(k), n)
-    geo_rows = a.get("table.geo_rows")
-    lat, lon = get("table.lat"), get("table.lon")
-    if geo_rows is not None and lat is not None and lon is not None and not problems:
-        if len(lat) != n or len(lon) != n:
-            problems.append(f"table.lat and table.lon must have {n} rows")
-        else:
-            la, lo = lat[geo_rows], lon[geo_rows]
-            if not (np.isfinite(la).all() and np.isfinite(lo).all()):
-                problems.append("the coordinates of placed resources are not finite")
-            elif len(la) and (np.abs(la).max() > 90 or np.abs(lo).max() > 180):
-                problems.append("the coordinates of placed resources are out of range")
-        order, starts = get("geo.order"), get("geo.starts")
-        in_range("geo.order", order, len(geo_rows))
-        if starts is not None and order is not None:
-            offsets("geo.starts", starts, len(order), len(starts))
-    cat = a.get("derived.category_index")
-    if (
-        cat is not None
-        and len(cat)
-        and cat.dtype.kind in "iu"
-        and (int(cat.min()) < 0 or int(cat.max()) >= len(CATEGORIES))
-    ):
-        problems.append("derived.category_index holds categories out of range")
-    online = a.get("online.embeddings")
-    if online is not None and online.dtype.kind == "f" and not np.isfinite(online).all():
-        problems.append("online.embeddings holds values that are not finite")
-    if problems:
-        raise IndexFormatError(
-            "the arrays of the index are inconsistent: " + "; ".join(problems[:5])
-        )
-
-
 def _restore(
     folder: Path,
     manifest: dict[str, Any],
@@ -569,9 +403,9 @@ def _restore(
     mmap: bool,
     directory_loader: _DirectoryReader,
 ) -> FittedIndex:
-    """A format-2 index from its arrays, without refitting."""
+    """A format-2 index from its files, without refitting
+    (:meth:`~rxmatch.index.FittedIndex.from_arrays`)."""
     a = _load_arrays(folder, manifest, mmap)
-    n = int(manifest["n_resources"])
     meta = _read_json(folder, "index_meta.json")
     terms = _read_json(folder, "fuzzy_vocab.json")
     if not (isinstance(terms, list) and all(isinstance(t, str) for t in terms)):
@@ -582,99 +416,8 @@ def _restore(
         and isinstance(meta.get("eligibility_vocabularies"), dict)
     ):
         raise IndexFormatError("index_meta.json of the index is malformed")
-    _check_arrays(a, n, len(terms))
-    try:
-        texts = {}
-        for name, (_, dec) in _STRINGS.items():
-            base = rcol.StringColumn(
-                a[f"text.{name}.offsets"], a[f"text.{name}.data"], a.get(f"text.{name}.nulls")
-            )
-            texts[name] = base if dec is None else rcol.DecodedColumn(base, dec)
-        numeric = {k: a[f"table.{k}"] for k in _NUMERIC}
-        category_index = np.asarray(a["derived.category_index"], dtype=np.intp)
-        free = a["table.free"]
-        verified = a["table.last_verified"]
-        fuzzy = FuzzyIndex.from_arrays(  # the CSC arrays as they are: no scipy to load
-            a["fuzzy.data"],
-            a["fuzzy.indices"],
-            a["fuzzy.indptr"],
-            terms,
-            n,
-            extra_vocabulary=TAXONOMY_VOCABULARY,
-        )
-        vecs = vector_sets[PRIMARY].embeddings
-        geo_rows = numeric["geo_rows"]
-        lat, lon = numeric["lat"], numeric["lon"]
-        geo = GeoIndex.from_state(
-            lat[geo_rows],
-            lon[geo_rows],
-            {k: a[f"geo.{k}"] for k in ("order", "cells", "starts")},
-            meta["geo"],
-        )
-        table = ResourceTable(
-            categories=rcol.DecodedColumn(category_index, CATEGORY_KEYS.__getitem__),
-            free=rcol.DecodedColumn(free, rcol.decode_bool),
-            last_verified=rcol.DecodedColumn(verified, rcol.decode_date),
-            embeddings=vecs,
-            geo=geo,
-            fuzzy=fuzzy,
-            **texts,
-            **numeric,
-        )
-        elig = EligibilityIndex.from_arrays(
-            {
-                "min_age": numeric["min_age"],
-                "max_age": numeric["max_age"],
-                "free": free,
-                **{k: a[f"eligibility.{k}"] for k in _ELIGIBILITY_MASKS},
-            },
-            meta["eligibility_vocabularies"],
-            online=numeric["online"],
-            has_place=numeric["has_place"],
-            category_index=category_index,
-        )
-        contact = {
-            col: rcol.StringColumn(
-                a[f"contact.{col}.offsets"], a[f"contact.{col}.data"], a.get(f"contact.{col}.nulls")
-            )
-            for col in CONTACT_FIELDS
-            if f"contact.{col}.offsets" in a  # absent from indexes saved before them
-        }
-        ordinals = np.where(verified == rcol.NO_DATE, np.nan, verified.astype(np.float64))
-        online_vecs = a["online.embeddings"]
-        if online_vecs.shape != (len(numeric["online_rows"]), vecs.shape[1]):
-            raise ValueError("online.embeddings does not fit the online resources")
-        derived = {
-            "category_index": category_index,
-            "verified_ordinal": ordinals,
-            "online_embeddings": online_vecs,
-            "kinds": a.get("derived.kinds"),  # None in indexes saved before kinds: recomputed
-            **{k: a[f"derived.{k}"] for k in ("has_sessions", "strenuous", "crowded")},
-        }
-    except (KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:
-        raise IndexFormatError(
-            f"the arrays of the index at {str(folder)!r} are incomplete or inconsistent: {exc}"
-        ) from None
-    positions = ("table.geo_rows", "table.online_rows", "table.outreach_rows")
-    bad = [
-        k
-        for k, v in a.items()
-        if k.startswith(("table.", "derived.")) and k not in positions and len(v) != n
-    ]
-    bad += [k for k in positions if len(a[k]) and not 0 <= int(a[k].min()) <= int(a[k].max()) < n]
-    bad += [k for k, v in texts.items() if len(v) != n]
-    bad += [f"contact.{k}" for k, v in contact.items() if len(v) != n]
-    if bad:
-        raise IndexFormatError(f"arrays {sorted(bad)} of the index do not have {n} rows")
-    # the contact details give Match.to_dict() its address, phone and url while the
-    # Directory is not decoded
-    return assemble_index(
-        table,
-        elig,
-        derived,
-        vector_sets,
-        DirectorySource(None, directory_loader),
-        contacts=contact,
+    return FittedIndex.from_arrays(
+        a, {**meta, "terms": terms}, vector_sets, DirectorySource(None, directory_loader)
     )
 
 
@@ -1002,9 +745,9 @@ def save_index(
                 files.append(f)
         passages = _save_passages(tmp, index)
         files += [] if passages is None else _passage_files(passages)
-        _write_json(tmp / "fuzzy_vocab.json", list(index.table.fuzzy.terms_))
+        arrays, meta = index.to_arrays()
+        _write_json(tmp / "fuzzy_vocab.json", meta.pop("terms"))
         files.append("fuzzy_vocab.json")
-        arrays, meta = _index_arrays(index)
         (tmp / ARRAYS).mkdir()
         for name, arr in arrays.items():
             np.save(tmp / ARRAYS / f"{name}.npy", np.ascontiguousarray(arr), allow_pickle=False)

@@ -12,6 +12,8 @@ an object array, as a numpy array of ids does.
 from __future__ import annotations
 
 import json
+import math
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from typing import Any
@@ -33,7 +35,16 @@ __all__ = [
     "date_ordinals",
     "decode_date",
     "NO_DATE",
+    "missing",
 ]
+
+
+def missing(v: Any) -> bool:
+    """Whether a table value is missing: ``None``, a float NaN or pandas' ``NA``."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return True
+    pd = sys.modules.get("pandas")  # pandas' NA exists only once pandas is imported
+    return pd is not None and v is pd.NA
 
 
 def pack_strings(values: Sequence[str | None]) -> dict[str, np.ndarray]:
