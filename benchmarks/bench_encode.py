@@ -61,15 +61,17 @@ def _per_referral(encoders: dict[str, Any], texts: list[str]) -> dict[str, dict[
     reference and the fp32 ONNX encoder (a Matcher on the demo directory, one encoder)."""
     import rxmatch
     from rxmatch.features.facets import split_facets
+    from rxmatch.features.query import QueryEncoder, facet_texts
 
     out = {}
+    query = QueryEncoder()  # the Matcher's defaults
     for name, enc in list(encoders.items())[:2]:
         m = rxmatch.Matcher(enc, multilingual=None).fit(rxmatch.datasets.load_demo_directory())
         parts = []
         for t in texts:
             f = split_facets(t)
-            interests, dislikes = m._facet_texts(f)
-            parts.append([m.query_text(x) for x in (m._main_text(t, f), *interests, *dislikes)])
+            interests, dislikes = facet_texts(f)
+            parts.append([m.query_text(x) for x in (query.main_text(t, f), *interests, *dislikes)])
         refs = [rxmatch.Referral(t, postal_code="94401") for t in texts]
         per_text, per_ref, full = [], [], []
         for p, r in zip(parts, refs):

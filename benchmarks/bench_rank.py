@@ -15,7 +15,7 @@ size) and measures, in the same run:
 * ``batch``: ``recommend_many`` throughput (referrals per second, encoding included);
   ``batch_fast``: the same with ``OnnxEmbedder(threads=--batch-threads)`` on the loaded
   index (``--batch-fast`` referrals, best of two).
-* ``save`` / ``load``: :func:`rxmatch.persistence.save_matcher` / ``load_matcher``
+* ``save`` / ``load``: :func:`rxmatch.persistence.save_matcher` / ``Matcher.load``
   (mmap) time with and without SHA-256 verification, the RSS growth of the load, the
   first query after loading, and ranking latency on the loaded index (memory-mapped
   arrays, texts decoded on access), checked to give the same top 10 as the fitted one.
@@ -209,7 +209,7 @@ def run_one(n: int, args: argparse.Namespace) -> dict[str, Any]:
     )
 
     import rxmatch
-    from rxmatch.persistence import load_matcher, save_matcher
+    from rxmatch.persistence import save_matcher
 
     torch.set_num_threads(args.threads)
     res: dict[str, Any] = {"n": n, "load_average_at_start": list(os.getloadavg())}
@@ -279,7 +279,7 @@ def run_one(n: int, args: argparse.Namespace) -> dict[str, Any]:
         gc.collect()
         rss0 = _rss()
         t = time.perf_counter()
-        loaded = load_matcher(tmp / "index", embedder=st, mmap=True)
+        loaded = rxmatch.Matcher.load(tmp / "index", embedder=st, mmap=True)
         res["load_s"] = time.perf_counter() - t
         gc.collect()
         res["load_rss_mb"] = (_rss() - rss0) / 2**20
@@ -287,7 +287,7 @@ def run_one(n: int, args: argparse.Namespace) -> dict[str, Any]:
         loaded.recommend(real[0], K, query_vector=qv[0])
         res["first_query_after_load_ms"] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
-        load_matcher(tmp / "index", embedder=st, mmap=True, verify_checksums=False)
+        rxmatch.Matcher.load(tmp / "index", embedder=st, mmap=True, verify_checksums=False)
         res["load_nochecksum_s"] = time.perf_counter() - t
         # saving a loaded index again (its texts are kept as loaded, not decoded again)
         t = time.perf_counter()
@@ -319,7 +319,7 @@ def run_one(n: int, args: argparse.Namespace) -> dict[str, Any]:
         except Exception as exc:  # noqa: BLE001 - the extra is optional
             res["e2e_fast"] = {"skipped": f"{type(exc).__name__}: {exc}"}
         else:
-            fast = load_matcher(tmp / "index", embedder=fast_emb, mmap=True)
+            fast = rxmatch.Matcher.load(tmp / "index", embedder=fast_emb, mmap=True)
             for r in real[:3]:
                 fast.recommend(r, K)  # warm-up
             times = _timed(
@@ -338,7 +338,7 @@ def run_one(n: int, args: argparse.Namespace) -> dict[str, Any]:
             )
             # batch throughput with the fast encoder on every core (the encoder's threads)
             fast_emb_b = OnnxEmbedder(threads=args.batch_threads)
-            fast_b = load_matcher(tmp / "index", embedder=fast_emb_b, mmap=True)
+            fast_b = rxmatch.Matcher.load(tmp / "index", embedder=fast_emb_b, mmap=True)
             fast_b.recommend_many(_frame(real[:8]), K)  # warm-up
             res["batch_fast"] = _batch(fast_b, real[: args.batch_fast])
             res["batch_fast"]["encoder_threads"] = args.batch_threads

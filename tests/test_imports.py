@@ -168,7 +168,43 @@ def test_stages_never_import_the_matcher(prefix):
     assert not bad, f"{bad} import the Matcher (or the package root that holds it)"
 
 
-def test_persistence_never_imports_the_matcher_module():
+def reached(top: Mapping[str, set[str]], func: Mapping[str, set[str]], start: str) -> set[str]:
+    """Every module ``start`` imports, directly or through others, at import time or
+    inside a function."""
+    seen: set[str] = set()
+    todo = [start]
+    while todo:
+        m = todo.pop()
+        for n in top.get(m, set()) | func.get(m, set()):
+            if n not in seen:
+                seen.add(n)
+                todo.append(n)
+    return seen
+
+
+def test_persistence_never_imports_the_matcher_nor_the_package_root():
+    """Persistence saves and loads a FittedIndex: neither it nor anything it imports
+    (even inside a function) imports the Matcher or the package root that holds it."""
     top, func = import_graph()
-    assert "rxmatch.matcher" not in top["rxmatch.persistence"] | func["rxmatch.persistence"]
-    assert ROOT not in top["rxmatch.persistence"]  # only load_matcher's shim, when called
+    bad = {"rxmatch.matcher", ROOT} & reached(top, func, "rxmatch.persistence")
+    assert not bad, f"rxmatch.persistence reaches {sorted(bad)}"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "def load():\n    import rxmatch\n",
+        "def load():\n    from . import __version__\n",
+        "def load():\n    from .matcher import Matcher\n",
+        "from .index import build\n",  # index reaches the Matcher inside a function
+    ],
+)
+def test_the_persistence_check_fails_on_a_hidden_import(tmp_path, body):
+    pkg = tmp_path / ROOT
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("from .matcher import Matcher\n__version__ = '0'\n")
+    (pkg / "matcher.py").write_text("class Matcher: ...\n")
+    (pkg / "index.py").write_text("def build():\n    from .matcher import Matcher\n")
+    (pkg / "persistence.py").write_text(body)
+    top, func = import_graph(tmp_path)
+    assert {"rxmatch.matcher", ROOT} & reached(top, func, "rxmatch.persistence")

@@ -13,7 +13,7 @@ import pytest
 
 import rxmatch
 from rxmatch import persistence
-from rxmatch.persistence import FORMAT_VERSION, load_matcher, read_manifest, save_matcher
+from rxmatch.persistence import FORMAT_VERSION, read_manifest, save_matcher
 
 REFERRALS = [
     rxmatch.Referral("I used to paint and miss being creative", postal_code="94401"),
@@ -63,7 +63,7 @@ def _recs(m: rxmatch.Matcher) -> list[pd.DataFrame]:
 
 
 def test_round_trip_same_recommendations_and_table(saved, hashing_matcher, demo_directory):
-    loaded = load_matcher(saved, embedder=rxmatch.HashingEmbedder(384))
+    loaded = rxmatch.Matcher.load(saved, embedder=rxmatch.HashingEmbedder(384))
     _assert_same_frame(demo_directory.frame, loaded.directory_.frame)
     assert loaded.directory_.report == demo_directory.report
     # fit re-normalizes the stored unit vectors, which may move the last bit
@@ -102,7 +102,7 @@ def test_embeddings_file_is_memory_mappable(saved):
 
 
 def test_loaded_matcher_keeps_the_memory_map(saved):
-    loaded = load_matcher(saved, embedder=rxmatch.HashingEmbedder(384), mmap=True)
+    loaded = rxmatch.Matcher.load(saved, embedder=rxmatch.HashingEmbedder(384), mmap=True)
     assert isinstance(loaded.table_.embeddings, np.memmap)
 
 
@@ -111,7 +111,7 @@ def test_csv_table_when_pyarrow_is_missing(tmp_path, hashing_matcher, demo_direc
     path = save_matcher(hashing_matcher, tmp_path / "csv")
     assert (path / "resources.csv").is_file()
     assert not (path / "resources.parquet").exists()
-    loaded = load_matcher(path, embedder=rxmatch.HashingEmbedder(384), mmap=False)
+    loaded = rxmatch.Matcher.load(path, embedder=rxmatch.HashingEmbedder(384), mmap=False)
     _assert_same_frame(demo_directory.frame, loaded.directory_.frame)
     pd.testing.assert_frame_equal(
         hashing_matcher.recommend(REFERRALS[0], k=5).to_frame(),
@@ -145,27 +145,29 @@ def test_corrupted_file_is_named(saved):
     data[len(data) // 2] ^= 0xFF  # same size, one byte flipped
     p.write_bytes(bytes(data))
     with pytest.raises(rxmatch.IndexFormatError, match=r"resources\.parquet.*corrupted"):
-        load_matcher(saved, embedder=rxmatch.HashingEmbedder(384))
+        rxmatch.Matcher.load(saved, embedder=rxmatch.HashingEmbedder(384))
 
 
 def test_truncated_embeddings_are_named(saved):
     p = saved / "embeddings.npy"
     p.write_bytes(p.read_bytes()[:-100])
     with pytest.raises(rxmatch.IndexFormatError, match=r"embeddings\.npy.*truncated"):
-        load_matcher(saved, embedder=rxmatch.HashingEmbedder(384))
+        rxmatch.Matcher.load(saved, embedder=rxmatch.HashingEmbedder(384))
 
 
 def test_missing_file_is_named(saved):
     (saved / "config.json").unlink()
     with pytest.raises(rxmatch.IndexFormatError, match=r"config\.json.*missing"):
-        load_matcher(saved, embedder=rxmatch.HashingEmbedder(384))
+        rxmatch.Matcher.load(saved, embedder=rxmatch.HashingEmbedder(384))
 
 
 def test_different_model_is_refused(saved):
     with pytest.raises(rxmatch.IndexFormatError, match="saved with model 'hashing-384-0'.*loading"):
-        load_matcher(saved, embedder=rxmatch.HashingEmbedder(384, seed=1))
+        rxmatch.Matcher.load(saved, embedder=rxmatch.HashingEmbedder(384, seed=1))
     with pytest.raises(rxmatch.IndexFormatError, match="dim 384.*dim 256"):
-        load_matcher(saved, embedder=_Renamed(rxmatch.HashingEmbedder(256), "hashing-384-0"))
+        rxmatch.Matcher.load(
+            saved, embedder=_Renamed(rxmatch.HashingEmbedder(256), "hashing-384-0")
+        )
 
 
 class _Renamed:
@@ -190,15 +192,15 @@ def test_format_version_mismatch(saved):
     with pytest.raises(
         rxmatch.IndexFormatError, match=f"format version {FORMAT_VERSION + 1} .* not supported"
     ):
-        load_matcher(saved, embedder=rxmatch.HashingEmbedder(384))
+        rxmatch.Matcher.load(saved, embedder=rxmatch.HashingEmbedder(384))
 
 
 def test_not_an_index(tmp_path):
     with pytest.raises(rxmatch.IndexFormatError, match="no saved index"):
-        load_matcher(tmp_path / "nothing", embedder=rxmatch.HashingEmbedder(384))
+        rxmatch.Matcher.load(tmp_path / "nothing", embedder=rxmatch.HashingEmbedder(384))
     (tmp_path / "empty").mkdir()
     with pytest.raises(rxmatch.IndexFormatError, match="manifest.json is missing"):
-        load_matcher(tmp_path / "empty", embedder=rxmatch.HashingEmbedder(384))
+        rxmatch.Matcher.load(tmp_path / "empty", embedder=rxmatch.HashingEmbedder(384))
 
 
 def _other_matcher(demo_directory) -> rxmatch.Matcher:
@@ -215,7 +217,7 @@ def test_crash_before_swap_keeps_old_index(saved, demo_directory, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         save_matcher(_other_matcher(demo_directory), saved)
     monkeypatch.undo()
-    loaded = load_matcher(saved, embedder=rxmatch.HashingEmbedder(384))
+    loaded = rxmatch.Matcher.load(saved, embedder=rxmatch.HashingEmbedder(384))
     assert len(loaded.directory_) == len(demo_directory)
     assert [p.name for p in saved.parent.iterdir()] == [saved.name]  # temp folder removed
 
@@ -234,13 +236,13 @@ def test_crash_during_swap_restores_old_index(saved, demo_directory, monkeypatch
     with pytest.raises(OSError, match="simulated"):
         save_matcher(_other_matcher(demo_directory), saved)
     monkeypatch.undo()
-    loaded = load_matcher(saved, embedder=rxmatch.HashingEmbedder(384))
+    loaded = rxmatch.Matcher.load(saved, embedder=rxmatch.HashingEmbedder(384))
     assert len(loaded.directory_) == len(demo_directory)
 
 
 def test_save_replaces_existing_index(saved, demo_directory):
     save_matcher(_other_matcher(demo_directory), saved)
-    loaded = load_matcher(saved, embedder=rxmatch.HashingEmbedder(384))
+    loaded = rxmatch.Matcher.load(saved, embedder=rxmatch.HashingEmbedder(384))
     assert len(loaded.directory_) == 20
     assert loaded.directory_.report.source == "first-20"
     assert [p.name for p in saved.parent.iterdir()] == [saved.name]
@@ -279,7 +281,7 @@ def _frames_and_exclusions(m, refs):
 
 
 def test_loaded_index_ranks_explains_and_excludes_as_the_fitted_one(saved, hashing_matcher):
-    loaded = load_matcher(saved, embedder=rxmatch.HashingEmbedder(384))
+    loaded = rxmatch.Matcher.load(saved, embedder=rxmatch.HashingEmbedder(384))
     assert _frames_and_exclusions(loaded, MANY) == _frames_and_exclusions(hashing_matcher, MANY)
 
 
@@ -292,7 +294,7 @@ def test_load_builds_nothing_and_decodes_the_directory_only_when_asked(saved, mo
     monkeypatch.setattr(
         rxmatch.features.FuzzyIndex, "fit", lambda *a, **k: pytest.fail("re-tokenized on load")
     )
-    loaded = load_matcher(saved, embedder=rxmatch.HashingEmbedder(384))
+    loaded = rxmatch.Matcher.load(saved, embedder=rxmatch.HashingEmbedder(384))
     assert len(loaded.recommend(REFERRALS[0], k=5)) == 5
     assert calls == []
     assert len(loaded.directory_) == loaded.table_.embeddings.shape[0]
@@ -302,7 +304,7 @@ def test_load_builds_nothing_and_decodes_the_directory_only_when_asked(saved, mo
 
 
 def test_loaded_index_arrays_are_memory_mapped_and_read_only(saved):
-    loaded = load_matcher(saved, embedder=rxmatch.HashingEmbedder(384), mmap=True)
+    loaded = rxmatch.Matcher.load(saved, embedder=rxmatch.HashingEmbedder(384), mmap=True)
     stored = np.load(saved / "arrays" / "fuzzy.indices.npy", mmap_mode="r")
     indices = loaded.table_.fuzzy.matrix_.indices
     assert not indices.flags.writeable  # a view of the read-only map, not a copy
@@ -314,12 +316,14 @@ def test_loaded_index_arrays_are_memory_mapped_and_read_only(saved):
 
 
 def test_loaded_index_can_be_updated_and_saved_again(saved, tmp_path, hashing_matcher):
-    loaded = load_matcher(saved, embedder=rxmatch.HashingEmbedder(384))
+    loaded = rxmatch.Matcher.load(saved, embedder=rxmatch.HashingEmbedder(384))
     first = loaded.directory_.frame.iloc[0]["id"]
     loaded.remove([first])
     assert loaded.n_reembedded_ == 0
     assert first not in set(loaded.table_.ids)
-    again = load_matcher(save_matcher(loaded, tmp_path / "again"), embedder=loaded.embedder_)
+    again = rxmatch.Matcher.load(
+        save_matcher(loaded, tmp_path / "again"), embedder=loaded.embedder_
+    )
     assert _frames_and_exclusions(again, MANY) == _frames_and_exclusions(loaded, MANY)
 
 
@@ -336,13 +340,13 @@ def test_version_1_index_still_loads(saved, hashing_matcher):
         if not k.startswith("arrays/") and k != "index_meta.json"
     }
     (saved / "manifest.json").write_text(json.dumps(manifest))
-    loaded = load_matcher(saved, embedder=rxmatch.HashingEmbedder(384))
+    loaded = rxmatch.Matcher.load(saved, embedder=rxmatch.HashingEmbedder(384))
     assert _frames_and_exclusions(loaded, MANY) == _frames_and_exclusions(hashing_matcher, MANY)
 
 
 def test_geo_grid_reloaded_from_its_arrays(saved, hashing_matcher):
     geo = hashing_matcher.table_.geo
-    loaded = load_matcher(saved, embedder=rxmatch.HashingEmbedder(384)).table_.geo
+    loaded = rxmatch.Matcher.load(saved, embedder=rxmatch.HashingEmbedder(384)).table_.geo
     np.testing.assert_array_equal(loaded._order, geo._order)
     for lat, lon, r in [(37.56, -122.32, 5.0), (37.45, -122.2, 12.0), (0.0, 0.0, 50.0)]:
         a, da = geo.query_radius(lat, lon, r)
@@ -364,7 +368,9 @@ def test_real_directory_round_trip_through_the_arrays(shared_data, tmp_path):
         warnings.simplefilter("ignore", rxmatch.SkippedRowsWarning)
         smc = load_ohana(shared_data / "ohana-smc")
     m = rxmatch.Matcher(rxmatch.HashingEmbedder(256), reference_date=date(2026, 1, 1)).fit(smc)
-    loaded = load_matcher(save_matcher(m, tmp_path / "smc"), embedder=rxmatch.HashingEmbedder(256))
+    loaded = rxmatch.Matcher.load(
+        save_matcher(m, tmp_path / "smc"), embedder=rxmatch.HashingEmbedder(256)
+    )
     assert len(loaded.table_) == len(smc) > 1600
     refs = [
         rxmatch.Referral("food pantry and help with rent", postal_code="94063"),
@@ -384,7 +390,7 @@ def test_real_directory_round_trip_through_the_arrays(shared_data, tmp_path):
 def test_loaded_index_pickles_for_worker_processes(saved, hashing_matcher):
     import pickle
 
-    loaded = load_matcher(saved, embedder=rxmatch.HashingEmbedder(384))
+    loaded = rxmatch.Matcher.load(saved, embedder=rxmatch.HashingEmbedder(384))
     copy = pickle.loads(pickle.dumps(loaded))
     assert _frames_and_exclusions(copy, MANY) == _frames_and_exclusions(hashing_matcher, MANY)
     assert len(copy.directory_) == len(hashing_matcher.directory_)

@@ -8,7 +8,7 @@ import pytest
 
 import rxmatch
 from rxmatch.exceptions import IndexFormatError
-from rxmatch.persistence import load_matcher, read_manifest, save_matcher
+from rxmatch.persistence import read_manifest, save_matcher
 
 REFERRALS = [
     rxmatch.Referral("I used to paint and miss being creative", postal_code="94401"),
@@ -25,7 +25,7 @@ def fitted(demo_directory):
 
 def test_resave_of_loaded_index_copies_the_table(tmp_path, fitted):
     first = save_matcher(fitted, tmp_path / "a")
-    loaded = load_matcher(first, embedder=rxmatch.HashingEmbedder(384))
+    loaded = rxmatch.Matcher.load(first, embedder=rxmatch.HashingEmbedder(384))
     assert loaded._directory is None
     second = save_matcher(loaded, tmp_path / "b")
     assert loaded._directory is None  # not decoded to save it
@@ -35,25 +35,25 @@ def test_resave_of_loaded_index_copies_the_table(tmp_path, fitted):
     assert (second / table).read_bytes() == (first / table).read_bytes()
     assert m2["files"][table] == m1["files"][table]
     assert (second / "report.json").read_text() == (first / "report.json").read_text()
-    again = load_matcher(second, embedder=rxmatch.HashingEmbedder(384))
+    again = rxmatch.Matcher.load(second, embedder=rxmatch.HashingEmbedder(384))
     assert again.directory_.frame.equals(fitted.directory_.frame)
     for r in REFERRALS:
         assert again.recommend(r, 5).ids == fitted.recommend(r, 5).ids
 
 
 def test_resave_after_decoding_still_encodes(tmp_path, fitted):
-    loaded = load_matcher(
+    loaded = rxmatch.Matcher.load(
         save_matcher(fitted, tmp_path / "a"), embedder=rxmatch.HashingEmbedder(384)
     )
     _ = loaded.directory_  # decoded: saved from the Directory in memory
     out = save_matcher(loaded, tmp_path / "b")
-    again = load_matcher(out, embedder=rxmatch.HashingEmbedder(384))
+    again = rxmatch.Matcher.load(out, embedder=rxmatch.HashingEmbedder(384))
     assert again.directory_.frame.equals(fitted.directory_.frame)
 
 
 def test_resave_refuses_a_table_changed_since_the_load(tmp_path, fitted):
     first = save_matcher(fitted, tmp_path / "a")
-    loaded = load_matcher(first, embedder=rxmatch.HashingEmbedder(384))
+    loaded = rxmatch.Matcher.load(first, embedder=rxmatch.HashingEmbedder(384))
     table = first / read_manifest(first)["table"]["file"]
     table.write_bytes(table.read_bytes()[:-1] + b"x")
     with pytest.raises(IndexFormatError):

@@ -10,6 +10,7 @@ Importing rxmatch is light: torch and sentence-transformers load when a model is
 """
 
 from . import datasets, exceptions
+from ._version import __version__
 from .directory import Directory
 from .exceptions import RxMatchError
 from .features.facets import split_facets
@@ -20,8 +21,6 @@ from .rank.scoring import Weights
 from .records import Match, Recommendations
 from .referral import Referral
 from .taxonomy import CATEGORIES
-
-__version__ = "0.1.0"
 
 #: The public API: what a link-worker app or a notebook needs. Everything else lives in
 #: its home module (``rxmatch.exceptions``, ``rxmatch.features``, ``rxmatch.rank``,

@@ -5,7 +5,7 @@
 worker **once**: with a ``distributed`` client it is scattered (broadcast) to every worker
 before the tasks run, and later calls with the same fitted matcher and client reuse that
 copy; given the path of a saved index instead (see
-:func:`rxmatch.persistence.save_matcher`), each worker process loads it once and keeps it
+:meth:`Matcher.save`), each worker process loads it once and keeps it
 (memory-mapped embeddings, shared by the processes of one machine through the page cache).
 
 When it pays off: each referral costs a few milliseconds, so partitions must hold
@@ -51,12 +51,12 @@ _LOCK = threading.Lock()
 
 def _cached_index(path: str, embedder: Embedder | None) -> Matcher:
     """One loaded index per worker process (per path and model name)."""
-    from .persistence import load_matcher
+    from .matcher import Matcher
 
     key = (path, None if embedder is None else embedder.name)
     with _LOCK:
         if key not in _INDEXES:
-            _INDEXES[key] = load_matcher(path, embedder=embedder)
+            _INDEXES[key] = Matcher.load(path, embedder=embedder)
         return _INDEXES[key]
 
 
@@ -173,7 +173,7 @@ def recommend_many_dask(
         shipped: Any = str(Path(matcher).resolve())
         local = _cached_index(shipped, embedder)
     else:
-        matcher._check_fitted()
+        matcher.index_  # noqa: B018 - NotFittedError before anything is shipped
         local = matcher
         shipped = _Ref(matcher)
 

@@ -3,8 +3,9 @@ configuration as plain JSON) to a folder and load it back, fast and safely.
 
 This module knows nothing of the Matcher: :func:`save_index` writes a FittedIndex and a
 configuration dict, :func:`load_index` reads them back as a :class:`SavedIndex`, and
-``Matcher.save``/``Matcher.load`` delegate to them (``save_matcher``/``load_matcher``
-remain as shims for older code).
+``Matcher.save``/``Matcher.load`` delegate to them (``save_matcher`` remains as a shim for
+older code; ``load_matcher`` is gone: ``Matcher.load``). It never imports the Matcher,
+nor the package root.
 
 A saved index (format version 2) is a folder::
 
@@ -63,6 +64,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._version import __version__
 from .directory import Directory, LoadReport, RowProblem
 from .exceptions import (
     E5UnavailableWarning,
@@ -98,7 +100,6 @@ __all__ = [
     "SavedIndex",
     "matcher_config",
     "save_matcher",
-    "load_matcher",
     "source_fingerprint",
     "FORMAT_NAME",
     "FORMAT_VERSION",
@@ -127,7 +128,7 @@ E5_PROTOTYPES = "e5_prototypes.npy"
 PASSAGE_OFFSETS = "passages_offsets.npy"
 #: the fp32 ONNX export of the bundled model stored in an index (the torch-free query path)
 QUERY_ENCODER_FILE = "query_encoder.onnx"
-#: query encoder backends of ``load_matcher``
+#: query encoder backends of ``load_index`` (and ``Matcher.load``)
 BACKENDS = ("auto", "onnx", "torch")
 _NOT_CONFIG = (
     "self",
@@ -685,7 +686,7 @@ def save_index(
         existing index stays in place until the new one is complete, and only its own
         files are deleted after the swap.
     query_encoder : store the fp32 ONNX export of the bundled all-MiniLM-L6-v2
-        (``query_encoder.onnx``, ~90 MB) so that :func:`load_matcher` answers with
+        (``query_encoder.onnx``, ~90 MB) so that ``Matcher.load`` answers with
         onnxruntime, without importing torch. ``None`` (default): stored when the index
         was built with the bundled model and the export is possible here (made once per
         process with torch, or copied from the cache or from the loaded index); ``True``:
@@ -712,7 +713,6 @@ def save_index(
     never part of an index. The embedding cache is not saved (see
     :meth:`~rxmatch.EmbeddingCache.save`).
     """
-    from . import __version__
 
     fingerprint = None if source is None else source_fingerprint(source)
     onnx_bytes = _query_encoder_bytes(index.embedder, query_encoder)
@@ -1309,14 +1309,31 @@ class SavedIndex:
     format_version: int
     cache: EmbeddingCache
 
-
-def load_matcher(path: str | Path, **kwargs: Any) -> Any:
-    """Load a Matcher saved with :meth:`Matcher.save <rxmatch.Matcher.save>`: a shim for
-    older code, the same as ``Matcher.load(path, **kwargs)`` (this module reads indexes:
-    :func:`load_index`)."""
-    import rxmatch
-
-    return rxmatch.Matcher.load(path, **kwargs)
+    def matcher_params(self, matcher_cls: type) -> dict[str, Any]:
+        """The constructor arguments of ``matcher_cls`` (the Matcher, given by the caller)
+        as saved: the plain parameters it accepts (others, saved by another rxmatch, are
+        ignored with an :class:`~rxmatch.exceptions.RxMatchWarning`), the weights, the
+        reference date as configured, and the encoders and passage options of the
+        loaded index."""
+        known = set(_config_params(matcher_cls))
+        unknown = sorted(set(self.params) - known)
+        if unknown:
+            warnings.warn(
+                f"the index was saved with Matcher parameters this rxmatch does not have "
+                f"({', '.join(unknown)}); they are ignored",
+                RxMatchWarning,
+                stacklevel=3,
+            )
+        index = self.index
+        return {
+            **{p: v for p, v in self.params.items() if p in known},
+            "embedder": index.embedder,
+            "weights": self.weights,
+            "reference_date": self.reference_date,
+            "multilingual": None if index.multilingual is None else index.multilingual.embedder,
+            "e5": None if index.e5 is None else index.e5.embedder,
+            "passages": None if index.passages is None else index.passages.options,
+        }
 
 
 def load_index(

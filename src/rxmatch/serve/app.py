@@ -399,8 +399,10 @@ def create_app(
             raise ServiceError(
                 "resource_not_found", "no resource with this id in the index", field="resource_id"
             )
+        from ..rank.results import resource_facts
+
         m = idx.matcher
-        facts = m._resource_facts(r)
+        facts = resource_facts(m.index_, r)
         return _json(
             {
                 "schema": "rxmatch.resource/1",
