@@ -66,7 +66,10 @@ def _per_referral(encoders: dict[str, Any], texts: list[str]) -> dict[str, dict[
     out = {}
     query = QueryEncoder()  # the Matcher's defaults
     for name, enc in list(encoders.items())[:2]:
-        m = rxmatch.Matcher(enc, multilingual=None).fit(rxmatch.datasets.load_demo_directory())
+        # English words only: no multilingual nor E5 vector set is needed
+        m = rxmatch.Matcher(enc, multilingual=None, e5=None).fit(
+            rxmatch.datasets.load_demo_directory()
+        )
         parts = []
         for t in texts:
             f = split_facets(t)

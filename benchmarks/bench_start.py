@@ -7,7 +7,10 @@ Setup (not timed): a synthetic directory of ``--n`` resources (``synth.py``, see
 random unit embeddings for both vector sets (384-d main, 512-d multilingual, as the default
 matcher builds) is fitted and saved (``Matcher.save``: with the ONNX export of the bundled
 model, ``query_encoder.onnx``); the bundled demo directory is fitted with the real model
-and saved too, for the command-line runs. The cold-start caches (language identifier,
+and saved too, for the command-line runs. Since #11 the default build of the demo index
+holds an E5 vector set (``Matcher(e5="auto")``): it is loaded (checksummed, memory-mapped,
+~0.1 MB) but the E5 encoder is never built, as the timed answer is English. The large
+index is fitted from given vectors, so it has no E5 set (as before). The cold-start caches (language identifier,
 multilingual encoder: ``rxmatch.features.warm``) live in a fresh folder
 (``RXMATCH_CACHE_DIR``); the first run of each kind fills them and is reported apart
 ("first run ever"); the timed runs follow.

@@ -373,3 +373,22 @@ def test_the_default_matcher_builds_e5_and_routes_vietnamese(demo_directory):
     assert off.index_.e5 is None and off.encode(ink).space != "e5"
     for text in (EN, ES):
         assert m.recommend(_ref(text)).to_json() == off.recommend(_ref(text)).to_json()
+
+
+def test_evaluation_systems_with_and_without_e5(with_e5, plain):
+    from rxmatch.evaluation import SharedIndex
+    from rxmatch.evaluation.baselines import make_system
+
+    shared = SharedIndex(with_e5)
+    systems = {n: make_system(n).fit(shared) for n in ("rxmatch", "rxmatch-e5", "rxmatch-no-e5")}
+    vi, en = _ref(VI_BIRDS, referral_id="vi"), _ref(EN, referral_id="en")
+    # "rxmatch" is the default matcher, E5 included; "rxmatch-e5" is now an alias of it
+    rx = systems["rxmatch"].recommend(vi, 5)
+    assert rx.ids[0] == with_e5.recommend(vi, 1).matches[0].resource_id
+    assert systems["rxmatch-e5"].recommend(vi, 5) == rx
+    # "rxmatch-no-e5" ranks as a matcher without the E5 set (e5=None) would
+    no = systems["rxmatch-no-e5"].recommend(vi, 5)
+    assert list(no.ids) == [m.resource_id for m in plain.recommend(vi, 5)]
+    assert no.ids != rx.ids and with_e5.index_.e5 is not None  # the shared index is untouched
+    rx_en = systems["rxmatch"].recommend(en, 5).ids
+    assert rx_en and all(s.recommend(en, 5).ids == rx_en for s in systems.values())

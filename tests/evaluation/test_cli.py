@@ -68,7 +68,13 @@ def test_real_pipeline_on_real_synthetic_data(small_synthetic, hashing_shared):
 def test_cli_json_and_csv(small_synthetic, hashing_shared, monkeypatch, tmp_path):
     d, refs, qrels = small_synthetic
     monkeypatch.setattr(eval_cli, "_load", lambda dataset, split: (d, refs, qrels))
-    monkeypatch.setattr(eval_cli, "cached_index", lambda directory, embedder=None: hashing_shared)
+    seen: list[dict] = []
+
+    def fake_cached_index(directory, embedder=None, **kwargs):
+        seen.append(kwargs)
+        return hashing_shared
+
+    monkeypatch.setattr(eval_cli, "cached_index", fake_cached_index)
     out = io.StringIO()
     csv = tmp_path / "table.csv"
     args = argparse.Namespace(
@@ -82,6 +88,8 @@ def test_cli_json_and_csv(small_synthetic, hashing_shared, monkeypatch, tmp_path
         csv=str(csv),
     )
     assert eval_cli.cli_evaluate(args, out=out) == 0
+    # synthetic words are English and Spanish: the shared index is built without E5
+    assert seen == [{"e5": None}]
     obj = json.loads(out.getvalue())
     assert set(obj) == {"nearest", "rxmatch"}
     assert set(obj["rxmatch"]) == set(metric_names(5))

@@ -419,10 +419,12 @@ class RxMatchSystem(System):
 
 
 class RxMatchE5System(RxMatchSystem):
-    """rxmatch with ``Matcher(e5=...)``: answers in the languages USEM3 lacks and E5 serves
+    """rxmatch with an E5 vector set: answers in the languages USEM3 lacks and E5 serves
     (Vietnamese, Tagalog, ...) are matched by multilingual-E5 alone; every other answer
-    exactly as :class:`RxMatchSystem`. The shared index is refitted once with the E5 vector
-    set, the directory's E5 vectors read through the persistent evaluation cache.
+    exactly as :class:`RxMatchSystem`. Since E5 is on by default (``Matcher(e5="auto")``)
+    this is ``rxmatch`` itself whenever the shared index already has an E5 set (kept as an
+    alias for older scripts); otherwise the shared index is refitted once with the E5
+    vector set, the directory's E5 vectors read through the persistent evaluation cache.
     ``e5``: ``"auto"`` (:class:`~rxmatch.features.multilingual.FastE5Embedder`) or an
     Embedder."""
 
@@ -437,14 +439,22 @@ class RxMatchE5System(RxMatchSystem):
         from .cache import load_cache, save_cache
 
         super()._fit_extra(shared)
+        self._routes = routes_to_e5
+        self._own = False
+        if isinstance(self.e5, str) and self.matcher_.index_.e5 is not None:
+            return  # the default already built it: rxmatch itself
+        if isinstance(self.e5, str):
+            from ..features.multilingual import FastE5Embedder
+
+            e5: Any = FastE5Embedder()
+        else:
+            e5 = self.e5
         m = copy.copy(self.matcher_)
-        m.set_params(e5=self.e5)
-        e5 = m._e5_embedder()
         index = m.index_
         t = index.table
         texts = [resource_text(n, d, g) for n, d, g in zip(t.names, t.descriptions, t.tags)]
         cache = load_cache()
-        cache.encode(e5, texts)  # type: ignore[arg-type]
+        cache.encode(e5, texts)
         if cache.misses:
             save_cache(cache)
         ml = index.multilingual
@@ -460,25 +470,63 @@ class RxMatchE5System(RxMatchSystem):
             multilingual_embeddings=None if ml is None else ml.embeddings,
         )
         self.matcher_ = m
-        self._routes = routes_to_e5
+        self._own = True
 
     def recommend(self, referral: Referral, k: int = 10) -> Ranking:
         from ..features.language import answer_language
 
-        if not self._routes(self.matcher_.index_, answer_language(referral.what_matters)):
+        if not self._own or not self._routes(
+            self.matcher_.index_, answer_language(referral.what_matters)
+        ):
             return super().recommend(referral, k)
-        shared = self._shared()
-        cands = shared.candidates(referral)
-        dist = {
-            str(shared.ids[r]): None if (o or math.isnan(d)) else float(d)
-            for r, d, o in zip(cands.rows, cands.distance_km, cands.online)
-        }
-        recs = self.matcher_.recommend(referral, int(k))  # encoded here, as an E5 query
-        return Ranking(
-            ids=tuple(m.resource_id for m in recs),
-            distance_km=tuple(dist.get(m.resource_id, m.distance_km) for m in recs),
-            categories=tuple(m.category for m in recs),
-        )
+        return _ranked_here(self._shared(), self.matcher_, referral, k)
+
+
+class RxMatchNoE5System(RxMatchSystem):
+    """rxmatch without its E5 vector set (``Matcher(e5=None)``): answers in the languages
+    USEM3 lacks are matched by the default encoders, as before E5 was on by default; for
+    ablations. The shared index is reused, without its E5 set."""
+
+    name = "rxmatch-no-e5"
+
+    def _fit_extra(self, shared: SharedIndex) -> None:
+        from ..features.query import routes_to_e5
+        from ..index import E5
+
+        super()._fit_extra(shared)
+        self._routes = routes_to_e5
+        self._with = self.matcher_.index_
+        if self._with.e5 is None:
+            return
+        m = copy.copy(self.matcher_)
+        m._state = replace(m._state, index=self._with.with_vector_set(E5, None))
+        m.e5 = None
+        self.matcher_ = m
+
+    def recommend(self, referral: Referral, k: int = 10) -> Ranking:
+        from ..features.language import answer_language
+
+        if not self._routes(self._with, answer_language(referral.what_matters)):
+            return super().recommend(referral, k)
+        # the shared encoding is an E5 query: encode the words again without E5
+        return _ranked_here(self._shared(), self.matcher_, referral, k)
+
+
+def _ranked_here(shared: SharedIndex, matcher: Any, referral: Referral, k: int) -> Ranking:
+    """``matcher``'s ranking of ``referral`` with the words encoded by that matcher."""
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise InvalidParameterError(f"k must be a positive integer, not {k!r}")
+    cands = shared.candidates(referral)
+    dist = {
+        str(shared.ids[r]): None if (o or math.isnan(d)) else float(d)
+        for r, d, o in zip(cands.rows, cands.distance_km, cands.online)
+    }
+    recs = matcher.recommend(referral, int(k))
+    return Ranking(
+        ids=tuple(m.resource_id for m in recs),
+        distance_km=tuple(dist.get(m.resource_id, m.distance_km) for m in recs),
+        categories=tuple(m.category for m in recs),
+    )
 
 
 #: Matcher parameters that act at ranking time (safe to vary on a fitted index).
@@ -539,7 +587,10 @@ SYSTEMS: dict[str, type[System]] = {
 }
 
 #: Systems run only when named (they build another encoder): name -> class
-OPT_IN_SYSTEMS: dict[str, type[System]] = {"rxmatch-e5": RxMatchE5System}
+OPT_IN_SYSTEMS: dict[str, type[System]] = {
+    "rxmatch-e5": RxMatchE5System,
+    "rxmatch-no-e5": RxMatchNoE5System,
+}
 
 
 #: Dense baselines with the other bundled encoders: name -> embedder class name

@@ -103,7 +103,13 @@ def cli_evaluate(args: argparse.Namespace, out: TextIO | None = None) -> int:
         systems = list(REAL_SYSTEMS)
     if getattr(args, "ablation", False):
         systems = ["dense", *ablation_systems()]
-    shared = cached_index(directory, _embedder(getattr(args, "embedder", None)))
+    from ..features.multilingual import needs_e5
+
+    # the default Matcher builds an E5 vector set (e5="auto"); when no answer is in a
+    # language it serves (the synthetic set: English and Spanish) it would change nothing
+    # but the time, so it is left out
+    e5 = {} if needs_e5(list(referrals["what_matters"])) else {"e5": None}
+    shared = cached_index(directory, _embedder(getattr(args, "embedder", None)), **e5)
     result = evaluate(
         systems,
         None,
