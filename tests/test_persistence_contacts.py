@@ -11,6 +11,7 @@ import pytest
 
 import rxmatch
 from rxmatch.persistence import read_manifest
+from rxmatch.rank.results import resource_facts
 from rxmatch.records import CONTACT_FIELDS as CONTACT_COLUMNS
 
 REFS = [
@@ -33,12 +34,12 @@ def saved(tmp_path_factory):
 def test_contact_details_round_trip_through_a_saved_index(saved):
     fitted, path = saved
     loaded = rxmatch.Matcher.load(path, embedder=rxmatch.HashingEmbedder())
-    assert loaded._directory is None  # not decoded: the contacts come from the arrays
+    assert loaded.index_.source.directory is None  # not decoded: the contacts come from the arrays
     seen = 0
     for ref in REFS:
         want = fitted.recommend(ref, k=10).to_dict()
         got = loaded.recommend(ref, k=10).to_dict()
-        assert loaded._directory is None
+        assert loaded.index_.source.directory is None
         for a, b in zip(got["matches"], want["matches"]):
             assert {k: a["resource"][k] for k in CONTACT_COLUMNS} == {
                 k: b["resource"][k] for k in CONTACT_COLUMNS
@@ -53,7 +54,7 @@ def test_the_contact_values_are_the_directorys(saved):
     loaded = rxmatch.Matcher.load(path, embedder=rxmatch.HashingEmbedder())
     frame = fitted.directory_.frame
     for r in range(len(frame)):
-        facts = loaded._resource_facts(r)
+        facts = resource_facts(loaded.index_, r)
         for col in CONTACT_COLUMNS:
             v = frame[col].iloc[r]
             assert facts[col] == (None if v is None or v != v else str(v))
@@ -71,11 +72,11 @@ def test_an_index_saved_before_the_contact_arrays_still_loads(saved, tmp_path):
         del manifest["files"][name]
     (old / "manifest.json").write_text(json.dumps(manifest))
     loaded = rxmatch.Matcher.load(old, embedder=rxmatch.HashingEmbedder())
-    assert all(loaded._resource_facts(0)[c] is None for c in CONTACT_COLUMNS)
+    assert all(resource_facts(loaded.index_, 0)[c] is None for c in CONTACT_COLUMNS)
     assert len(loaded.directory_) == len(saved[0].directory_)  # decoded: contacts are back
     assert (
-        loaded._resource_facts(0)["phone"]
-        == rxmatch.Matcher.load(path, embedder=rxmatch.HashingEmbedder())._resource_facts(0)[
+        resource_facts(loaded.index_, 0)["phone"]
+        == resource_facts(rxmatch.Matcher.load(path, embedder=rxmatch.HashingEmbedder()).index_, 0)[
             "phone"
         ]
     )
@@ -87,4 +88,4 @@ def test_a_resaved_loaded_index_keeps_the_contacts(saved, tmp_path):
     loaded.save(tmp_path / "again")
     again = rxmatch.Matcher.load(tmp_path / "again", embedder=rxmatch.HashingEmbedder())
     for r in (0, 5, len(fitted.directory_) - 1):
-        assert again._resource_facts(r) == fitted._resource_facts(r)
+        assert resource_facts(again.index_, r) == resource_facts(fitted.index_, r)

@@ -26,9 +26,9 @@ def fitted(demo_directory):
 def test_resave_of_loaded_index_copies_the_table(tmp_path, fitted):
     first = save_matcher(fitted, tmp_path / "a")
     loaded = rxmatch.Matcher.load(first, embedder=rxmatch.HashingEmbedder(384))
-    assert loaded._directory is None
+    assert loaded.index_.source.directory is None
     second = save_matcher(loaded, tmp_path / "b")
-    assert loaded._directory is None  # not decoded to save it
+    assert loaded.index_.source.directory is None  # not decoded to save it
     m1, m2 = read_manifest(first), read_manifest(second)
     table = m1["table"]["file"]
     assert m2["table"] == m1["table"]

@@ -229,7 +229,7 @@ def test_why_not_on_a_loaded_index(matcher, tmp_path):
     for ma, mb in zip(a, b):
         assert mb.to_dict()["resource"] == ma.to_dict()["resource"]
         assert ma.summary == mb.summary
-    assert loaded._directory is None
+    assert loaded.index_.source.directory is None
     json.loads(b.to_json())
 
 

