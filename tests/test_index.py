@@ -114,3 +114,73 @@ def test_updates_build_new_directories_and_reuse_vectors(index, demo_directory):
         directory_without(d2, ["nope"])
     rebuilt = build_index(d3, reembed(index, d3, cache)[0], generation=index.generation + 1)
     assert rebuilt.generation == 1 and len(rebuilt) == len(d3)
+
+
+# ---- as plain arrays (FittedIndex.to_arrays / from_arrays) ---------------------------------
+def _from_arrays(index: FittedIndex, arrays, meta) -> FittedIndex:
+    from rxmatch.index import DirectorySource
+
+    return FittedIndex.from_arrays(
+        arrays, meta, index.vector_sets, DirectorySource(None, lambda: index.directory)
+    )
+
+
+def test_to_arrays_and_back_gives_the_same_index(index):
+    arrays, meta = index.to_arrays()
+    assert set(meta) == {"terms", "eligibility_vocabularies", "geo"}
+    assert meta["terms"] == list(index.table.fuzzy.terms_)
+    assert all(isinstance(v, np.ndarray) for v in arrays.values())
+    again = _from_arrays(index, arrays, meta)
+    assert again.directory is index.directory and again.contacts is not None
+    t, u = index.table, again.table
+    for name in ("ids", "names", "descriptions", "tags", "languages", "sessions", "categories"):
+        assert list(getattr(u, name)) == list(getattr(t, name)), name
+    assert list(u.free) == list(t.free) and list(u.last_verified) == list(t.last_verified)
+    for name in ("category_index", "kinds", "strenuous", "crowded", "verified_ordinal"):
+        np.testing.assert_array_equal(getattr(again, name), getattr(index, name))
+    np.testing.assert_array_equal(again.online_embeddings, index.online_embeddings)
+    # the round trip is exact: the restored index gives the same arrays again
+    arrays2, meta2 = again.to_arrays()
+    assert meta2 == meta and arrays2.keys() == arrays.keys()
+    for k, v in arrays.items():
+        np.testing.assert_array_equal(arrays2[k], v, err_msg=k)
+
+
+def test_the_same_rankings_from_the_restored_index(index, demo_directory):
+    m = rxmatch.Matcher(
+        HashingEmbedder(64), multilingual=None, e5=None, reference_date=date(2026, 1, 1)
+    ).fit(demo_directory)
+    arrays, meta = m.index_.to_arrays()
+    restored = _from_arrays(m.index_, arrays, meta)
+    other = rxmatch.Matcher(
+        HashingEmbedder(64), multilingual=None, e5=None, reference_date=date(2026, 1, 1)
+    )
+    other._install(restored, m.cache_)
+    for text in ("I used to paint", "gardening with others, my knees are bad", "chess club"):
+        ref = rxmatch.Referral(text, postal_code="94401")
+        assert other.recommend(ref, 8).to_json() == m.recommend(ref, 8).to_json()
+
+
+@pytest.mark.parametrize(
+    "damage, match",
+    [
+        (lambda a, m: a.update({"table.geo_rows": a["table.geo_rows"] + 10_000}), "out of range"),
+        (lambda a, m: a.pop("text.names.offsets"), "text.names.offsets is missing"),
+        (lambda a, m: m.update({"terms": m["terms"][:-1]}), "fuzzy.indptr"),
+        (lambda a, m: a.update({"derived.kinds": a["derived.kinds"][:-1]}), "do not have"),
+    ],
+)
+def test_from_arrays_refuses_damaged_arrays(index, damage, match):
+    arrays, meta = index.to_arrays()
+    damage(arrays, meta)
+    with pytest.raises(rxmatch.IndexFormatError, match=match):
+        _from_arrays(index, arrays, meta)
+
+
+def test_the_matcher_index_can_be_swapped_for_the_same_table_only(index, demo_directory):
+    m = rxmatch.Matcher(HashingEmbedder(64), multilingual=None, e5=None).fit(demo_directory)
+    space = TextSpace(HashingEmbedder(32), np.ones((len(demo_directory), 32), np.float32), None)
+    m.index_ = m.index_.with_vector_set(MULTILINGUAL, space)
+    assert m.multilingual_ is space and m.index_.table is m.table_
+    with pytest.raises(InvalidParameterError, match="same table"):
+        m.index_ = index

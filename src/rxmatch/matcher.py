@@ -337,7 +337,6 @@ class Matcher:
 
     # ---- the fitted attributes (``index_`` holds everything; the others are its parts,
     # read under these names before the FittedIndex)
-    index_ = _state_attr("index", "The :class:`~rxmatch.index.FittedIndex` built by ``fit``.")
     cache_ = _state_attr("cache", "The :class:`~rxmatch.features.EmbeddingCache` of the fit.")
     reference_date_ = _state_attr("reference_date", "The date freshness is computed against.")
     freshness_ = _state_attr("freshness", "Each resource's freshness factor (0-1].")
@@ -347,6 +346,20 @@ class Matcher:
     embedder_ = _index_attr("embedder", "The encoder the index was built with.")
     category_index_ = _index_attr("category_index", "Each resource's category (index).")
     verified_ordinal_ = _index_attr("verified_ordinal", "last_verified as ordinals.")
+
+    @property
+    def index_(self) -> FittedIndex:
+        """The :class:`~rxmatch.index.FittedIndex` built by ``fit``. Setting it (an index
+        of the same table with other vector sets, e.g. ``index_.with_vector_set(...)``)
+        swaps it in one assignment."""
+        return self._fitted_state().index
+
+    @index_.setter
+    def index_(self, index: FittedIndex) -> None:
+        state = self._fitted_state()
+        if index.table is not state.index.table:
+            raise InvalidParameterError("index_ takes an index of the same table; refit")
+        self._state = replace(state, index=index)
 
     @property
     def categories_(self) -> list[str]:
@@ -361,8 +374,7 @@ class Matcher:
 
     @multilingual_.setter
     def multilingual_(self, space: TextSpace | None) -> None:
-        state = self._fitted_state()
-        self._state = replace(state, index=state.index.with_vector_set(MULTILINGUAL, space))
+        self.index_ = self.index_.with_vector_set(MULTILINGUAL, space)
 
     # ---- incremental updates -------------------------------------------------------------
     def _refit(self, directory: Directory) -> Matcher:

@@ -499,7 +499,7 @@ class RxMatchNoE5System(RxMatchSystem):
         if self._with.e5 is None:
             return
         m = copy.copy(self.matcher_)
-        m._state = replace(m._state, index=self._with.with_vector_set(E5, None))
+        m.index_ = self._with.with_vector_set(E5, None)
         m.e5 = None
         self.matcher_ = m
 
