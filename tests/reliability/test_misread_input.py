@@ -247,7 +247,9 @@ def test_cli_with_a_surrogate_gives_no_traceback(tmp_path, capsys, monkeypatch):
     from rxmatch.cli import main
 
     real = Matcher
-    monkeypatch.setattr(rxmatch.matcher, "Matcher", lambda n: real(HashingEmbedder(), n=n))
+    monkeypatch.setattr(
+        rxmatch.matcher, "Matcher", lambda n, **kw: real(HashingEmbedder(), n=n, **kw)
+    )
     p = tmp_path / "d.json"
     p.write_text(json.dumps([GOOD]), encoding="utf-8")
     code = main(["recommend", "--directory", str(p), "--text", "I like caf\udce9 music",
