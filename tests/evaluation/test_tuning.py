@@ -9,6 +9,7 @@ import pytest
 import rxmatch
 from rxmatch.evaluation import SharedIndex, TestSplitError, evaluate, tune_weights
 from rxmatch.evaluation.tuning import rank_with
+from rxmatch.features.passages import PassageOptions
 from rxmatch.rank import score_candidates
 
 
@@ -63,7 +64,12 @@ HARD_WORDS = [
 def demo_shared():
     directory = rxmatch.datasets.load_demo_directory()
     return SharedIndex(
-        rxmatch.Matcher(rxmatch.HashingEmbedder(), reference_date=date(2024, 6, 1)).fit(directory)
+        # with passage evidence (cut at the 20 closest, so both paths of it are ranked)
+        rxmatch.Matcher(
+            rxmatch.HashingEmbedder(),
+            reference_date=date(2024, 6, 1),
+            passages=PassageOptions(top=20),
+        ).fit(directory)
     )
 
 

@@ -186,3 +186,45 @@ def test_mix_without_enough_passages_keeps_the_base():
         mix_passage_score(base, np.zeros(3), 1.5)
     with pytest.raises(InvalidParameterError):
         mix_passage_score(base, np.zeros(2), 0.5)
+
+
+def test_passage_set_checks_its_shapes_and_scores_float16_vectors():
+    from rxmatch.features.passages import PassageOptions, PassageSet
+
+    rng = np.random.default_rng(0)
+    v = rng.normal(size=(5, 8)).astype(np.float32)
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    off = np.array([0, 2, 2, 5], dtype=np.int64)
+    ps = PassageSet(PassageOptions(), off, {"primary": v.astype(np.float16), "other": v})
+    assert len(ps) == 5 and ps.n_records == 3 and "5 passages of 3 records" in repr(ps)
+    q = v[3]
+    got = ps.similarity("primary", np.array([2, 1, 0]), q)
+    want = passage_similarity(v, off, np.array([2, 1, 0]), q)
+    np.testing.assert_allclose(got, want, atol=2e-3, equal_nan=True)
+    assert np.isnan(got[1]) and got[0] == pytest.approx(1.0, abs=2e-3)
+    assert set(ps.without("other").vectors) == {"primary"}
+    with pytest.raises(InvalidParameterError, match="offsets"):
+        PassageSet(PassageOptions(), np.array([1, 2]), {})
+    with pytest.raises(InvalidParameterError, match="rows"):
+        PassageSet(PassageOptions(), off, {"primary": v[:4]})
+
+
+def test_passage_options_split_as_the_index_does():
+    from rxmatch.features.passages import PassageOptions
+
+    o = PassageOptions(window=2, stride=1, max_passages=12)
+    got = o.split([_desc(3), ""], ["Club", "Empty"])
+    assert list(got.offsets) == [0, 2, 2]
+    assert got.texts[0] == "Club. Sentence number 0 here. Sentence number 1 here."
+
+
+def test_as_float32_converts_every_float16_exactly():
+    from rxmatch.features.passages import as_float32
+
+    every = np.arange(65536, dtype=np.uint32).astype(np.uint16).view(np.float16).reshape(256, 256)
+    got, want = as_float32(every), every.astype(np.float32)
+    assert got.dtype == np.float32 and got.shape == want.shape
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+    ok = ~np.isnan(want)
+    np.testing.assert_array_equal(got[ok].view(np.uint32), want[ok].view(np.uint32))
+    assert as_float32(np.ones(3)).dtype == np.float32

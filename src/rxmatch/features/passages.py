@@ -30,6 +30,8 @@ __all__ = [
     "make_passages",
     "PassageIndex",
     "passage_similarity",
+    "max_passage_similarities",
+    "as_float32",
     "mix_passage_score",
     "AGGREGATIONS",
     "PassageOptions",
@@ -204,32 +206,87 @@ def passage_similarity(
     the mean (``"mean"``); NaN for a record without passages."""
     if aggregate not in AGGREGATIONS:
         raise InvalidParameterError(f"aggregate must be one of {AGGREGATIONS}, not {aggregate!r}")
+    if aggregate == "max":
+        return max_passage_similarities(vectors, offsets, rows, [queries])[0]
     q = np.asarray(queries, dtype=np.float32)
     single = q.ndim == 1
     q2 = q[None, :] if single else q
     rows = np.asarray(rows, dtype=np.int64)
     offsets = np.asarray(offsets, dtype=np.int64)
     out = np.full((len(rows), q2.shape[0]), np.nan, dtype=np.float64)
-    if len(rows):
-        starts = offsets[rows]
-        counts = offsets[rows + 1] - starts
-        has = counts > 0
-        if has.any():
-            s, c = starts[has], counts[has]
-            if aggregate == "first":
-                sims = vectors[s] @ q2.T
-                out[has] = sims
-            else:
-                # positions of every candidate passage, candidate after candidate
-                seg = np.zeros(len(c), dtype=np.int64)
-                np.cumsum(c[:-1], out=seg[1:])
-                idx = np.arange(int(c.sum()), dtype=np.int64) + np.repeat(s - seg, c)
-                sims = (vectors[idx] @ q2.T).astype(np.float64)
-                if aggregate == "max":
-                    out[has] = np.maximum.reduceat(sims, seg, axis=0)
-                else:
-                    out[has] = np.add.reduceat(sims, seg, axis=0) / c[:, None]
+    has, seg, c, idx = _gather(offsets, rows)
+    if len(c):
+        if aggregate == "first":
+            out[has] = as_float32(vectors[offsets[rows][has]]) @ q2.T
+        else:
+            sims = (as_float32(vectors[idx]) @ q2.T).astype(np.float64)
+            out[has] = np.add.reduceat(sims, seg, axis=0) / c[:, None]
     return out[:, 0] if single else out
+
+
+def _gather(
+    offsets: np.ndarray, rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """For candidates ``rows``: which have passages, the start of each one's passages in
+    the gathered block, their counts, and the positions of every candidate passage,
+    candidate after candidate."""
+    offsets = np.asarray(offsets, dtype=np.int64)
+    rows = np.asarray(rows, dtype=np.int64)
+    starts = offsets[rows]
+    counts = offsets[rows + 1] - starts
+    has = counts > 0
+    s, c = starts[has], counts[has]
+    seg = np.zeros(len(c), dtype=np.int64)
+    if len(c):
+        np.cumsum(c[:-1], out=seg[1:])
+    idx = np.arange(int(c.sum()), dtype=np.int64) + np.repeat(s - seg, c)
+    return has, seg, c, idx
+
+
+def max_passage_similarities(
+    vectors: np.ndarray,
+    offsets: np.ndarray,
+    rows: np.ndarray,
+    queries: Sequence[np.ndarray],
+) -> list[np.ndarray]:
+    """:func:`passage_similarity` (``"max"``) for several queries (each a vector or a
+    matrix) over the same candidates: their passages are gathered (and, stored as
+    float16, converted) once."""
+    rows = np.asarray(rows, dtype=np.int64)
+    has, seg, c, idx = _gather(offsets, rows)
+    block = as_float32(vectors[idx]) if len(c) else None
+    out = []
+    for queries_ in queries:
+        q = np.asarray(queries_, dtype=np.float32)
+        single = q.ndim == 1
+        q2 = q[None, :] if single else q
+        res = np.full((len(rows), q2.shape[0]), np.nan, dtype=np.float64)
+        if block is not None:
+            sims = (block @ q2.T).astype(np.float64)
+            res[has] = np.maximum.reduceat(sims, seg, axis=0)
+        out.append(res[:, 0] if single else res)
+    return out
+
+
+def as_float32(a: np.ndarray) -> np.ndarray:
+    """``a.astype(np.float32)``, the same bits, faster for float16 (numpy converts
+    float16 element by element; this moves the exponent and mantissa bits with integer
+    operations, ~2x faster here; subnormals are converted exactly too)."""
+    if a.dtype != np.float16:
+        return np.asarray(a, dtype=np.float32)
+    h = a.view(np.uint16).astype(np.uint32)
+    sign = h & 0x8000
+    sign <<= 16
+    h &= 0x7FFF
+    special = (h < 0x0400) | (h >= 0x7C00)  # zero, subnormal, inf, nan: numpy's way
+    odd = a[special].astype(np.float32) if special.any() else None
+    h <<= 13
+    h += 0x38000000  # rebias the exponent (127 - 15) << 23
+    h |= sign
+    out = h.view(np.float32)
+    if odd is not None:
+        out[special] = odd
+    return out
 
 
 def mix_passage_score(base: np.ndarray, passage: np.ndarray, weight: float) -> np.ndarray:
@@ -367,6 +424,12 @@ class PassageSet:
         return passage_similarity(
             self.vectors[name], self.offsets, rows, queries, aggregate=aggregate
         )
+
+    def max_similarities(
+        self, name: str, rows: np.ndarray, queries: Sequence[np.ndarray]
+    ) -> list[np.ndarray]:
+        """:func:`max_passage_similarities` of the candidates ``rows`` in ``name``."""
+        return max_passage_similarities(self.vectors[name], self.offsets, rows, queries)
 
     def without(self, name: str) -> PassageSet:
         """This set without the vectors of ``name`` (a vector set removed from the index)."""

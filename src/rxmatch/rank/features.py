@@ -96,13 +96,16 @@ def passage_scores(
     sel = np.arange(n) if n <= top else np.argpartition(-semantic, top - 1)[:top]
     r = rows[sel]
     q = np.asarray(query.vector, dtype=np.float32).ravel()
-    p = passages.similarity(PRIMARY, r, q)
+    wishes = query.interest_vectors
+    # the candidates' passages gathered once per vector set
+    sims = passages.max_similarities(PRIMARY, r, [q] if wishes is None else [q, wishes])
+    p = sims[0]
     ens = query.ensemble_vector
     if ens is not None and ensemble_weight > 0 and MULTILINGUAL in passages.vectors:
-        p = mix_passage_score(p, passages.similarity(MULTILINGUAL, r, ens), ensemble_weight)
-    if query.interest_vectors is not None:
-        pf = passages.similarity(PRIMARY, r, query.interest_vectors).max(axis=1)
-        p = (1 - facet_weight) * p + facet_weight * pf
+        (other,) = passages.max_similarities(MULTILINGUAL, r, [ens])
+        p = mix_passage_score(p, other, ensemble_weight)
+    if wishes is not None:
+        p = (1 - facet_weight) * p + facet_weight * sims[1].max(axis=1)
     if n <= top:
         return p
     out = np.full(n, np.nan)
