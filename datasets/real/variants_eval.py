@@ -1,4 +1,4 @@
-"""Four general re-ranking ideas on the real dev splits (session 5, issue #11), scored through
+"""Five general re-ranking ideas on the real dev splits (session 5, issue #11), scored through
 the default matcher's own scoring path:
 
     python datasets/real/variants_eval.py [--split dev] [--bootstrap 1000] [--only "NAME;..."]
@@ -32,6 +32,10 @@ the default matcher's own scoring path:
   unless the person's words name that identity (a shared 4-letter stem) or are written
   in a language that speaks for it (an answer detected as Vietnamese for a Vietnamese
   group; :data:`LANGUAGE_IDENTITY`).
+* **Near-duplicates after the others**: walking down the final list, a candidate whose
+  MiniLM cosine with one already listed is above ``dedup`` moves after the rest (the same
+  posting repeated for several sites or dates fills a top 10 otherwise); and, for
+  comparison, the matcher's own MMR diversity (``diversity``; 0 by default).
 * **Reciprocal-rank fusion** (Cormack, Clarke & Buettcher 2009) of the semantic component
   (the encoder ensemble, facets and passages as the matcher computes it) and the lexical
   component in place of their weighted sum: ``(1 - w) / (k + rank_semantic) + w / (k +
@@ -86,6 +90,12 @@ VARIANTS: dict[str, dict] = {
     "ancestry audience p0.5 + stated ages, name only p0.5": dict(
         ancestry_penalty=0.5, age_penalty=0.5, age_scope="name"
     ),
+    "near-duplicates after, cos 0.8": dict(dedup=0.8),
+    "near-duplicates after, cos 0.85": dict(dedup=0.85),
+    "near-duplicates after, cos 0.9": dict(dedup=0.9),
+    "near-duplicates after, cos 0.95": dict(dedup=0.95),
+    "MMR diversity 0.05": dict(diversity=0.05),
+    "MMR diversity 0.1": dict(diversity=0.1),
     "RRF k20 lex0.25": dict(rrf_k=20, rrf_lex=0.25),
     "RRF k20 lex0.5": dict(rrf_k=20, rrf_lex=0.5),
     "RRF k60 lex0.25": dict(rrf_k=60, rrf_lex=0.25),
@@ -235,6 +245,8 @@ class VariantSystem(System):
         rrf_lex=0.0,
         ancestry_penalty=0.0,
         ancestry=None,
+        dedup=0.0,
+        diversity=None,
     ):
         super().__init__()
         self.name = name
@@ -242,6 +254,7 @@ class VariantSystem(System):
         self.ages = None if ages is None else ages[age_scope]
         self.rrf_k, self.rrf_lex = int(rrf_k), float(rrf_lex)
         self.ancestry_penalty, self.ancestry = float(ancestry_penalty), ancestry
+        self.dedup, self.diversity = float(dedup), diversity
 
     def _feedback(self, enc, rows: np.ndarray, top: np.ndarray) -> np.ndarray:
         m = self._shared().matcher
@@ -321,11 +334,23 @@ class VariantSystem(System):
             lambda idx: t.embeddings[rows[idx]],
             [str(x) for x in np.asarray(t.ids)[rows]],
             m.category_index_[rows],
-            int(k),
-            diversity=m.diversity,
+            int(k) if self.dedup <= 0 else min(len(rows), 5 * int(k)),
+            diversity=m.diversity if self.diversity is None else self.diversity,
             max_per_category=m.max_per_category,
             coverage_bonus=m.coverage_bonus,
         )
+        if self.dedup > 0 and len(order):
+            # near-duplicate postings (MiniLM cosine above ``dedup`` with one already
+            # listed) move after the others, in their order
+            vec = np.asarray(t.embeddings[rows[order]], dtype=np.float64)
+            kept: list[int] = []
+            later: list[int] = []
+            for i in range(len(order)):
+                if kept and float((vec[kept] @ vec[i]).max()) > self.dedup:
+                    later.append(i)
+                else:
+                    kept.append(i)
+            order = np.asarray(order)[(kept + later)[: int(k)]]
         r = rows[order]
         d = np.asarray(state.distance_km)[order]
         online = np.asarray(cands.online)[order]
