@@ -1,4 +1,4 @@
-"""Five general re-ranking ideas on the real dev splits (session 5, issue #11), scored through
+"""Six general re-ranking ideas on the real dev splits (session 5, issue #11), scored through
 the default matcher's own scoring path:
 
     python datasets/real/variants_eval.py [--split dev] [--bootstrap 1000] [--only "NAME;..."]
@@ -36,6 +36,9 @@ the default matcher's own scoring path:
   MiniLM cosine with one already listed is above ``dedup`` moves after the rest (the same
   posting repeated for several sites or dates fills a top 10 otherwise); and, for
   comparison, the matcher's own MMR diversity (``diversity``; 0 by default).
+* **Hubness correction** (CSLS, Conneau et al. 2018, with the directory's records as the
+  reference set): each record's mean MiniLM cosine with its 10 nearest records, z-scored
+  over the candidates, is taken off the semantic component (``hub`` of its spread).
 * **Reciprocal-rank fusion** (Cormack, Clarke & Buettcher 2009) of the semantic component
   (the encoder ensemble, facets and passages as the matcher computes it) and the lexical
   component in place of their weighted sum: ``(1 - w) / (k + rank_semantic) + w / (k +
@@ -96,6 +99,9 @@ VARIANTS: dict[str, dict] = {
     "near-duplicates after, cos 0.95": dict(dedup=0.95),
     "MMR diversity 0.05": dict(diversity=0.05),
     "MMR diversity 0.1": dict(diversity=0.1),
+    "hubness (CSLS) g0.1": dict(hub=0.1),
+    "hubness (CSLS) g0.2": dict(hub=0.2),
+    "hubness (CSLS) g0.35": dict(hub=0.35),
     "RRF k20 lex0.25": dict(rrf_k=20, rrf_lex=0.25),
     "RRF k20 lex0.5": dict(rrf_k=20, rrf_lex=0.5),
     "RRF k60 lex0.25": dict(rrf_k=60, rrf_lex=0.25),
@@ -247,6 +253,7 @@ class VariantSystem(System):
         ancestry=None,
         dedup=0.0,
         diversity=None,
+        hub=0.0,
     ):
         super().__init__()
         self.name = name
@@ -255,6 +262,21 @@ class VariantSystem(System):
         self.rrf_k, self.rrf_lex = int(rrf_k), float(rrf_lex)
         self.ancestry_penalty, self.ancestry = float(ancestry_penalty), ancestry
         self.dedup, self.diversity = float(dedup), diversity
+        self.hub, self._hubness = float(hub), None
+
+    def hubness(self, k: int = 10) -> np.ndarray:
+        """Each record's mean MiniLM cosine with its ``k`` nearest other records."""
+        if self._hubness is None:
+            e = np.asarray(self._shared().matcher.table_.embeddings, dtype=np.float32)
+            out = np.empty(len(e))
+            for lo in range(0, len(e), 512):
+                sims = e[lo : lo + 512] @ e.T
+                for j in range(len(sims)):
+                    sims[j, lo + j] = -np.inf
+                top = np.partition(sims, -k, axis=1)[:, -k:]
+                out[lo : lo + 512] = top.mean(axis=1)
+            self._hubness = out
+        return self._hubness
 
     def _feedback(self, enc, rows: np.ndarray, top: np.ndarray) -> np.ndarray:
         m = self._shared().matcher
@@ -291,6 +313,18 @@ class VariantSystem(System):
             sem = comps["semantic"]
             comps["semantic"] = np.clip(mix_passage_score(sem, fb, self.beta), 0.0, 1.0)
             state = dataclasses.replace(state, components=comps)
+        if self.hub > 0 and len(rows) > 1:
+            # CSLS-style hubness correction (Conneau et al. 2018), with the directory's own
+            # records as the reference set: a record close to many others (a generic
+            # description) loses ``hub`` spreads of the semantic component per spread of
+            # its hubness over the candidates
+            h = self.hubness()[rows]
+            comps = dict(state.components)
+            sem = comps["semantic"]
+            if h.std() > 0:
+                z = (h - h.mean()) / h.std()
+                comps["semantic"] = np.clip(sem - self.hub * sem.std() * z, 0.0, 1.0)
+                state = dataclasses.replace(state, components=comps)
         if self.rrf_k > 0 and len(rows) > 1:
             # reciprocal-rank fusion (Cormack et al. 2009) of the semantic and lexical
             # components in place of their weighted sum: the fused score takes both
