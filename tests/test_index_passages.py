@@ -302,3 +302,16 @@ def test_the_multilingual_passages_follow_their_vector_set(directory):
     assert set(replaced.passages.vectors) == {PRIMARY}
     with pytest.raises(InvalidParameterError):
         index.with_passages(PassageSet(PassageOptions(), np.zeros(2, np.int64), {}))
+
+
+def test_index_info_describes_the_passages(directory, tmp_path):
+    from rxmatch.cli import index_info
+
+    _matcher(PassageOptions()).fit(directory).save(tmp_path / "with")
+    _matcher(None).fit(directory).save(tmp_path / "without")
+    n = len(_matcher(PassageOptions()).fit(directory).index_.passages)
+    info = index_info(tmp_path / "with")
+    assert info["passages"] == (
+        f"{n} passages (windows of 2 sentences, at most 12 per resource; primary; float16)"
+    )
+    assert index_info(tmp_path / "without")["passages"] is None

@@ -264,6 +264,7 @@ def index_info(path: str | Path) -> dict[str, Any]:
         "multilingual_model": ml.get("name") if isinstance(ml, dict) else None,
         "e5_model": e5.get("name") if isinstance(e5 := manifest.get("e5_model"), dict) else None,
         "e5_note": None if isinstance(e5, dict) else _no_e5_note(int(manifest["n_resources"])),
+        "passages": _passages_note(manifest.get("passages")),
         "n_resources": int(manifest["n_resources"]),
         "built_at": built,
         "built_at_source": built_from,
@@ -277,6 +278,19 @@ def index_info(path: str | Path) -> dict[str, Any]:
         "table_file": manifest["table"].get("file"),
         "categories": dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))),
     }
+
+
+def _passages_note(entry: Any) -> str | None:
+    """One line on an index's passage vectors (``Matcher(passages=...)``), or ``None``."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("sets"), dict):
+        return None
+    opts = entry.get("options") if isinstance(entry.get("options"), dict) else {}
+    dtypes = sorted({str(s.get("dtype")) for s in entry["sets"].values() if isinstance(s, dict)})
+    return (
+        f"{entry.get('n_passages')} passages (windows of {opts.get('window')} sentences, at "
+        f"most {opts.get('max_passages')} per resource; {', '.join(sorted(entry['sets']))}; "
+        f"{'/'.join(dtypes)})"
+    )
 
 
 def _no_e5_note(n: int) -> str:
@@ -304,6 +318,7 @@ def _cmd_index_info(args: argparse.Namespace) -> int:
         ("model", f"{info['model']} (dim {info['model_dim']})"),
         ("multilingual model", info["multilingual_model"] or "none"),
         ("E5 model", info["e5_model"] or f"none ({info['e5_note']})"),
+        ("passages", info["passages"] or "none (passage evidence off)"),
         ("resources", str(info["n_resources"])),
         ("built at", f"{info['built_at']} (from the {info['built_at_source']})"),
         ("source", info["source"] or "not recorded"),
