@@ -315,3 +315,23 @@ def test_index_info_describes_the_passages(directory, tmp_path):
         f"{n} passages (windows of 2 sentences, at most 12 per resource; primary; float16)"
     )
     assert index_info(tmp_path / "without")["passages"] is None
+
+
+def test_the_default_model_builds_passages_and_finds_its_own_passage(demo_matcher):
+    """A ``model`` test: the bundled model (``demo_matcher`` fixture, default parameters)."""
+    index = demo_matcher.index_
+    ps = index.passages
+    assert ps is not None and ps.options == PassageOptions()
+    assert set(ps.vectors) == {PRIMARY} | ({MULTILINGUAL} if index.multilingual else set())
+    # the record with the most passages; one of its passages, embedded as a query
+    r = int(np.argmax(np.diff(ps.offsets)))
+    t = index.table
+    split = PassageOptions().split([t.descriptions[r]], [t.names[r]])
+    assert len(split) == ps.offsets[r + 1] - ps.offsets[r] >= 2
+    k = len(split) - 1
+    v = np.asarray(index.embedder.encode([split.texts[k]]), dtype=np.float32)[0]
+    best = ps.similarity(PRIMARY, np.array([r]), v)[0]
+    assert best == pytest.approx(1.0, abs=5e-3)  # its own passage, to float16 precision
+    assert best > float(t.embeddings[r] @ v) + 0.02  # closer than the whole record
+    norms = np.linalg.norm(ps.vectors[PRIMARY].astype(np.float32), axis=1)
+    np.testing.assert_allclose(norms, 1.0, atol=5e-3)
