@@ -11,7 +11,9 @@ score (max / first / mean cosine over its passages, through the same encoder ens
 facets as the whole-record cosine) is z-scored over the candidates, put on the scale of the
 matcher's semantic component and mixed in with weight ``w``. Everything else is the default
 matcher's scoring (``rxmatch.rank.score_candidates``) and re-ranking (``rxmatch.rank.rerank``);
-at ``w = 0`` the lists are the default rxmatch's (checked at start). Unjudged records count
+at ``w = 0`` the lists are those of rxmatch with ``passages=None`` (checked at start; the
+variant "MaxP w2 0.5, English route only, top 200 only" is what ``Matcher(passages="auto")``
+now does, with the same top 10 for every dev referral). Unjudged records count
 as not relevant (variants that were not pooled are lower bounds); the unjudged share of the
 top 10 is printed. The passage vectors are kept in ``$RXMATCH_CACHE_DIR/passages.npz``
 (directory texts only). The test split is refused.
@@ -211,7 +213,9 @@ def main() -> None:
             directory = rxmatch.datasets.load_real_directory(name)
         refs = rxmatch.datasets.load_real_referrals(name, args.split)
         qrels = rxmatch.datasets.load_real_qrels(name)
-        shared = cached_index(directory)
+        # the prototype mixes passages itself: the shared index is fitted without the
+        # Matcher's own passage evidence (on by default since it was wired)
+        shared = cached_index(directory, passages=None)
         m = shared.matcher
         assert list(map(str, m.table_.ids)) == list(map(str, directory.frame["id"]))
         cache = load_cache(passage_cache_path())
