@@ -154,11 +154,12 @@ class Matcher:
         splits: San Mateo nDCG@10 0.553 → 0.565, NYC 0.627 → 0.646). ``"auto"``
         (default): built when the primary encoder is the bundled default model, the
         directory has at most :data:`~rxmatch.features.passages.PASSAGES_AUTO_MAX_RECORDS`
-        resources and ``fit`` is not given precomputed ``embeddings``. A
+        (10,000) resources and ``fit`` is not given precomputed ``embeddings``. A
         :class:`~rxmatch.features.passages.PassageOptions`: always built, with those
-        settings. ``None``: off. Built at ``fit`` (fit embeds ~2.9× as much text; the
-        vectors take ~10 MB per 1,000 resources as float16): turning them on needs a new
-        ``fit``; set to ``None`` on a fitted matcher, they are not used in ranking.
+        settings. ``None``: off. Built at ``fit`` (~0.3 s more CPU per record, fit takes
+        ~2.8× as long; the vectors take ~10 MB per 1,000 resources as float16; ~1 ms more
+        per query at San Mateo size): turning them on needs a new ``fit``; set to ``None``
+        on a fitted matcher, they are not used in ranking.
     ensemble_weight : weight of the multilingual encoder's cosines (z-scored over the
         candidates, on the default encoder's scale) beside the default encoder's for
         English answers and languages neither encoder was trained on; 0.5 is the plain sum
