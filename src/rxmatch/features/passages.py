@@ -315,12 +315,13 @@ def mix_passage_score(base: np.ndarray, passage: np.ndarray, weight: float) -> n
 
 
 #: ``Matcher(passages="auto")`` builds passages for directories of at most this many
-#: records. Passage evidence costs ~2.9x the text embedded at fit (San Mateo: ~4.4 passages
-#: per record, embedded by MiniLM and USEM3) and ~10 MB per 1,000 records as float16;
-#: 20,000 records (a large county) fit in ~30 min of CPU on 2 cores and ~200 MB of passage
-#: vectors, which is where an index built by default should stop growing. Larger
-#: directories ask for it with PassageOptions.
-PASSAGES_AUTO_MAX_RECORDS = 20_000
+#: records. Measured on San Mateo descriptions (5.4 passages per record, MiniLM and USEM3,
+#: a shared 2-core machine): passages add ~0.30 s of CPU per record at fit (MiniLM 0.21,
+#: USEM3 0.09; the whole-record pass costs ~0.17), so fit takes ~2.8x as long, and ~10 MB
+#: of float16 vectors per 1,000 records. At 10,000 records that is ~50 CPU-minutes and
+#: ~100 MB on top of ~30 for the records: where a default fit should stop paying it for
+#: +0.01-0.02 nDCG@10. Larger directories ask for it with PassageOptions().
+PASSAGES_AUTO_MAX_RECORDS = 10_000
 
 #: how passage vectors may be stored (float16 halves their memory; see PassageOptions)
 PASSAGE_DTYPES = ("float16", "float32")
