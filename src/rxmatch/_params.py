@@ -32,6 +32,7 @@ def check_params(params: Mapping[str, Any]) -> None:
         "facet_weight",
         "dislike_penalty",
         "barrier_penalty",
+        "audience_penalty",
         "coverage_bonus",
         "lexical_intent_floor",
         "max_widen_factor",
@@ -77,6 +78,8 @@ def check_params(params: Mapping[str, Any]) -> None:
         )
     if not 0 <= p.care_penalty < 1:
         raise InvalidParameterError("care_penalty must be in [0, 1)")
+    if not 0 <= p.audience_penalty <= 1:
+        raise InvalidParameterError("audience_penalty must be in [0, 1]")
     if not 0 <= p.dislike_penalty <= 1 or not 0 <= p.barrier_penalty <= 1:
         raise InvalidParameterError("dislike_penalty and barrier_penalty must be in [0, 1]")
     if not 0 <= p.unknown_penalty < 1 or not 0 <= p.stale_penalty < 1:

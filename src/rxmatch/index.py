@@ -23,6 +23,7 @@ from ._ids import id_list, refuse_text
 from .directory import Directory, LoadReport
 from .exceptions import IndexFormatError, InvalidParameterError
 from .features._bulk import phrase_flags
+from .features.audience import AudienceFacts, audience_facts
 from .features.eligibility import EligibilityIndex
 from .features.facets import CROWD_WORDS, STRENUOUS_WORDS
 from .features.fuzzy import FieldTokens, FuzzyIndex
@@ -139,6 +140,10 @@ class FittedIndex:
     generation: int = 0
     #: passage vectors of the descriptions (``Matcher(passages=...)``), or ``None``
     passages: PassageSet | None = None
+    #: the audience each record states in its own words (ages in its name, an ancestry):
+    #: :mod:`rxmatch.features.audience`; ``None`` in an index saved before them (no
+    #: candidate is flagged: it ranks as it did)
+    audience: AudienceFacts | None = None
     #: bounded caches of directory text (never the person's words)
     _tokens: dict[int, dict[str, FieldTokens]] = field(default_factory=dict, repr=False)
     _contact_columns: dict[str, Any] = field(default_factory=dict, repr=False)
@@ -214,8 +219,9 @@ class FittedIndex:
     def to_arrays(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         """Everything fitting computed beyond the vector sets, as named one-dimensional
         arrays (``table.*``, ``text.*``, ``derived.*``, ``online.*``, ``eligibility.*``,
-        ``fuzzy.*``, ``geo.*``, ``contact.*``) plus a little JSON (``terms``: the lexical
-        index's vocabulary; ``eligibility_vocabularies``; ``geo``: the grid's cell size).
+        ``fuzzy.*``, ``geo.*``, ``contact.*``, ``audience.*``) plus a little JSON (``terms``: the
+        lexical index's vocabulary; ``eligibility_vocabularies``; ``geo``: the grid's cell
+        size; ``audience_vocabulary``: the identity words of stated audiences).
         :meth:`from_arrays` makes the index back, without refitting."""
         t = self.table
         out: dict[str, np.ndarray] = {f"table.{k}": np.asarray(getattr(t, k)) for k in _NUMERIC}
@@ -257,6 +263,9 @@ class FittedIndex:
             "eligibility_vocabularies": vocabularies,
             "geo": geo_meta,
         }
+        if self.audience is not None:
+            aud, meta["audience_vocabulary"] = self.audience.to_arrays()
+            out.update({f"audience.{k}": v for k, v in aud.items()})
         return out, meta
 
     @classmethod
@@ -335,6 +344,15 @@ class FittedIndex:
                 if f"contact.{col}.offsets" in a  # absent from indexes saved before them
             }
             ordinals = np.where(verified == rcol.NO_DATE, np.nan, verified.astype(np.float64))
+            audience = (  # absent from indexes saved before them
+                AudienceFacts.from_arrays(
+                    {k: a[f"audience.{k}"] for k in ("min_age", "max_age", "offsets", "codes")},
+                    meta["audience_vocabulary"],
+                    n,
+                )
+                if "audience.offsets" in a
+                else None
+            )
             online_vecs = a["online.embeddings"]
             if online_vecs.shape != (len(numeric["online_rows"]), vecs.shape[1]):
                 raise ValueError("online.embeddings does not fit the online resources")
@@ -364,7 +382,9 @@ class FittedIndex:
             raise IndexFormatError(f"arrays {sorted(bad)} of the index do not have {n} rows")
         # the contact details give Match.to_dict() its address, phone and url while the
         # Directory is not decoded
-        return assemble_index(table, elig, derived, vector_sets, source, contacts=contact)
+        return assemble_index(
+            table, elig, derived, vector_sets, source, contacts=contact, audience=audience
+        )
 
 
 # ---- the index as arrays -------------------------------------------------------------------
@@ -656,6 +676,7 @@ def build_index(
         DirectorySource(directory),
         generation=generation,
         passages=passages,
+        audience=audience_facts(table.names, table.descriptions, table.min_age, table.max_age),
     )
 
 
@@ -669,11 +690,14 @@ def assemble_index(
     contacts: Mapping[str, Sequence[str | None]] | None = None,
     generation: int = 0,
     passages: PassageSet | None = None,
+    audience: AudienceFacts | None = None,
 ) -> FittedIndex:
     """A FittedIndex from its parts: ``derived`` holds ``category_index``,
     ``has_sessions``, ``strenuous``, ``crowded``, ``verified_ordinal`` and optionally
     ``kinds`` (recomputed when absent, as in indexes saved before them) and
-    ``online_embeddings`` (gathered from the table's vectors when absent)."""
+    ``online_embeddings`` (gathered from the table's vectors when absent); ``audience``:
+    the audiences the records state (:func:`~rxmatch.features.audience.audience_facts`;
+    ``None``: none read, as in indexes saved before them)."""
     online_vecs = derived.get("online_embeddings")
     kinds = derived.get("kinds")
     if kinds is None:
@@ -700,6 +724,7 @@ def assemble_index(
         contacts=contacts,
         generation=generation,
         passages=passages,
+        audience=audience,
     )
 
 

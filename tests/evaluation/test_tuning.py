@@ -112,3 +112,32 @@ def test_tuning_ranks_exactly_as_recommend(demo_shared, weights, diversity):
         ids = demo_shared.ids[scored.rows]
         by_id = dict(zip(map(str, ids), scored.scores))
         assert all(by_id[i] == pytest.approx(s, abs=0, rel=1e-12) for i, s in shown.items())
+
+
+def test_tuning_ranks_exactly_as_recommend_with_stated_audiences():
+    """Records whose stated audience (ages in the name, an ancestry) leaves the person out
+    are scored down the same way in tuning as in ``recommend`` (``audience_penalty``)."""
+    rows = [
+        dict(id="a", name="Walking Group 55+ Only", description="Walks in the park."),
+        dict(id="b", name="Card Club", description="Cards for people of Irish descent."),
+    ] + [dict(id=f"w{i}", name=f"Club {i}", description="Walks and cards.") for i in range(6)]
+    for r in rows:
+        r.update(lat=37.5, lon=-122.3, category="social")
+    directory = rxmatch.Directory.from_frame(pd.DataFrame(rows))
+    for penalty in (0.5, 0.0, 1.0):
+        shared = SharedIndex(
+            rxmatch.Matcher(
+                rxmatch.HashingEmbedder(),
+                multilingual=None,
+                e5=None,
+                passages=None,
+                reference_date=date(2024, 6, 1),
+                audience_penalty=penalty,
+            ).fit(directory)
+        )
+        ref = rxmatch.Referral("walks in the park and cards", lat=37.5, lon=-122.3, age=30)
+        assert shared.candidates(ref).state.audience.tolist().count(0) == len(rows) - 2
+        want = shared.matcher.recommend(ref, 10).ids
+        assert rank_with(shared, ref, rxmatch.Weights(), 0.0, 10) == list(want)
+        if penalty == 1.0:
+            assert set(want[-2:]) == {"a", "b"}  # a score of 0: last

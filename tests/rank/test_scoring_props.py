@@ -160,12 +160,14 @@ def scored_inputs(draw):
         dislike_similarity=draw(st.one_of(st.none(), st.just(arr(st.floats(-1.0, 1.0))))),
         care_share=draw(st.one_of(st.none(), st.just(arr(unit)))),
         asks_for_care=draw(st.booleans()),
+        audience=draw(st.one_of(st.none(), st.just(arr(st.sampled_from([0, 1, 2, 3]))))),
     )
     pens = dict(
         unknown_penalty=draw(st.floats(0.0, 0.99)),
         barrier_penalty=draw(st.floats(0.0, 1.0)),
         dislike_penalty=draw(st.floats(0.0, 1.0)),
         care_penalty=draw(st.floats(0.0, 0.99)),
+        audience_penalty=draw(st.floats(0.0, 1.0)),
     )
     return comp, feats, pens, draw(weights())
 
@@ -185,6 +187,8 @@ def test_scores_are_the_blend_times_factors_in_unit_range(inp):
         f = f * dislike_factor(feats["dislike_similarity"], pens["dislike_penalty"])
     if feats["care_share"] is not None and not feats["asks_for_care"]:
         f = f * (1 - pens["care_penalty"] * feats["care_share"])
+    if feats["audience"] is not None:  # flagged by age, ancestry or both: once
+        f = f * np.where(feats["audience"] > 0, 1 - pens["audience_penalty"], 1.0)
     np.testing.assert_allclose(s.scores, b * f, rtol=1e-12, atol=1e-15)
 
 

@@ -10,11 +10,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..features.audience import person_identity_words
 from ..features.beneficiary import eligibility_age, read_beneficiary
 from ..features.eligibility import schedule_rule
 from ..features.facets import Facets
 from ..features.geo import decay
 from ..features.kind import asks_for_care
+from ..features.language import answer_language
 from ..features.passages import PassageOptions, PassageSet, mix_passage_score
 from ..features.query import EncodedQuery, QueryEncoder
 from ..features.schedule import schedule_fit
@@ -316,6 +318,18 @@ class FeatureBuilder:
                 pref += np.where(fr == 1, 1.0, np.where(fr < 0, 0.5, 0.0))
                 parts += 1
             comps["preference"] = pref / parts
+        audience = None
+        facts = index.audience
+        if facts is not None and len(rows):
+            # the audience a record states in its own words (ages in its name, an ancestry):
+            # the person's words and language are read only when a candidate names an ancestry
+            said = ref.what_matters or ""
+            person = (
+                person_identity_words(said, answer_language(said))
+                if facts.has_identity[rows].any()
+                else frozenset()
+            )
+            audience = facts.flags(rows, age, person)
         return CandidateFeatures(
             rows=rows,
             distance_km=dist,
@@ -330,6 +344,7 @@ class FeatureBuilder:
                 None if dislike32 is None else np.clip(dislike32, 0.0, 1.0).max(axis=1)
             ),
             facet_of=facet_of,
+            audience=audience,
             excluded_rows=ex_rows,
             excluded_codes=ex_codes,
             notes=tuple(notes),

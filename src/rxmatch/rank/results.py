@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..features.audience import describe_audience
 from ..features.eligibility import REASON_CODES, exclusion_reason, flag_texts, reason_code
 from ..records import CONTACT_FIELDS, Exclusion, Match, Recommendations, WhyNotContext, plain
 from .explain import explain_match, summarize_match
@@ -218,6 +219,9 @@ class ResultBuilder:
             travel_mode=ref.travel_mode,
             facet=facet,
         )
+        if f.audience is not None and f.audience[i] and index.audience is not None:
+            # the audience the record states leaves the person out (in the record's terms)
+            reasons = reasons + describe_audience(index.audience, r, int(f.audience[i]))
         return Match(
             rank=rank,
             resource_id=str(t.ids[r]),

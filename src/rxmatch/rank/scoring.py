@@ -162,8 +162,10 @@ class CandidateFeatures:
     the person's barriers each resource conflicts with), ``care_share`` (how much of each
     resource is clinical, residential or administrative, :mod:`rxmatch.features.kind`),
     ``asks_for_care`` (the person's wishes ask for such help), ``dislike_similarity`` (max cosine
-    with a dislike, or ``None``) and ``facet_of`` (the wish each resource answers best, or
-    ``None`` with fewer than two wishes).
+    with a dislike, or ``None``), ``facet_of`` (the wish each resource answers best, or
+    ``None`` with fewer than two wishes) and ``audience`` (int8 flags of
+    :mod:`rxmatch.features.audience`: the audience a resource states in its own words
+    leaves the person out by age, or by ancestry; ``None``: none read).
 
     The rest describes the retrieval: ``excluded_rows``/``excluded_codes`` (candidates the
     eligibility rules removed), ``notes``, ``n_candidates`` (before eligibility), ``words``
@@ -182,6 +184,7 @@ class CandidateFeatures:
     asks_for_care: bool = False
     dislike_similarity: np.ndarray | None = None
     facet_of: np.ndarray | None = None
+    audience: np.ndarray | None = None
     excluded_rows: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.intp))
     excluded_codes: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int8))
     notes: tuple[str, ...] = ()
@@ -224,13 +227,15 @@ def score_candidates(
     barrier_penalty: float = 0.25,
     dislike_penalty: float = 0.3,
     care_penalty: float = 0.0,
+    audience_penalty: float = 0.0,
 ) -> ScoredCandidates:
     """The one place a score is computed: the weighted blend of the components, times the
     freshness factor, ``1 - unknown_penalty`` for a fact the person needs that the resource
     does not state, ``1 - barrier_penalty`` per barrier the resource conflicts with, and the
     :func:`dislike_factor`, and the social-prescribing prior: unless the person's wishes ask
-    for clinical, residential or administrative help, ``1 - care_penalty × care_share``.
-    ``Matcher.recommend``, tuning, ablations and evaluation all score through here."""
+    for clinical, residential or administrative help, ``1 - care_penalty × care_share``; and
+    ``1 - audience_penalty`` for a resource whose stated audience leaves the person out
+    (by age, by ancestry, or both: once). ``Matcher.recommend``, tuning, ablations and evaluation all score through here."""
     n = len(features.rows)
     if not n:
         return ScoredCandidates(features, np.zeros(0))
@@ -244,6 +249,8 @@ def score_candidates(
         scores = scores * dislike_factor(features.dislike_similarity, dislike_penalty)
     if care_penalty and features.care_share is not None and not features.asks_for_care:
         scores = scores * (1.0 - care_penalty * features.care_share)
+    if audience_penalty and features.audience is not None:
+        scores = scores * np.where(np.asarray(features.audience) > 0, 1.0 - audience_penalty, 1.0)
     return ScoredCandidates(features, scores)
 
 
