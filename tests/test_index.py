@@ -127,7 +127,7 @@ def _from_arrays(index: FittedIndex, arrays, meta) -> FittedIndex:
 
 def test_to_arrays_and_back_gives_the_same_index(index):
     arrays, meta = index.to_arrays()
-    assert set(meta) == {"terms", "eligibility_vocabularies", "geo"}
+    assert set(meta) == {"terms", "eligibility_vocabularies", "geo", "audience_vocabulary"}
     assert meta["terms"] == list(index.table.fuzzy.terms_)
     assert all(isinstance(v, np.ndarray) for v in arrays.values())
     again = _from_arrays(index, arrays, meta)
@@ -139,6 +139,8 @@ def test_to_arrays_and_back_gives_the_same_index(index):
     for name in ("category_index", "kinds", "strenuous", "crowded", "verified_ordinal"):
         np.testing.assert_array_equal(getattr(again, name), getattr(index, name))
     np.testing.assert_array_equal(again.online_embeddings, index.online_embeddings)
+    for name in ("min_age", "max_age", "offsets", "codes"):  # the stated audiences
+        np.testing.assert_array_equal(getattr(again.audience, name), getattr(index.audience, name))
     # the round trip is exact: the restored index gives the same arrays again
     arrays2, meta2 = again.to_arrays()
     assert meta2 == meta and arrays2.keys() == arrays.keys()
@@ -168,6 +170,8 @@ def test_the_same_rankings_from_the_restored_index(index, demo_directory):
         (lambda a, m: a.pop("text.names.offsets"), "text.names.offsets is missing"),
         (lambda a, m: m.update({"terms": m["terms"][:-1]}), "fuzzy.indptr"),
         (lambda a, m: a.update({"derived.kinds": a["derived.kinds"][:-1]}), "do not have"),
+        (lambda a, m: a.update({"audience.min_age": a["audience.min_age"][:-1]}), "audience"),
+        (lambda a, m: m.pop("audience_vocabulary"), "audience_vocabulary"),
     ],
 )
 def test_from_arrays_refuses_damaged_arrays(index, damage, match):
