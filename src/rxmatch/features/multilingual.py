@@ -287,8 +287,8 @@ E5_LANGUAGES = frozenset(
 #: (a large county's directory) add ~35 CPU-minutes to an index build, done once, which is
 #: where a default should stop growing. Larger directories (national or synthetic ones: a
 #: 100,000-record index would add 3 CPU-hours) get no E5 set unless asked for, with
-#: ``Matcher(e5=FastE5Embedder())`` or ``rxmatch index build --e5``. The same limit as
-#: passage evidence (``PASSAGES_AUTO_MAX_RECORDS``).
+#: ``Matcher(e5=FastE5Embedder())`` or ``rxmatch index build --e5``. (Passage evidence costs
+#: ~3 times as much per record and stops at 10,000: ``PASSAGES_AUTO_MAX_RECORDS``.)
 E5_AUTO_MAX_RECORDS = 20_000
 
 _ENGINES: dict[tuple[str, bool, int | None], Any] = {}
