@@ -66,7 +66,7 @@ def test_whole_pipeline_runs_offline(
     csv = tmp_path / "dir.csv"
     small.to_csv(csv, index=False)
     # the CLI builds its own default Matcher; hand it the loaded model (no second load)
-    monkeypatch.setattr("rxmatch.matcher.SentenceTransformerEmbedder", lambda: st_embedder)
+    monkeypatch.setattr("rxmatch.fitting.SentenceTransformerEmbedder", lambda: st_embedder)
     argv = ["recommend", "--directory", str(csv), "--text", TEXT, "--zip", "94401", "-k", "3"]
     assert cli_main(argv) == 0
     out = capsys.readouterr().out
