@@ -335,3 +335,18 @@ def test_the_default_model_builds_passages_and_finds_its_own_passage(demo_matche
     assert best > float(t.embeddings[r] @ v) + 0.02  # closer than the whole record
     norms = np.linalg.norm(ps.vectors[PRIMARY].astype(np.float32), axis=1)
     np.testing.assert_allclose(norms, 1.0, atol=5e-3)
+
+
+def test_the_explanation_quotes_the_passage_that_raised_the_match(directory):
+    m = _matcher(PassageOptions(), weights=SEMANTIC_ONLY, care_penalty=0.0).fit(directory)
+    recs = m.recommend(REF, k=11)
+    top = recs[0]
+    assert top.resource_id == "x"
+    quotes = [r for r in top.reasons if r.startswith("its description says: ")]
+    assert len(quotes) == 1 and "A quilting circle meets on Tuesdays" in quotes[0]
+    assert "Family Services Agency" not in quotes[0]  # the description's words, no prefix
+    # one-passage records are never quoted (their passage is the whole description)
+    assert not any(r.startswith("its description says") for m_ in recs[1:] for r in m_.reasons)
+    # without passages, no quote
+    off = m.set_params(passages=None).recommend(REF, k=11)
+    assert not any(r.startswith("its description says") for m_ in off for r in m_.reasons)

@@ -32,6 +32,7 @@ __all__ = [
     "passage_similarity",
     "max_passage_similarities",
     "as_float32",
+    "best_passage",
     "mix_passage_score",
     "AGGREGATIONS",
     "PassageOptions",
@@ -266,6 +267,25 @@ def max_passage_similarities(
             res[has] = np.maximum.reduceat(sims, seg, axis=0)
         out.append(res[:, 0] if single else res)
     return out
+
+
+def best_passage(
+    passages: PassageSet, name: str, r: int, query: np.ndarray, description: str
+) -> str | None:
+    """The passage of record ``r``'s ``description`` closest to ``query`` in the vector
+    set ``name`` (its text, without the record's name), or ``None`` when the record has
+    fewer than two passages (the whole description is its one passage)."""
+    lo, hi = int(passages.offsets[r]), int(passages.offsets[r + 1])
+    if hi - lo < 2:
+        return None
+    o = passages.options
+    texts = make_passages(
+        description, window=o.window, stride=o.stride, max_passages=o.max_passages
+    )
+    if len(texts) != hi - lo:  # pragma: no cover - the passages are made the same way
+        return None
+    sims = as_float32(passages.vectors[name][lo:hi]) @ np.asarray(query, dtype=np.float32)
+    return texts[int(np.argmax(sims))]
 
 
 def as_float32(a: np.ndarray) -> np.ndarray:

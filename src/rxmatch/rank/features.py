@@ -261,6 +261,7 @@ class FeatureBuilder:
             facet_of = None if facet_of is None else facet_of[keep_i]
             dislike32 = None if dislike32 is None else dislike32[keep_i]
         popts = self.passage_options(index)
+        raised = None
         if popts is not None and popts.weight > 0 and query.space == PRIMARY and len(rows) > 1:
             # passage evidence (answers matched in the primary space only): the best passage
             # of each of the ``top`` closest records, mixed into the semantic score
@@ -273,7 +274,9 @@ class FeatureBuilder:
                 ensemble_weight=self.ensemble_weight,
                 facet_weight=self.facet_weight,
             )
-            sem = np.clip(mix_passage_score(sem, p, popts.weight), 0.0, 1.0)
+            mixed = np.clip(mix_passage_score(sem, p, popts.weight), 0.0, 1.0)
+            raised = mixed > sem  # the candidates a passage scored higher than their record
+            sem = mixed
         comps["semantic"] = sem
         wishes = self.query.main_text(ref.what_matters, facets)
         lexical, words = t.fuzzy.score(wishes, rows)
@@ -353,4 +356,6 @@ class FeatureBuilder:
             best_sessions=best_sessions,
             facets=facets,
             reach_km=float(reach),
+            passage_raised=raised,
+            passage_query=None if raised is None else q,
         )

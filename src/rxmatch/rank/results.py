@@ -15,6 +15,8 @@ import numpy as np
 
 from ..features.audience import describe_audience
 from ..features.eligibility import REASON_CODES, exclusion_reason, flag_texts, reason_code
+from ..features.passages import best_passage
+from ..index import PRIMARY
 from ..records import CONTACT_FIELDS, Exclusion, Match, Recommendations, WhyNotContext, plain
 from .explain import explain_match, summarize_match
 from .rerank import rerank
@@ -130,6 +132,24 @@ def resource_facts(index: FittedIndex, r: int) -> dict[str, Any]:
     return facts
 
 
+#: the longest passage quoted in an explanation (characters)
+QUOTE_CHARS = 200
+
+
+def quote_passage(index: FittedIndex, r: int, query: np.ndarray | None) -> tuple[str, ...]:
+    """The reason quoting the passage of resource ``r``'s description that raised its
+    score (passage evidence): directory text, never the person's words."""
+    ps = index.passages
+    if ps is None or query is None or PRIMARY not in ps.vectors:
+        return ()
+    text = best_passage(ps, PRIMARY, r, query, index.table.descriptions[r])
+    if not text:
+        return ()
+    if len(text) > QUOTE_CHARS:
+        text = text[: QUOTE_CHARS - 1].rstrip() + "…"
+    return (f"its description says: '{text}'",)
+
+
 def skipped_at_load(index: FittedIndex) -> Sequence[Any]:
     """The rows the directory's load report skipped (``RowProblem``s), when the report
     is at hand without decoding a saved index's table; else none."""
@@ -219,6 +239,8 @@ class ResultBuilder:
             travel_mode=ref.travel_mode,
             facet=facet,
         )
+        if f.passage_raised is not None and f.passage_raised[i]:
+            reasons = reasons + quote_passage(index, r, f.passage_query)
         if f.audience is not None and f.audience[i] and index.audience is not None:
             # the audience the record states leaves the person out (in the record's terms)
             reasons = reasons + describe_audience(index.audience, r, int(f.audience[i]))

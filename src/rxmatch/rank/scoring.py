@@ -170,7 +170,10 @@ class CandidateFeatures:
     The rest describes the retrieval: ``excluded_rows``/``excluded_codes`` (candidates the
     eligibility rules removed), ``notes``, ``n_candidates`` (before eligibility), ``words``
     (the person's content words, for explanations), ``best_sessions`` (position -> the
-    session that best fits the person's time), ``facets`` and ``reach_km``.
+    session that best fits the person's time), ``facets``, ``reach_km`` and, when passage
+    evidence raised a candidate's semantic score, ``passage_raised`` (per candidate) and
+    ``passage_query`` (the whole answer's vector, in memory only), from which an
+    explanation quotes the record's best passage.
     """
 
     rows: np.ndarray
@@ -193,6 +196,8 @@ class CandidateFeatures:
     best_sessions: Mapping[int, Any] = field(default_factory=dict)
     facets: Any = None
     reach_km: float = float("nan")
+    passage_raised: np.ndarray | None = None
+    passage_query: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.rows)
