@@ -244,9 +244,43 @@ class Matcher:
     ):
         # scikit-learn's convention: every parameter is kept as given, under its own name,
         # and checked when used (``fit``, ``set_params``)
-        params = dict(locals())
-        del params["self"]
-        vars(self).update(params)
+        self.embedder = embedder
+        self.weights = weights
+        self.n = n
+        self.decay_kind = decay_kind
+        self.decay_offset = decay_offset
+        self.decay_scale = decay_scale
+        self.online_distance_score = online_distance_score
+        self.diversity = diversity
+        self.max_per_category = max_per_category
+        self.unknown_penalty = unknown_penalty
+        self.stale_penalty = stale_penalty
+        self.reference_date = reference_date
+        self.widen_if_fewer_than = widen_if_fewer_than
+        self.max_widen_factor = max_widen_factor
+        self.lexical_intent_floor = lexical_intent_floor
+        self.category_temperature = category_temperature
+        self.facets = facets
+        self.facet_weight = facet_weight
+        self.coverage_bonus = coverage_bonus
+        self.dislike_penalty = dislike_penalty
+        self.barrier_penalty = barrier_penalty
+        self.care_penalty = care_penalty
+        self.audience_penalty = audience_penalty
+        self.multilingual = multilingual
+        self.e5 = e5
+        self.passages = passages
+        self.ensemble_weight = ensemble_weight
+        self.query_without_barriers = query_without_barriers
+        self.context_in_query = context_in_query
+        self.beneficiary = beneficiary
+        self.min_confidence = min_confidence
+        self.candidate_pool = candidate_pool
+        self.online_pool = online_pool
+        self.mobility_reach = mobility_reach
+        self.cache = cache
+        self.batch_size = batch_size
+        self.show_progress_bar = show_progress_bar
 
     # ---- parameters (scikit-learn's convention) -------------------------------------------
     @classmethod
