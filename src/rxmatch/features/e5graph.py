@@ -25,14 +25,10 @@ text), so that later processes skip it.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
 import re
-import shutil
 import struct
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -354,30 +350,17 @@ def _read_cached_graph(folder: Path) -> bytes | None:
 
 
 def _write_cached_graph(folder: Path, data: bytes, meta: dict[str, Any]) -> bool:
-    """Write the model and its ``meta.json`` into a temporary sibling folder, then rename
-    it into place in one step, so that a reader never sees half an entry and concurrent
-    writers cannot mix their files (the first rename wins; the others drop theirs). A
-    damaged entry is moved aside first. False when the location is not writable."""
-    tmp = folder.with_name(f".{folder.name}.tmp-{os.getpid()}-{threading.get_ident()}")
-    try:
-        tmp.mkdir(parents=True, exist_ok=False)
+    """Write the model and its ``meta.json`` (with the model's size and SHA-256) as one
+    cache entry, atomically (:func:`rxmatch.features.warm.write_folder`). False when the
+    location is not writable."""
+    from .warm import write_folder
+
+    def fill(tmp: Path) -> None:
         (tmp / _GRAPH_FILE).write_bytes(data)
-        meta = {**meta, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
-        (tmp / _GRAPH_META).write_text(json.dumps(meta), "utf-8")
-        if folder.exists():  # damaged (it was not read): set it aside, then remove it
-            trash = folder.with_name(f".{folder.name}.old-{os.getpid()}-{threading.get_ident()}")
-            with contextlib.suppress(OSError):
-                os.replace(folder, trash)
-            shutil.rmtree(trash, ignore_errors=True)
-        try:
-            os.replace(tmp, folder)
-        except OSError:  # another process wrote it first: keep theirs
-            shutil.rmtree(tmp, ignore_errors=True)
-            return folder.is_dir()
-        return True
-    except OSError:
-        shutil.rmtree(tmp, ignore_errors=True)
-        return False
+        checked = {**meta, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+        (tmp / _GRAPH_META).write_text(json.dumps(checked), "utf-8")
+
+    return write_folder(folder, fill)
 
 
 def cached_graph(weights_file: str | Path, quantize: bool, build: Callable[[], bytes]) -> bytes:

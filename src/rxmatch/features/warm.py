@@ -28,6 +28,7 @@ import os
 import shutil
 import sys
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future
 from importlib import metadata
 from pathlib import Path
@@ -97,17 +98,21 @@ def _version(dist: str) -> str:
         return "unknown"
 
 
-def _write_entry(folder: Path, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> bool:
-    """Write ``arrays`` (one ``.npy`` each) and ``meta.json`` to ``folder`` atomically
-    (a temporary sibling renamed into place). False when the location is not writable."""
+def write_folder(folder: Path, fill: Callable[[Path], None]) -> bool:
+    """Write a cache entry atomically: ``fill`` writes the files into a temporary sibling
+    folder, which is then renamed into place in one step, so that a reader never sees half
+    an entry and concurrent writers cannot mix their files (the first rename wins; the
+    others drop theirs). An entry already there (damaged: it could not be read) is moved
+    aside first. False when the location is not writable."""
     tmp = folder.with_name(f".{folder.name}.tmp-{os.getpid()}-{threading.get_ident()}")
     try:
-        tmp.mkdir(parents=True, exist_ok=True)
-        for name, arr in arrays.items():
-            np.save(tmp / f"{name}.npy", np.ascontiguousarray(arr), allow_pickle=False)
-        (tmp / "meta.json").write_text(json.dumps(meta), "utf-8")
-        if folder.exists():  # an entry that could not be read (damaged): replace it
-            shutil.rmtree(folder, ignore_errors=True)
+        tmp.mkdir(parents=True, exist_ok=False)
+        fill(tmp)
+        if folder.exists():
+            trash = folder.with_name(f".{folder.name}.old-{os.getpid()}-{threading.get_ident()}")
+            with contextlib.suppress(OSError):
+                os.replace(folder, trash)
+            shutil.rmtree(trash, ignore_errors=True)
         try:
             os.replace(tmp, folder)
         except OSError:  # another process wrote it first: keep theirs
@@ -117,6 +122,18 @@ def _write_entry(folder: Path, arrays: dict[str, np.ndarray], meta: dict[str, An
     except OSError:
         shutil.rmtree(tmp, ignore_errors=True)
         return False
+
+
+def _write_entry(folder: Path, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> bool:
+    """Write ``arrays`` (one ``.npy`` each) and ``meta.json`` to ``folder`` atomically
+    (:func:`write_folder`). False when the location is not writable."""
+
+    def fill(tmp: Path) -> None:
+        for name, arr in arrays.items():
+            np.save(tmp / f"{name}.npy", np.ascontiguousarray(arr), allow_pickle=False)
+        (tmp / "meta.json").write_text(json.dumps(meta), "utf-8")
+
+    return write_folder(folder, fill)
 
 
 def _read_entry(folder: Path) -> tuple[dict[str, np.ndarray], dict[str, Any]] | None:
