@@ -117,80 +117,13 @@ EXCLUSIVE = re.compile(
     re.I,
 )
 
-_N = r"(\d{1,2})"
-#: (pattern, kind): "min" gives a lowest age, "range" a lowest and a highest
-AGE_PATTERNS = [
-    (re.compile(rf"\b{_N}\s*\+\s*(?:only|years|yrs)\b", re.I), "min"),
-    (re.compile(rf"\b(?:ages?|aged)\s*{_N}\s*\+", re.I), "min"),
-    (
-        re.compile(
-            rf"\b(?:ages?|aged)\s*{_N}\s*(?:years\s*)?(?:or|and)\s*(?:over|older|up|above)\b",
-            re.I,
-        ),
-        "min",
-    ),
-    (
-        re.compile(
-            rf"\b{_N}\s*(?:years\s*(?:of\s*age\s*|old\s*)?)?(?:or|and)\s*(?:over|older)\b", re.I
-        ),
-        "min",
-    ),
-    (re.compile(rf"\b(?:ages?|aged)\s*{_N}\s*(?:-|–|to|through|thru)\s*{_N}\b", re.I), "range"),
-]
-
-
-def stated_ages(text: str) -> tuple[float | None, float | None]:
-    """The loosest age range ``text`` states (``None`` where it states no bound): the lowest
-    of the stated lowest ages; a highest age only when every statement has one."""
-    lows: list[float] = []
-    highs: list[float | None] = []
-    for rx, kind in AGE_PATTERNS:
-        for m in rx.finditer(text or ""):
-            lo = float(m.group(1))
-            hi = float(m.group(2)) if kind == "range" else None
-            if hi is not None and hi < lo:
-                continue
-            lows.append(lo)
-            highs.append(hi)
-    if not lows:
-        return None, None
-    hi = None if any(h is None for h in highs) else max(h for h in highs if h is not None)
-    return min(lows), hi
-
-
-#: a record whose text says who may attend by ancestry: "of Italian descent", "people of
-#: Irish heritage", "Scottish through birth" (English; heritage and background only after
-#: "people / persons / members ... of", where they describe members, not a collection)
-_WORDS = r"((?:[A-Z][\w'-]*[\s,/-]*(?:or\s+|and\s+)?){1,4})"
-ANCESTRY = [
-    re.compile(rf"\bof\s+{_WORDS}(?:ancestry|descent|extraction)\b"),
-    re.compile(
-        rf"\b(?:people|persons|men|women|families|anyone|those|members|individuals|"
-        rf"adults|youth|children|students)\s+of\s+{_WORDS}(?:heritage|background|origin)\b"
-    ),
-    re.compile(r"\b([A-Z][\w-]*)\s+(?:through|by)\s+(?:birth|ancestry|descent)\b"),
-]
-#: the identity a referral's language speaks for (an answer in Vietnamese is from someone
-#: a Vietnamese group would welcome); English says nothing
-LANGUAGE_IDENTITY = {
-    "es": {"spanish", "hispanic", "latino", "latina", "latin", "mexican"},
-    "zh": {"chinese", "asian"},
-    "vi": {"vietnamese", "asian"},
-    "tl": {"filipino", "tagalog", "asian"},
-    "ru": {"russian"},
-    "bn": {"bangladeshi", "bengali", "bangla", "asian"},
-}
-
-
-def ancestry_words(text: str) -> frozenset[str] | None:
-    """The identity words of an ancestry a record's text restricts its audience to
-    (lowercase), or ``None`` when it states none."""
-    found: set[str] = set()
-    for rx in ANCESTRY:
-        for m in rx.finditer(text or ""):
-            found |= {w.lower() for w in re.findall(r"[A-Za-z][\w'-]*", m.group(1))}
-    found -= {"or", "and", "the", "a", "an", "any", "all"}
-    return frozenset(found) or None
+# the parsers are the library's (rxmatch.features.audience), wired into the Matcher from
+# this experiment
+from rxmatch.features.audience import (  # noqa: E402
+    LANGUAGE_IDENTITY,
+    ancestry_words,
+    stated_ages,
+)
 
 
 def _names_identity(words: set[str], identity: frozenset[str]) -> bool:
