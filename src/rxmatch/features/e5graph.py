@@ -412,10 +412,17 @@ class E5Engine:
     ``encode(texts, kind, threads)`` returns L2-normalised ``(n, H)`` float32 vectors.
     Windows are batched by length (a batch holds at most ``budget`` padded tokens and
     ``max_batch`` windows), so short texts are not padded to long ones.
+
+    ``max_batch`` is 1: the int8 graph quantises its activations dynamically, with one
+    scale per tensor, so in a batch of several windows each text's vector would depend on
+    the other texts beside it and on their padding (cosine ~0.998 between the same text
+    alone and in a batch). One window per run makes every vector a function of its own
+    text only, whatever the batch, order or cache it came through; on 2 cores it is also
+    no slower (no padding).
     """
 
     budget = 8192
-    max_batch = 64
+    max_batch = 1
 
     def __init__(self, weights: E5Weights, graph: bytes, *, max_tokens: int | None = None):
         self.w = weights
