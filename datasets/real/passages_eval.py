@@ -171,14 +171,19 @@ class PassageSystem(System):
             max_per_category=m.max_per_category,
             coverage_bonus=m.coverage_bonus,
         )
-        r = rows[order]
-        d = np.asarray(state.distance_km)[order]
-        online = np.asarray(cands.online)[order]
-        return Ranking(
-            ids=tuple(str(shared.ids[i]) for i in r),
-            distance_km=tuple(None if (o or np.isnan(x)) else float(x) for x, o in zip(d, online)),
-            categories=tuple(t.categories[i] for i in r),
-        )
+        return ranking_of(shared, t, rows, order, state, cands)
+
+
+def ranking_of(shared, table, rows, order, state, cands) -> Ranking:
+    """The :class:`Ranking` of the candidates ``rows`` in the re-ranked ``order``."""
+    r = rows[order]
+    d = np.asarray(state.distance_km)[order]
+    online = np.asarray(cands.online)[order]
+    return Ranking(
+        ids=tuple(str(shared.ids[i]) for i in r),
+        distance_km=tuple(None if (o or np.isnan(x)) else float(x) for x, o in zip(d, online)),
+        categories=tuple(table.categories[i] for i in r),
+    )
 
 
 def unjudged_share(res, system: str, qrels: pd.DataFrame) -> tuple[float, set]:

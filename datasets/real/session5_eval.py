@@ -17,6 +17,7 @@ import argparse
 import warnings
 
 import pandas as pd
+from passages_eval import unjudged_share  # this folder's helper
 
 import rxmatch
 from rxmatch.evaluation import RxMatchSystem, cached_index, evaluate
@@ -31,19 +32,6 @@ def variants() -> list[RxMatchSystem]:
         RxMatchSystem(name="rxmatch -audience", audience_penalty=0.0),
         RxMatchSystem(name="rxmatch -passages -audience", passages=None, audience_penalty=0.0),
     ]
-
-
-def unjudged_share(result, qrels: pd.DataFrame, k: int = 10) -> pd.Series:
-    judged = set(zip(qrels["referral_id"].astype(str), qrels["resource_id"].astype(str)))
-    out = {}
-    for system, lists in result.rankings.items():
-        n = total = 0
-        for rid, ranking in lists.items():
-            ids = ranking.ids[:k]
-            n += sum((str(rid), str(i)) not in judged for i in ids)
-            total += len(ids)
-        out[system] = n / max(1, total)
-    return pd.Series(out, name="unjudged@10")
 
 
 def main() -> None:
@@ -67,7 +55,8 @@ def main() -> None:
     for b in others:
         d, lo, hi = res.paired_difference("rxmatch", b, "ndcg@10")
         print(f"rxmatch - {b}: {d:+.3f} [{lo:+.3f}, {hi:+.3f}]")
-    print(unjudged_share(res, qrels).round(3).to_string())
+    for system in res.rankings:
+        print(f"unjudged@10 {system}: {unjudged_share(res, system, qrels)[0]:.3f}")
 
 
 if __name__ == "__main__":

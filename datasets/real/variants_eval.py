@@ -64,11 +64,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from passages_eval import ranking_of, unjudged_share  # this folder's helpers
 from scipy.stats import rankdata
 
 import rxmatch
 from rxmatch.evaluation import cached_index, evaluate
 from rxmatch.evaluation.baselines import Ranking, RxMatchSystem, System
+from rxmatch.features.audience import LANGUAGE_IDENTITY, ancestry_words, stated_ages
 from rxmatch.features.beneficiary import eligibility_age, read_beneficiary
 from rxmatch.features.language import answer_language
 from rxmatch.features.passages import mix_passage_score
@@ -115,14 +117,6 @@ EXCLUSIVE = re.compile(
     r"\b(only|open to|must be|membership|members? (?:are|must)|restricted to|limited to|"
     r"eligible|eligibility)\b",
     re.I,
-)
-
-# the parsers are the library's (rxmatch.features.audience), wired into the Matcher from
-# this experiment
-from rxmatch.features.audience import (  # noqa: E402
-    LANGUAGE_IDENTITY,
-    ancestry_words,
-    stated_ages,
 )
 
 
@@ -322,27 +316,7 @@ class VariantSystem(System):
                 else:
                     kept.append(i)
             order = np.asarray(order)[(kept + later)[: int(k)]]
-        r = rows[order]
-        d = np.asarray(state.distance_km)[order]
-        online = np.asarray(cands.online)[order]
-        return Ranking(
-            ids=tuple(str(shared.ids[i]) for i in r),
-            distance_km=tuple(None if (o or np.isnan(x)) else float(x) for x, o in zip(d, online)),
-            categories=tuple(t.categories[i] for i in r),
-        )
-
-
-def unjudged(res, system: str, qrels: pd.DataFrame) -> tuple[float, set]:
-    judged = set(zip(qrels["referral_id"], qrels["resource_id"]))
-    n = miss = 0
-    pairs = set()
-    for rid, ranking in res.rankings[system].items():
-        for res_id in ranking.ids[:10]:
-            n += 1
-            if (rid, res_id) not in judged:
-                miss += 1
-                pairs.add((rid, res_id))
-    return (miss / n if n else 0.0), pairs
+        return ranking_of(shared, t, rows, order, state, cands)
 
 
 def write_packet(out: Path, name: str, pairs: set, refs: pd.DataFrame, frame: pd.DataFrame):
@@ -437,7 +411,7 @@ def main() -> None:
         pr = res.per_referral[res.per_referral["metric"] == "ndcg@10"]
         piv = pr.pivot_table(index="referral_id", columns="system", values="value")
         for s in ["dense", "rxmatch", *wanted]:
-            share, pairs = unjudged(res, s, qrels)
+            share, pairs = unjudged_share(res, s, qrels)
             row = {
                 "dataset": name,
                 "system": s,
