@@ -1,17 +1,26 @@
-"""The Matcher's parameters checked together (``Matcher.fit`` and ``set_params``)."""
+"""The Matcher's parameters: scikit-learn's parameter convention (:class:`Parameters`:
+``get_params``, ``set_params``, the stages made from the parameters of the same names) and
+the parameters checked together (:func:`check_params`, at ``fit`` and ``set_params``)."""
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Mapping
+from dataclasses import fields
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .exceptions import InvalidParameterError
 from .features.passages import PassageOptions
 from .rank.scoring import Weights
 
-__all__ = ["check_params"]
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+__all__ = ["Parameters", "check_params"]
+
+_S = TypeVar("_S")
 
 
 def check_params(params: Mapping[str, Any]) -> None:
@@ -96,3 +105,46 @@ def check_params(params: Mapping[str, Any]) -> None:
         raise InvalidParameterError("max_per_category must be >= 1 or None")
     if p.weights is not None and not isinstance(p.weights, Weights):
         raise InvalidParameterError("weights must be an rxmatch.rank.Weights")
+
+
+class Parameters:
+    """scikit-learn's parameter convention: the constructor keeps every parameter as given,
+    under its own name, and they are checked together when used (``fit``, ``set_params``)."""
+
+    @classmethod
+    def _param_names(cls) -> list[str]:
+        return [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
+
+    def get_params(self, deep: bool = False) -> dict[str, Any]:
+        """The constructor parameters and their current values (``deep`` is accepted for
+        scikit-learn compatibility; nested objects are returned as they are)."""
+        return {name: getattr(self, name) for name in self._param_names()}
+
+    def set_params(self, **params: Any) -> Self:
+        """Set constructor parameters (validated together); returns ``self``. Parameters
+        that act at ranking time (weights, penalties, diversity, facets, ...) take effect
+        on a fitted matcher at once; those that shape the index (the embedders) need a new
+        ``fit``."""
+        names = set(self._param_names())
+        unknown = sorted(set(params) - names)
+        if unknown:
+            raise InvalidParameterError(
+                f"unknown Matcher parameter(s) {unknown}; known: {', '.join(sorted(names))}"
+            )
+        old = {k: getattr(self, k) for k in params}
+        vars(self).update(params)
+        try:
+            self._validate_params()
+        except InvalidParameterError:
+            vars(self).update(old)
+            raise
+        return self
+
+    def _validate_params(self) -> None:
+        check_params(self.get_params())
+
+    def _stage(self, cls: type[_S], **given: Any) -> _S:
+        """A stage made from the parameters of the same names (``given``: the stages it
+        sits on)."""
+        names = [f.name for f in fields(cls) if f.name not in given]  # type: ignore[arg-type]
+        return cls(**{n: getattr(self, n) for n in names}, **given)
