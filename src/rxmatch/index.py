@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._arrays import offsets_problem
 from ._ids import id_list, refuse_text
 from .directory import Directory, LoadReport
 from .exceptions import IndexFormatError, InvalidParameterError
@@ -438,12 +439,9 @@ def _check_arrays(a: Mapping[str, np.ndarray], n: int, n_terms: int) -> None:
         return True
 
     def offsets(k: str, v: np.ndarray | None, total: int, length: int) -> None:
-        if v is None or not integer(k, v):
-            return
-        if len(v) != length:
-            problems.append(f"{k} has {len(v)} entries, expected {length}")
-        elif int(v[0]) != 0 or int(v[-1]) != total or (len(v) > 1 and (np.diff(v) < 0).any()):
-            problems.append(f"{k} does not increase from 0 to {total}")
+        problem = None if v is None else offsets_problem(v, total=total, length=length)
+        if problem:
+            problems.append(f"{k}: the offsets {problem}")
 
     def in_range(k: str, v: np.ndarray | None, hi: int) -> None:
         if v is None or not integer(k, v) or not len(v):

@@ -34,6 +34,8 @@ from functools import cached_property
 
 import numpy as np
 
+from .._arrays import offsets_problem
+
 __all__ = [
     "AGE_PATTERNS",
     "ANCESTRY_PATTERNS",
@@ -241,14 +243,11 @@ class AudienceFacts:
             raise ValueError("the audience vocabulary holds values that are not words")
         if lo.shape != (n,) or hi.shape != (n,) or lo.dtype.kind != "f" or hi.dtype.kind != "f":
             raise ValueError(f"the audience ages do not have {n} rows")
-        if off.ndim != 1 or codes.ndim != 1 or off.dtype.kind not in "iu":
-            raise ValueError("the audience offsets are not one-dimensional integers")
-        if codes.dtype.kind not in "iu":
-            raise ValueError("the audience codes are not integers")
-        if len(off) != n + 1 or int(off[0]) != 0 or int(off[-1]) != len(codes):
-            raise ValueError("the audience offsets do not fit the records")
-        if n and (np.diff(off) < 0).any():
-            raise ValueError("the audience offsets decrease")
+        if codes.ndim != 1 or codes.dtype.kind not in "iu":
+            raise ValueError("the audience codes are not one-dimensional integers")
+        problem = offsets_problem(off, total=len(codes), length=n + 1)
+        if problem:
+            raise ValueError(f"the audience offsets {problem}")
         if len(codes) and (int(codes.min()) < 0 or int(codes.max()) >= len(vocab)):
             raise ValueError("the audience codes are out of the vocabulary's range")
         return cls(lo, hi, off, codes, vocab)

@@ -10,6 +10,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from .._arrays import offsets_problem
+
 __all__ = [
     "tokenize",
     "stem",
@@ -307,10 +309,9 @@ class TermColumns:
         sorted if they were not."""
         n, n_cols = shape
         data, indices, indptr = np.asarray(data), np.asarray(indices), np.asarray(indptr)
-        if indptr.ndim != 1 or len(indptr) != n_cols + 1:
-            raise ValueError(f"indptr must have {n_cols + 1} entries (terms + 1)")
-        if len(indptr) and (int(indptr[0]) != 0 or np.any(np.diff(indptr) < 0)):
-            raise ValueError("indptr must start at 0 and never decrease")
+        problem = offsets_problem(indptr, length=n_cols + 1)  # one column per term
+        if problem:
+            raise ValueError(f"the column offsets (indptr) {problem}")
         nnz = int(indptr[-1])
         if len(indices) != nnz or len(data) != nnz:
             raise ValueError(f"indices and data must have {nnz} entries (indptr[-1])")

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from .._arrays import offsets_problem
 from ..exceptions import InvalidParameterError
 from .text import Embedder, EmbeddingCache, clean_text
 
@@ -413,8 +414,9 @@ class PassageSet:
 
     def __post_init__(self) -> None:
         off = self.offsets
-        if off.ndim != 1 or len(off) < 1 or int(off[0]) != 0 or (np.diff(off) < 0).any():
-            raise InvalidParameterError("passage offsets must increase from 0")
+        problem = offsets_problem(off)
+        if problem:
+            raise InvalidParameterError(f"passage offsets {problem}")
         for name, v in self.vectors.items():
             if v.ndim != 2 or v.shape[0] != int(off[-1]):
                 raise InvalidParameterError(

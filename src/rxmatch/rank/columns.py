@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from .._arrays import offsets_problem
 from ..features.schedule import Session
 
 __all__ = [
@@ -65,10 +66,13 @@ class StringColumn(Sequence):
     """Strings stored as :func:`pack_strings` arrays; ``col[i]`` decodes one."""
 
     def __init__(self, offsets: np.ndarray, data: np.ndarray, nulls: np.ndarray | None = None):
-        if offsets.ndim != 1 or len(offsets) < 1 or data.ndim != 1:
-            raise ValueError("offsets must be (n + 1,) and data one-dimensional")
-        if int(offsets[-1]) != len(data) or (nulls is not None and len(nulls) != len(offsets) - 1):
-            raise ValueError("offsets, data and nulls do not agree")
+        if data.ndim != 1:
+            raise ValueError("the string data must be one-dimensional")
+        problem = offsets_problem(offsets, total=len(data))
+        if problem:
+            raise ValueError(f"the string offsets {problem}")
+        if nulls is not None and len(nulls) != len(offsets) - 1:
+            raise ValueError("the string offsets and nulls do not agree")
         self._offsets = offsets
         self._data = data
         self._nulls = nulls
