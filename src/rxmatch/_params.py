@@ -60,6 +60,10 @@ def check_params(params: Mapping[str, Any]) -> None:
         raise InvalidParameterError("min_confidence must be in [0, 1)")
     if not 0 <= p.ensemble_weight <= 1:
         raise InvalidParameterError("ensemble_weight must be in [0, 1]")
+    for name in ("e5_ensemble_weight", "sentence_weight"):
+        v = getattr(p, name)
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= 1:
+            raise InvalidParameterError(f"{name} must be a number in [0, 1], not {v!r}")
     if not (
         p.multilingual is None
         or (isinstance(p.multilingual, str) and p.multilingual == "auto")

@@ -105,6 +105,9 @@ class Matcher(Parameters, IncrementalUpdates, SaveLoad):
         a :class:`~rxmatch.features.passages.PassageOptions`, or ``None``.
     ensemble_weight : weight of the multilingual encoder's cosines beside the default
         encoder's (0.5: the plain sum of z-scores; 0: the default encoder only).
+    e5_ensemble_weight, sentence_weight : for answers matched by E5 (read whole): the
+        default encoder's and USEM3's z-scored cosines beside E5's (each with this weight,
+        E5's 1), and the best sentence's cosine mixed with the whole answer's (0: off).
     query_without_barriers : leave barriers out of the text embedded as the whole answer
         (dislikes always are).
     context_in_query : keep context sentences (a loss, a move) in that text; they are
@@ -154,6 +157,8 @@ class Matcher(Parameters, IncrementalUpdates, SaveLoad):
         e5: Embedder | Literal["auto"] | None = "auto",
         passages: PassageOptions | Literal["auto"] | None = "auto",
         ensemble_weight: float = 0.5,
+        e5_ensemble_weight: float = 0.25,
+        sentence_weight: float = 0.25,
         query_without_barriers: bool = False,
         context_in_query: bool = True,
         beneficiary: bool = True,
@@ -194,6 +199,8 @@ class Matcher(Parameters, IncrementalUpdates, SaveLoad):
         self.e5 = e5
         self.passages = passages
         self.ensemble_weight = ensemble_weight
+        self.e5_ensemble_weight = e5_ensemble_weight
+        self.sentence_weight = sentence_weight
         self.query_without_barriers = query_without_barriers
         self.context_in_query = context_in_query
         self.beneficiary = beneficiary

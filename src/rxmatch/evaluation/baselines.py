@@ -539,6 +539,8 @@ RANKING_PARAMS = (
     "care_penalty",
     "audience_penalty",
     "ensemble_weight",
+    "e5_ensemble_weight",
+    "sentence_weight",
     "passages",
     "min_confidence",
     "lexical_intent_floor",

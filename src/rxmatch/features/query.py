@@ -14,10 +14,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..exceptions import ReferralError
+from ..index import MULTILINGUAL, PRIMARY
 from ..taxonomy import CATEGORIES
 from .facets import Facets, split_facets
 from .fuzzy import content_words, stem
 from .language import answer_language
+from .passages import split_sentences
 
 if TYPE_CHECKING:
     from ..index import FittedIndex, TextSpace
@@ -52,6 +54,12 @@ class EncodedQuery:
     space: str = "primary"
     #: the wishes embedded by the multilingual encoder too, for the encoder ensemble
     ensemble_vector: np.ndarray | None = None
+    #: an answer matched by E5 and read whole: each of its sentences (two or more) as an
+    #: E5 query, for the best-sentence evidence (``sentence_weight``)
+    sentence_vectors: np.ndarray | None = None
+    #: an answer matched by E5: its words embedded by the other encoders too, as
+    #: ``(vector set name, vector)`` pairs, for the encoder ensemble (``e5_ensemble_weight``)
+    member_vectors: tuple[tuple[str, np.ndarray], ...] = ()
 
     def __repr__(self) -> str:
         return (
@@ -109,12 +117,15 @@ def facet_texts(f: Facets) -> tuple[list[str], list[str]]:
 @dataclass(frozen=True)
 class QueryEncoder:
     """The query stage of a Matcher (its ``facets``, ``query_without_barriers``,
-    ``context_in_query``, ``ensemble_weight`` and ``batch_size`` parameters)."""
+    ``context_in_query``, ``ensemble_weight``, ``e5_ensemble_weight``, ``sentence_weight``
+    and ``batch_size`` parameters)."""
 
     facets: bool = True
     query_without_barriers: bool = False
     context_in_query: bool = True
     ensemble_weight: float = 0.5
+    e5_ensemble_weight: float = 0.25
+    sentence_weight: float = 0.25
     batch_size: int = 64
 
     def main_text(self, text: str, f: Facets) -> str:
@@ -151,7 +162,9 @@ class QueryEncoder:
         has one; an English one by the primary encoder (and, with ``ensemble_weight``, its
         wishes by the multilingual encoder too). With an E5 vector set in the index, an
         answer in a language the multilingual encoder lacks and E5 serves
-        (:func:`routes_to_e5`) is embedded as an E5 query, alone (``space="e5"``)."""
+        (:func:`routes_to_e5`) is embedded as an E5 query (``space="e5"``), with its
+        sentences when it has several (``sentence_weight``), and by the other encoders as
+        written (``e5_ensemble_weight``)."""
         ml = index.multilingual
         has_e5 = index.vector_sets.get("e5") is not None
         texts: list[str] = []
@@ -161,10 +174,21 @@ class QueryEncoder:
         for r in referrals:
             lang = "en" if ml is None and not has_e5 else answer_language(r.what_matters)
             if has_e5 and routes_to_e5(index, lang):
-                # E5 alone: read whole (the facet cues are English and Spanish), no
-                # ensemble vector; the words are not kept
-                plan.append(("e5", len(e5_texts), self.named_categories(index, r.what_matters)))
-                e5_texts.append(r.what_matters)
+                # read whole (the facet cues are English and Spanish); its sentences and
+                # the other encoders' vectors as evidence beside it; the words are not kept
+                said = r.what_matters
+                sents = split_sentences(said) if self.sentence_weight > 0 else []
+                sents = sents if len(sents) >= 2 else []
+                members = []
+                if self.e5_ensemble_weight > 0:  # the words as written: no English typo fix
+                    members.append((PRIMARY, len(texts)))
+                    texts.append(said)
+                    if ml is not None:
+                        members.append((MULTILINGUAL, len(ml_texts)))
+                        ml_texts.append(said)
+                named = self.named_categories(index, said)
+                plan.append(("e5", len(e5_texts), named, len(sents), members))
+                e5_texts.extend([said, *sents])
                 continue
             if ml is None:
                 lang = "en"  # as without E5: the primary space, English typo correction
@@ -215,13 +239,16 @@ class QueryEncoder:
         out = []
         for step in plan:
             if step[0] == "e5":  # routed to E5
-                _, row, named = step
+                _, row, named, n_s, members = step
+                sets = {PRIMARY: vecs, MULTILINGUAL: ml_vecs}
                 out.append(
                     EncodedQuery(
                         vector=e5_vecs[row],  # type: ignore[index]
                         facets=Facets(),
                         named_categories=named,
                         space="e5",
+                        sentence_vectors=e5_vecs[row + 1 : row + 1 + n_s] if n_s else None,  # type: ignore[index]
+                        member_vectors=tuple((k, sets[k][i]) for k, i in members),  # type: ignore[index]
                     )
                 )
                 continue

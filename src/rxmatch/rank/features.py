@@ -62,6 +62,27 @@ def _ensemble(primary: np.ndarray, other: np.ndarray, weight: float) -> np.ndarr
     return ((1.0 - weight) * p + weight * rescaled).astype(np.float32)
 
 
+def _ensemble_z(own: np.ndarray, others: list[np.ndarray], weight: float) -> np.ndarray:
+    """One encoder's cosines over the candidates with other encoders' beside them: the sum
+    of their z-scores, ``own``'s with weight 1 and each other's with ``weight`` (an encoder
+    whose cosines do not vary adds nothing). Returns float32 z units (to be rescaled)."""
+
+    def z(v: np.ndarray) -> np.ndarray:
+        v = np.asarray(v, dtype=np.float64)
+        sd = v.std()
+        return (v - v.mean()) / sd if sd > 0 else np.zeros_like(v)
+
+    out = z(own)
+    for o in others:
+        out = out + weight * z(o)
+    return out.astype(np.float32)
+
+
+def best_sentence(embeddings: np.ndarray, rows: np.ndarray, sentences: np.ndarray) -> np.ndarray:
+    """Each candidate's cosine with the answer's closest sentence (MaxSim over sentences)."""
+    return (embeddings[rows] @ np.asarray(sentences, dtype=np.float32).T).max(axis=1)
+
+
 def _row_argmax_max(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``a.argmax(axis=1), a.max(axis=1)`` of a tall ``(n, m)`` matrix with a few columns
     (one per wish), column by column: numpy reduces a short last axis slowly (~4x here).
@@ -137,7 +158,8 @@ class FeatureBuilder:
     """The feature stage of a Matcher: distance decay (``decay_kind``, ``decay_offset``,
     ``decay_scale``, ``online_distance_score``), category fit (``category_temperature``,
     ``lexical_intent_floor``), facets (``facet_weight``), the encoder ensemble
-    (``ensemble_weight``), two-stage retrieval (``candidate_pool``), the beneficiary's
+    (``ensemble_weight``; ``e5_ensemble_weight`` and ``sentence_weight`` for answers
+    matched by E5), two-stage retrieval (``candidate_pool``), the beneficiary's
     age (``beneficiary``) and passage evidence (``passages``: ``None`` leaves an index's
     passages unused; a :class:`PassageOptions` sets the weight and depth; otherwise those
     the index was built with), over the query and reach stages."""
@@ -152,6 +174,8 @@ class FeatureBuilder:
     category_temperature: float | None = None
     facet_weight: float = 0.1
     ensemble_weight: float = 0.5
+    e5_ensemble_weight: float = 0.25
+    sentence_weight: float = 0.25
     candidate_pool: int | None = 2000
     beneficiary: bool = True
     passages: Any = "auto"
@@ -239,6 +263,15 @@ class FeatureBuilder:
         ens, ml = query.ensemble_vector, index.multilingual
         if ens is not None and ml is not None and len(rows) > 1:
             sem32 = _ensemble(sem32, ml.embeddings[rows] @ ens, self.ensemble_weight)
+        members = [
+            (t.embeddings if name == PRIMARY else index.vector_sets[name].embeddings)[rows] @ v
+            for name, v in query.member_vectors
+            if name == PRIMARY or index.vector_sets.get(name) is not None
+        ]
+        if space is not None and members and self.e5_ensemble_weight > 0 and len(rows) > 1:
+            # an answer matched by E5, with the other encoders' cosines of its words beside
+            # (z-scored; put on the reference scale below)
+            sem32 = _ensemble_z(sem32, members, self.e5_ensemble_weight)
         if space is not None and len(rows) > 1:
             # another encoder's cosines live on another scale: put them on the default
             # encoder's (the scale the weights were set on), keeping their order
@@ -247,6 +280,12 @@ class FeatureBuilder:
                 (None if per_facet32 is None else _on_reference_scale(per_facet32)),
             )
         sem = np.clip(sem32, 0.0, 1.0).astype(np.float64)
+        sv = query.sentence_vectors
+        if space is not None and sv is not None and self.sentence_weight > 0 and len(rows) > 1:
+            # an answer read whole (no facets): its best sentence beside the whole answer, so
+            # that a context sentence (an illness, a loss) does not speak for all of it
+            best = best_sentence(space.embeddings, rows, sv)
+            sem = np.clip(mix_passage_score(sem, best, self.sentence_weight), 0.0, 1.0)
         facet_of = None
         if per_facet32 is not None:
             per_facet = np.clip(per_facet32, 0.0, 1.0).astype(np.float64)
