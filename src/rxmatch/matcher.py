@@ -255,9 +255,6 @@ class Matcher(Parameters, IncrementalUpdates, SaveLoad):
         )
         return self._install(index, cache)
 
-    # ---- the fitted state and attributes (``index_``, ``table_``, ...): rxmatch.state;
-    # ``add``/``update``/``remove``: rxmatch.updates; ``save``/``load``: rxmatch.saving
-
     # ---- encoding ------------------------------------------------------------------------
     def query_text(self, text: str) -> str:
         """The person's words as embedded: likely typos corrected against the directory's
@@ -389,14 +386,7 @@ class Matcher(Parameters, IncrementalUpdates, SaveLoad):
     ) -> pd.DataFrame:
         """Every eligible candidate with its score components and final score, before
         re-ranking, as a table (for analysis; :meth:`score` gives the arrays)."""
-        import pandas as pd
-
-        scored = self.score(referral, query_vector)
-        f = scored.features
-        df = pd.DataFrame({"resource_id": self.table_.ids[f.rows], **f.components})
-        df["score"] = scored.scores
-        df["distance_km"] = f.distance_km
-        return df
+        return self.score(referral, query_vector).to_frame(self.table_.ids)
 
     def __repr__(self) -> str:
         fitted = f", fitted on {len(self.table_)} resources" if hasattr(self, "_state") else ""

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..exceptions import InvalidParameterError
+
+if TYPE_CHECKING:  # pandas loads when a table is first built
+    import pandas as pd
 
 __all__ = [
     "CandidateFeatures",
@@ -216,6 +219,17 @@ class ScoredCandidates:
     @property
     def rows(self) -> np.ndarray:
         return self.features.rows
+
+    def to_frame(self, ids: np.ndarray) -> pd.DataFrame:
+        """One row per candidate (for analysis): ``resource_id`` (``ids`` of its row), every
+        score component, ``score`` and ``distance_km``."""
+        import pandas as pd
+
+        f = self.features
+        df = pd.DataFrame({"resource_id": ids[f.rows], **f.components})
+        df["score"] = self.scores
+        df["distance_km"] = f.distance_km
+        return df
 
 
 def dislike_factor(similarity: np.ndarray, penalty: float) -> np.ndarray:
