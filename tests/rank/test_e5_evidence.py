@@ -128,6 +128,18 @@ def test_the_route_still_finds_what_e5_finds(matcher):
     assert recs.matches[0].name == "Coyote Point Birders"
 
 
+def test_batches_rank_as_one_at_a_time(matcher):
+    texts = {"two": VI_TWO, "one": VI_ONE, "en": EN, "three": "Tôi buồn. Tôi cô đơn. " + VI_ONE}
+    refs = [
+        rxmatch.Referral(t, postal_code="94401", age=70, max_km=15, referral_id=k)
+        for k, t in texts.items()
+    ]
+    df = matcher.recommend_many(refs, k=5)
+    for r in refs:
+        got = list(df[df["referral_id"] == r.referral_id]["resource_id"])
+        assert got == [m.resource_id for m in matcher.recommend(r, 5).matches]
+
+
 def test_helpers():
     own = np.array([0.1, 0.2, 0.3, 0.4])
     other = np.array([0.4, 0.3, 0.2, 0.1])
