@@ -1,5 +1,5 @@
-"""Refit the calibrated confidence (``rxmatch.rank.CONFIDENCE_CALIBRATION``) on the real dev
-splits, and check how reliable it is:
+"""Refit the calibrated confidence (``rxmatch.rank.scoring.CONFIDENCE_CALIBRATION``) on the
+real dev splits, and check how reliable it is:
 
     python datasets/real/calibrate.py [--scores-out scores.csv] [--scores-in scores.csv]
 
@@ -352,8 +352,11 @@ def main() -> None:
         if not args.scores_in
         else ""
     )
-    share = np.mean(confidence(s, new) < LOW_CONFIDENCE)
-    print(f"refit: {share:.0%} of the judged top-10 pairs have a confidence below {LOW_CONFIDENCE}")
+    for label, cal in [("current", CONFIDENCE_CALIBRATION), ("refit", new)]:
+        share = np.mean(confidence(s, cal) < LOW_CONFIDENCE)
+        print(
+            f"{label}: {share:.0%} of the judged top-10 pairs have a confidence below {LOW_CONFIDENCE}"
+        )
     if len(odd):
         print("\n== inputs nothing can serve (default matcher, current constants)")
         odd["refit_confidence"] = confidence(odd.best_score.to_numpy(float), new).round(3)

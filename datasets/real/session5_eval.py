@@ -9,9 +9,10 @@ language, paired differences of rxmatch with each baseline and each variant, and
 of each top 10 that is unjudged (unjudged records count as not relevant: a variant that was
 not pooled is a lower bound). ``rxmatch -passages -audience`` is session 4's opt-in
 ``rxmatch-e5`` configuration. ``--ablation`` (dev) adds more one-piece-off variants of the
-default: E5 routing, care prior, encoder ensemble, facets, lexical, category fit, barrier and
-dislike penalties (the table "current default's ablation" of ``docs/evaluation.md``). Only
-rxmatch's public API and the evaluation harness are used.
+default: E5 routing, the other encoders and the best sentence beside E5, care prior, encoder
+ensemble, facets, lexical, category fit, barrier and dislike penalties (the table "current
+default's ablation" of ``docs/evaluation.md``). Only rxmatch's public API and the evaluation
+harness are used.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ def ablation() -> list[RxMatchSystem]:
     w = rxmatch.Weights()
     return [
         RxMatchNoE5System(name="rxmatch -E5 routing"),
+        RxMatchSystem(name="rxmatch -E5 evidence", e5_ensemble_weight=0.0, sentence_weight=0.0),
         RxMatchSystem(name="rxmatch -care prior", care_penalty=0.0),
         RxMatchSystem(name="rxmatch -encoder ensemble", ensemble_weight=0.0),
         RxMatchSystem(name="rxmatch -facets", facets=False),

@@ -1,5 +1,5 @@
 """datasets/real/calibrate.py: the Platt fit and reliability figures behind
-``rxmatch.rank.CONFIDENCE_CALIBRATION``, and its refusal of the test split."""
+``rxmatch.rank.scoring.CONFIDENCE_CALIBRATION``, and its refusal of the test split."""
 
 from __future__ import annotations
 
