@@ -10,8 +10,9 @@ of each top 10 that is unjudged (unjudged records count as not relevant: a varia
 not pooled is a lower bound). ``rxmatch -passages -audience`` is session 4's opt-in
 ``rxmatch-e5`` configuration. ``--ablation`` (dev) adds more one-piece-off variants of the
 default: E5 routing, the other encoders and the best sentence beside E5, care prior, encoder
-ensemble, facets, lexical, category fit, barrier and dislike penalties (the table "current
-default's ablation" of ``docs/evaluation.md``). Only rxmatch's public API and the evaluation
+ensemble, facets, lexical, category fit, barrier and dislike penalties, and USEM3 (a matcher
+fitted with ``multilingual=None``) (the table "current default's ablation" of
+``docs/evaluation.md``). Only rxmatch's public API and the evaluation
 harness are used.
 """
 
@@ -58,6 +59,26 @@ def ablation() -> list[RxMatchSystem]:
     ]
 
 
+#: no multilingual encoder (``multilingual=None``): answers in USEM3's 16 languages through
+#: the default encoder, and no encoder ensemble; E5 routing stays
+NO_USEM3 = "rxmatch -USEM3"
+
+
+def merged(res, refs, qrels, shared, name: str):
+    """``res`` with the default rxmatch on ``shared`` added as ``name`` (same referrals,
+    same bootstrap seed, so paired differences are over the same resamples)."""
+    more = evaluate(
+        [RxMatchSystem(name=name)], None, refs, qrels, k=10, bootstrap=1000, seed=0, shared=shared
+    )
+    return dataclasses.replace(
+        res,
+        per_referral=pd.concat([res.per_referral, more.per_referral], ignore_index=True),
+        rankings={**res.rankings, **more.rankings},
+        exposure={**res.exposure, **more.exposure},
+        systems=[*res.systems, *more.systems],
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("dataset", choices=sorted(rxmatch.datasets.REAL_DATASETS))
@@ -75,6 +96,9 @@ def main() -> None:
     default, *more = variants()
     systems = [*BASELINES, default, *more, *(ablation() if args.ablation else [])]
     res = evaluate(systems, None, refs, qrels, k=10, bootstrap=1000, seed=0, shared=shared)
+    if args.ablation:  # a piece that acts at fit: its own shared index, results merged
+        res = merged(res, refs, qrels, cached_index(directory, multilingual=None), NO_USEM3)
+        systems.append(NO_USEM3)
     pd.set_option("display.width", 200)
     print(f"== {args.dataset} {args.split}: {len(refs)} referrals")
     print(res.summary(metrics=["ndcg@10", "recall@10"]).round(3).to_string())
