@@ -367,8 +367,12 @@ _PACK_VERSION = "1"
 #: the packed graph's inputs: token ids, token types, each token's position in its own
 #: text, and the additive attention bias (0 within a text, -inf-like across texts)
 _PACKED_INPUTS = ("input_ids", "token_type_ids", "position_ids", "attention_bias")
-#: a packed row holds texts up to this many tokens (a longer text gets a row of its own)
+#: a packed row holds texts up to this many tokens (a longer text gets a row of its own):
+#: a row's attention spans all its positions, so long rows of many short texts cost more
 _ROW_TOKENS = 64
+#: texts of at most this many tokens in all (a referral's answer and wishes) share one row:
+#: one row of 80 beats two of 64 padded to their longest
+_ONE_ROW_TOKENS = 128
 #: token positions (rows x width) per ``session.run``: ~256-512 run fastest on one core
 _RUN_TOKENS = 256
 _NEG = np.finfo(np.float32).min
@@ -487,7 +491,8 @@ def _run_packed(
     lengths = np.array([len(x) for x in ids], dtype=np.int64)
     if out is None:
         out = np.zeros((len(ids), _DIM), dtype=np.float32)
-    rows = _pack_rows(lengths, _ROW_TOKENS)
+    total = int(lengths.sum())
+    rows = _pack_rows(lengths, total if total <= _ONE_ROW_TOKENS else _ROW_TOKENS)
     used = [int(lengths[r].sum()) for r in rows]
     order = np.argsort(-np.asarray(used), kind="stable")
     k = 0
