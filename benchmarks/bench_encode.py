@@ -1,5 +1,8 @@
 """Query encoding: the reference sentence-transformers model vs OnnxEmbedder (fp32, int8).
 
+The fp32 encoder runs three ways: packed (the default: a referral's texts in one row and
+one run), padded (``pack=False``, the previous round's way) and packed on two threads.
+
     python benchmarks/bench_encode.py --n 200 --json benchmarks/results/encode.json
 
 In one run, on the same texts (``--n`` referral texts drawn in a seeded order from every
@@ -58,14 +61,15 @@ def _versions() -> dict[str, str]:
 def _per_referral(encoders: dict[str, Any], texts: list[str]) -> dict[str, dict[str, float]]:
     """Encoding per referral: one call per text (whole answer, each wish, each dislike) vs
     one batched call per referral, and ``Matcher.encode`` / ``encode_many``, for the
-    reference and the fp32 ONNX encoder (a Matcher on the demo directory, one encoder)."""
+    reference and the fp32 ONNX encoders (packed, padded, packed on two threads; a Matcher
+    on the demo directory, one encoder)."""
     import rxmatch
     from rxmatch.features.facets import split_facets
     from rxmatch.features.query import QueryEncoder, facet_texts
 
     out = {}
     query = QueryEncoder()  # the Matcher's defaults
-    for name, enc in list(encoders.items())[:2]:
+    for name, enc in list(encoders.items())[:4]:
         # English words only: no multilingual nor E5 vector set is needed
         m = rxmatch.Matcher(enc, multilingual=None, e5=None).fit(
             rxmatch.datasets.load_demo_directory()
@@ -133,6 +137,9 @@ def main(argv: list[str] | None = None) -> int:
     encoders = {
         "reference (sentence-transformers, torch 1 thread)": rxmatch.SentenceTransformerEmbedder(),
         f"onnx fp32 ({args.threads} thread)": OnnxEmbedder(threads=args.threads),
+        # the previous round's way: texts padded to their length bucket, one run per bucket
+        f"onnx fp32 padded ({args.threads} thread)": OnnxEmbedder(threads=args.threads, pack=False),
+        "onnx fp32 (2 threads)": OnnxEmbedder(threads=2),
     }
     if not args.no_int8:
         encoders[f"onnx int8 ({args.threads} thread)"] = OnnxEmbedder(

@@ -20,7 +20,10 @@ size) and measures, in the same run:
   first query after loading, and ranking latency on the loaded index (memory-mapped
   arrays, texts decoded on access), checked to give the same top 10 as the fitted one.
 * ``e2e_fast``: end to end on the loaded index with ``rxmatch.features.onnx.OnnxEmbedder``
-  (extra ``fast``) encoding the query, when it is installed.
+  (extra ``fast``) encoding the query, when it is installed; in the same pass, query by
+  query in turn, ``e2e_fast_unpacked`` (``pack=False``: the padded graph, the previous
+  round's way) and ``e2e_fast_2threads`` (two intra-op threads); ``batch_fast_unpacked``
+  is ``batch_fast`` with ``pack=False``.
 * baselines: ``brute``: one matrix product over all embeddings, a vectorized haversine
   filter and ``argpartition`` top-k; ``naive``: pandas ``DataFrame.apply`` with
   ``geopy.distance.distance`` per row plus ``sentence_transformers.util.semantic_search``
@@ -162,6 +165,37 @@ def _timed(fn: Any, items: list[Any], repeats: int, cpu: str | None = None) -> l
             times[i].append(time.perf_counter() - t)
             cpu_times.append(time.thread_time() - c)
     return times
+
+
+def _timed_in_turn(fns: dict[str, Any], items: list[Any]) -> dict[str, list[list[float]]]:
+    """``_timed`` for several matchers (``recommend(item, K)``), item by item, each item
+    timed on every matcher in a rotating order (drift on a shared machine hits all
+    alike); the thread CPU time of each call goes to ``CPU[name]``."""
+    names = list(fns)
+    times: dict[str, list[list[float]]] = {k: [[] for _ in items] for k in names}
+    for i, item in enumerate(items):
+        for k in names[i % len(names) :] + names[: i % len(names)]:
+            c = time.thread_time()
+            t = time.perf_counter()
+            fns[k].recommend(item, K)
+            times[k][i].append(time.perf_counter() - t)
+            CPU.setdefault(k, []).append(time.thread_time() - c)
+    return times
+
+
+def _distinct_share(matcher: Any, refs: list[Any]) -> float:
+    """Of the texts a batch of referrals embeds (whole answers, wishes, dislikes), the
+    share that are distinct (each distinct text is encoded once)."""
+    from rxmatch.features.facets import split_facets
+    from rxmatch.features.query import QueryEncoder, facet_texts
+
+    q = QueryEncoder()
+    texts = []
+    for r in refs:
+        f = split_facets(r.what_matters)
+        interests, dislikes = facet_texts(f)
+        texts += [q.main_text(r.what_matters, f), *interests, *dislikes]
+    return len(set(texts)) / len(texts)
 
 
 def _flat(times: list[list[float]]) -> list[float]:
@@ -320,17 +354,42 @@ def run_one(n: int, args: argparse.Namespace) -> dict[str, Any]:
             res["e2e_fast"] = {"skipped": f"{type(exc).__name__}: {exc}"}
         else:
             fast = rxmatch.Matcher.load(tmp / "index", embedder=fast_emb, mmap=True)
-            for r in real[:3]:
-                fast.recommend(r, K)  # warm-up
-            times = _timed(
-                lambda r: fast.recommend(r, K), real[: args.e2e_queries], 1, cpu="e2e_fast"
-            )
+            # in the same run, query by query in turn: the padded graph (round 3's way,
+            # the baseline) and the packed one on two intra-op threads
+            variants = {
+                "e2e_fast": fast,
+                "e2e_fast_unpacked": rxmatch.Matcher.load(
+                    tmp / "index",
+                    embedder=OnnxEmbedder(threads=args.threads, pack=False),
+                    mmap=True,
+                ),
+                "e2e_fast_2threads": rxmatch.Matcher.load(
+                    tmp / "index", embedder=OnnxEmbedder(threads=2), mmap=True
+                ),
+            }
+            for mv in variants.values():
+                for r in real[:3]:
+                    mv.recommend(r, K)  # warm-up
+            vtimes = _timed_in_turn(variants, real[: args.e2e_queries])
+            for key, vt in vtimes.items():
+                if key != "e2e_fast":
+                    res[key] = _pct(_flat(vt))
+                    res[key + "_by_wishes"] = _grouped(vt, e2e_meta, "wishes_group")
+            times = vtimes["e2e_fast"]
             same = sum(
                 fast.recommend(r, K).ids == matcher.recommend(r, K).ids
                 for r in real[: args.e2e_queries]
             )
             res["e2e_fast"] = _pct(_flat(times))
             res["e2e_fast"]["same_top10_share"] = same / len(times)
+            res["e2e_fast"]["unpacked_over_packed_p50"] = (
+                res["e2e_fast_unpacked"]["p50_ms"] / res["e2e_fast"]["p50_ms"]
+            )
+            res["e2e_fast_2threads"]["same_top10_share"] = sum(
+                variants["e2e_fast_2threads"].recommend(r, K).ids == matcher.recommend(r, K).ids
+                for r in real[: args.e2e_queries]
+            ) / len(times)
+            del variants
             res["e2e_fast_by_wishes"] = _grouped(times, e2e_meta, "wishes_group")
             res["e2e_fast_by_language"] = _grouped(times, e2e_meta, "language")
             res["e2e_fast_oneline"] = _pct(
@@ -345,6 +404,21 @@ def run_one(n: int, args: argparse.Namespace) -> dict[str, Any]:
             t = time.perf_counter()
             fast_b.encode_many(real[: args.batch_fast])
             res["batch_fast"]["encode_s"] = time.perf_counter() - t
+            # the same batch with the padded graph (round 3's way), in the same run
+            fast_u = rxmatch.Matcher.load(
+                tmp / "index",
+                embedder=OnnxEmbedder(threads=args.batch_threads, pack=False),
+                mmap=True,
+            )
+            fast_u.recommend_many(_frame(real[:8]), K)  # warm-up
+            res["batch_fast_unpacked"] = _batch(fast_u, real[: args.batch_fast])
+            res["batch_fast"]["packed_over_unpacked"] = (
+                res["batch_fast"]["referrals_per_s"] / res["batch_fast_unpacked"]["referrals_per_s"]
+            )
+            res["batch_fast"]["distinct_texts_share"] = _distinct_share(
+                fast_b, real[: args.batch_fast]
+            )
+            del fast_u
             del fast, fast_b
         loaded = None  # free the maps before the baselines
     finally:
@@ -407,8 +481,11 @@ def _table(rows: list[dict[str, Any]]) -> str:
         ("e2e p50", "{:>8.2f}", ("e2e", "p50_ms")),
         ("e2e fast", "{:>8.2f}", ("e2e_fast", "p50_ms")),
         ("fast p95", "{:>8.2f}", ("e2e_fast", "p95_ms")),
+        ("unpk p50", "{:>8.2f}", ("e2e_fast_unpacked", "p50_ms")),
+        ("2thr p50", "{:>8.2f}", ("e2e_fast_2threads", "p50_ms")),
         ("batch/s", "{:>8.0f}", ("batch", "referrals_per_s")),
         ("fast b/s", "{:>8.0f}", ("batch_fast", "referrals_per_s")),
+        ("unpk b/s", "{:>8.0f}", ("batch_fast_unpacked", "referrals_per_s")),
         ("save s", "{:>7.2f}", "save_s"),
         ("resave s", "{:>8.2f}", "save_loaded_s"),
         ("load s", "{:>7.2f}", "load_s"),
