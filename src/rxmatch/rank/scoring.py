@@ -277,8 +277,8 @@ def score_candidates(
 #: of 3: ``sigmoid(a * score + b)``, fit on the top 10 of the default matcher over the real
 #: dev splits (1,372 judged pairs, San Mateo and NYC; datasets/real/README.md). Observed
 #: vs predicted by score quintile: 0.12/0.13, 0.19/0.21, 0.32/0.27, 0.35/0.35, 0.46/0.49.
-#: Re-checked on the session-5 default with ``datasets/real/calibrate.py`` (1,464 pairs): a
-#: refit is no better out of fold (Brier 0.196 vs 0.194, ECE 0.032 vs 0.029), so it stays.
+#: Re-checked on the session-5 default with ``datasets/real/calibrate.py`` (1,468 pairs): a
+#: refit is no better out of fold (Brier 0.196 vs 0.194, ECE 0.031 vs 0.027), so it stays.
 CONFIDENCE_CALIBRATION = (7.54, -3.10)
 
 
