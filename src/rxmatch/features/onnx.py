@@ -543,9 +543,10 @@ class OnnxEmbedder(_ProcessLocal):
     lowercasing, the same settings as sentence-transformers) truncated to the model's
     ``max_seq_length`` (256 tokens); pooling is the mean of the token vectors over the
     attention mask, then L2 normalization, in numpy, as the bundled ``modules.json``
-    prescribes. Batches are sorted by length and padded to their longest text, like
-    sentence-transformers, so a text's vector does not depend on its batch (up to float
-    rounding, ~1e-7).
+    prescribes. Texts are packed several to a row, each attending only to its own tokens
+    (``pack``), or, with ``pack=False``, sorted by length and padded to the longest of their
+    batch like sentence-transformers; either way a text's vector does not depend on its
+    batch (up to float rounding, ~2e-7).
 
     Naming. ``name`` keys rxmatch's :class:`~rxmatch.features.text.EmbeddingCache` and is
     checked by ``Matcher.load``; two encoders with the same name must be interchangeable.
