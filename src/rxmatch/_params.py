@@ -4,6 +4,7 @@ the parameters checked together (:func:`check_params`, at ``fit`` and ``set_para
 
 from __future__ import annotations
 
+import functools
 import inspect
 import math
 from collections.abc import Mapping
@@ -21,6 +22,12 @@ if TYPE_CHECKING:
 __all__ = ["Parameters", "check_params"]
 
 _S = TypeVar("_S")
+
+
+@functools.cache
+def _stage_fields(cls: type) -> tuple[str, ...]:
+    """The field names of a stage class (read once per class: ``fields`` is slow per query)."""
+    return tuple(f.name for f in fields(cls))
 
 
 def check_params(params: Mapping[str, Any]) -> None:
@@ -150,5 +157,5 @@ class Parameters:
     def _stage(self, cls: type[_S], **given: Any) -> _S:
         """A stage made from the parameters of the same names (``given``: the stages it
         sits on)."""
-        names = [f.name for f in fields(cls) if f.name not in given]  # type: ignore[arg-type]
-        return cls(**{n: getattr(self, n) for n in names}, **given)
+        names = _stage_fields(cls)
+        return cls(**{n: getattr(self, n) for n in names if n not in given}, **given)

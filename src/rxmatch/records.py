@@ -60,7 +60,13 @@ RESOURCE_FIELDS = (
 )
 
 
+#: "HH:MM" of every minute of the day (a match's schedule is written out as JSON values)
+_CLOCK = tuple(f"{m // 60:02d}:{m % 60:02d}" for m in range(1440)) + ("24:00",)
+
+
 def _hhmm(m: int) -> str:
+    if type(m) is int and 0 <= m <= 1440:
+        return _CLOCK[m]
     return "24:00" if m == 1440 else f"{(m // 60) % 24:02d}:{m % 60:02d}"
 
 

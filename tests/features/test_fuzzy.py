@@ -137,6 +137,14 @@ def test_explain_prefers_the_same_stem_in_the_first_field_then_the_closest_typo(
     assert idx.explain(["gardens"], tokens=idx.field_tokens(fields)) == idx.explain(
         ["gardens"], fields
     )
+    # the stems given once per query (several matches explained) change nothing
+    tokens = idx.field_tokens(fields)
+    assert idx.explain(words, tokens=tokens, stems=[stem(w) for w in words]) == idx.explain(
+        words, fields
+    )
+    # and are what is matched: a wrong stem finds the typo path instead
+    (m,) = idx.explain(["gardens"], tokens=tokens, stems=["zzz"])
+    assert m.similarity < 1.0
 
 
 def test_copied_stop_words_are_scikit_learns():

@@ -246,6 +246,8 @@ class EligibilityIndex:
 
 def flag_texts(bits: int) -> tuple[str, ...]:
     """The flags set in ``bits`` as short texts."""
+    if not bits:
+        return ()
     return tuple(t for b, t in FLAG_TEXT.items() if bits & b)
 
 

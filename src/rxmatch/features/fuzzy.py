@@ -538,18 +538,21 @@ class FuzzyIndex:
         fields: dict[str, str] | None = None,
         *,
         tokens: dict[str, FieldTokens] | None = None,
+        stems: Sequence[str] | None = None,
     ) -> list[WordMatch]:
         """Which of the person's words matched which word of which field of one resource
         (``fields`` as texts, or their :meth:`field_tokens`): the first field, in the order
         name, tags, description, with a word of the same stem; else the closest typo
-        (rapidfuzz ``ratio`` >= ``cutoff``, same first letter), the first one on ties."""
+        (rapidfuzz ``ratio`` >= ``cutoff``, same first letter), the first one on ties.
+        ``stems``: the words' :func:`stem`, when the caller explains several resources."""
         from rapidfuzz import fuzz
 
         found: list[WordMatch] = []
         if tokens is None:
             tokens = self.field_tokens(fields or {})
-        for w in words:
-            sw = stem(w)
+        if stems is None:
+            stems = [stem(w) for w in words]
+        for w, sw in zip(words, stems):
             best: WordMatch | None = None
             for fname in FIELDS:
                 t = tokens[fname][0].get(sw)

@@ -245,7 +245,10 @@ class GeoIndex:
         eps = 1e-9
         dlat = math.degrees(ang) + eps
         dlon = math.degrees(math.asin(min(1.0, math.sin(ang) / math.cos(math.radians(lat))))) + eps
-        r0, r1 = int(self._rows(lat - dlat)), int(self._rows(lat + dlat))
+        # ``_rows`` of the band's edges, on Python floats (the same numbers, no arrays)
+        top = self._n_lat - 1
+        r0 = min(max(math.floor((lat - dlat + 90.0) / self.cell_deg), 0), top)
+        r1 = min(max(math.floor((lat + dlat + 90.0) / self.cell_deg), 0), top)
         c0 = math.floor((lon - dlon + 180.0) / self.cell_deg)
         c1 = math.floor((lon + dlon + 180.0) / self.cell_deg)
         if c1 - c0 + 1 >= self._n_lon or (r1 - r0 + 1) * (c1 - c0 + 1) > self.MAX_CELLS:

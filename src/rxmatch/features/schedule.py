@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..exceptions import ScheduleParseError
 
@@ -127,8 +128,15 @@ class Session:
         return s, s + self.duration
 
     def __str__(self) -> str:
-        end = "24:00" if self.end == 1440 else _fmt(self.end)
-        return f"{DAYS[self.day]} {_fmt(self.start)}-{end}"
+        return _session_text(self.day, self.start, self.end)
+
+
+@lru_cache(maxsize=1 << 14)
+def _session_text(day: int, start: int, end: int) -> str:
+    """``str(Session(day, start, end))`` (cached: a directory's sessions repeat, and the
+    explanation of each match quotes them)."""
+    end_text = "24:00" if end == 1440 else _fmt(end)
+    return f"{DAYS[day]} {_fmt(start)}-{end_text}"
 
 
 def _fmt(m: int) -> str:

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..features.audience import describe_audience
 from ..features.eligibility import REASON_CODES, exclusion_reason, flag_texts, reason_code
+from ..features.fuzzy import stem
 from ..features.passages import best_passage
 from ..index import PRIMARY
 from ..records import CONTACT_FIELDS, Exclusion, Match, Recommendations, WhyNotContext, plain
@@ -205,31 +206,38 @@ class ResultBuilder:
         rank: int,
         conf: float,
         today: date,
+        *,
+        stems: Sequence[str] | None = None,
     ) -> Match:
-        """Candidate ``i`` of ``scored`` as the explained Match at ``rank``."""
+        """Candidate ``i`` of ``scored`` as the explained Match at ``rank`` (``stems``: the
+        stems of the person's content words, when several matches are explained)."""
         t, f = index.table, scored.features
+        i = int(i)
         r = int(f.rows[i])
         comp = {name: float(v[i]) for name, v in f.components.items()}
         dist = float(f.distance_km[i])
         flags = flag_texts(int(f.flags[i]))
-        best = f.best_sessions.get(int(i))
+        best = f.best_sessions.get(i)
         km = None if math.isnan(dist) else dist
         via = _VIA_NAMES[int(f.via[i])]
         facet = f.facets.interests[int(f.facet_of[i])].text if f.facet_of is not None else None
         matched = (
-            t.fuzzy.explain(f.words, tokens=index.field_tokens(r))
+            t.fuzzy.explain(f.words, tokens=index.field_tokens(r), stems=stems)
             if comp.get("lexical", 0) > 0
             else []
         )
+        # each fact read once (a loaded index decodes a text column on every access)
+        category, inferred = t.categories[r], bool(t.category_inferred[r])
+        free, cost = t.free[r], t.cost[r]
         reasons = explain_match(
             matched=matched,
             components=comp,
             distance_km=km,
             via=via,
-            category=t.categories[r],
-            category_inferred=bool(t.category_inferred[r]),
-            free=t.free[r],
-            cost=t.cost[r],
+            category=category,
+            category_inferred=inferred,
+            free=free,
+            cost=cost,
             best_session=best,
             sessions=t.sessions[r],
             availability_given=bool(ref.windows),
@@ -248,8 +256,8 @@ class ResultBuilder:
             rank=rank,
             resource_id=str(t.ids[r]),
             name=t.names[r],
-            category=t.categories[r],
-            category_inferred=bool(t.category_inferred[r]),
+            category=category,
+            category_inferred=inferred,
             score=float(scored.scores[i]),
             components=comp,
             distance_km=None if km is None else round(km, 3),
@@ -259,11 +267,11 @@ class ResultBuilder:
             flags=flags,
             confidence=float(conf),
             summary=summarize_match(
-                category=t.categories[r],
+                category=category,
                 distance_km=km,
                 via=via,
-                free=t.free[r],
-                cost=t.cost[r],
+                free=free,
+                cost=cost,
                 matched=matched,
                 facet=facet,
                 semantic=comp.get("semantic", 0.0),
@@ -298,8 +306,15 @@ class ResultBuilder:
         )
         conf = confidence(scored.scores[order]) if len(order) else np.zeros(0)
         order, conf, notes = self.notes(ref, f, order, conf)
+        lexical = f.components.get("lexical")
+        # the person's word stems, once for all the matches whose words are explained
+        stems = (
+            [stem(w) for w in f.words]
+            if f.words and lexical is not None and len(order) and (lexical[order] > 0).any()
+            else None
+        )
         matches = tuple(
-            self.match(index, ref, scored, i, rank, conf[rank - 1], today)
+            self.match(index, ref, scored, i, rank, conf[rank - 1], today, stems=stems)
             for rank, i in enumerate(order, start=1)
         )
         home = (ref.lat, ref.lon) if ref.lat is not None and ref.lon is not None else None
