@@ -94,6 +94,10 @@ _ANCESTRY_NEEDS = (
     ("birth", "ancestry", "descent"),
 )
 _NOT_IDENTITY = frozenset({"or", "and", "the", "a", "an", "any", "all"})
+#: a quick test at ``fit``: every age pattern needs a digit, every ancestry pattern one of
+#: the words of :data:`_ANCESTRY_NEEDS` (a record without them states no audience)
+_DIGIT = re.compile(r"\d")
+_ANCESTRY_ANY = re.compile("|".join(sorted({w for ws in _ANCESTRY_NEEDS for w in ws})))
 
 #: the identity words an answer's language speaks for (an answer in Vietnamese is from
 #: someone a Vietnamese group would welcome); English says nothing
@@ -271,15 +275,19 @@ def audience_facts(
     vocab: dict[str, int] = {}
     offsets = np.zeros(n + 1, dtype=np.int64)
     codes: list[int] = []
+    ages: dict[str, tuple[float | None, float | None]] = {}  # names repeat (branches)
     for i, (name, desc) in enumerate(zip(names, descriptions)):
         name = name if isinstance(name, str) else ""
         desc = desc if isinstance(desc, str) else ""
-        if not structured[i]:
-            a, b = stated_ages(name)
+        if not structured[i] and _DIGIT.search(name):
+            a, b = ages.get(name) or ages.setdefault(name, stated_ages(name))
             if a is not None:
                 lo[i] = a
             if b is not None:
                 hi[i] = b
+        if not (_ANCESTRY_ANY.search(name) or _ANCESTRY_ANY.search(desc)):
+            offsets[i + 1] = len(codes)
+            continue
         words = ancestry_words(f"{name}. {desc}")
         if words:
             codes.extend(vocab.setdefault(w, len(vocab)) for w in sorted(words))
