@@ -38,6 +38,8 @@ def variants() -> list[RxMatchSystem]:
         RxMatchSystem(name="rxmatch -passages", passages=None),
         RxMatchSystem(name="rxmatch -audience", audience_penalty=0.0),
         RxMatchSystem(name="rxmatch -passages -audience", passages=None, audience_penalty=0.0),
+        # session 6: the other encoders and the best sentence beside E5 (session 5's default)
+        RxMatchSystem(name="rxmatch -E5 evidence", e5_ensemble_weight=0.0, sentence_weight=0.0),
     ]
 
 
@@ -47,7 +49,6 @@ def ablation() -> list[RxMatchSystem]:
     w = rxmatch.Weights()
     return [
         RxMatchNoE5System(name="rxmatch -E5 routing"),
-        RxMatchSystem(name="rxmatch -E5 evidence", e5_ensemble_weight=0.0, sentence_weight=0.0),
         RxMatchSystem(name="rxmatch -care prior", care_penalty=0.0),
         RxMatchSystem(name="rxmatch -encoder ensemble", ensemble_weight=0.0),
         RxMatchSystem(name="rxmatch -facets", facets=False),
