@@ -30,7 +30,8 @@ if TYPE_CHECKING:
 __all__ = ["ResultBuilder", "LOW_CONFIDENCE", "resource_facts", "exclusions"]
 
 #: below this calibrated confidence of the best match, ``recs.notes`` says plainly that
-#: nothing in reach fits well (about the bottom fifth of top-10 scores on the real dev sets)
+#: there is no strong match in reach: the best is unlikely to be good (about the bottom
+#: fifth of top-10 scores on the real dev sets; firing rates: ``datasets/real/calibrate.py``)
 LOW_CONFIDENCE = 0.2
 
 _VIA_NAMES = {0: "radius", 1: "outreach", 2: "online"}
