@@ -132,8 +132,11 @@ def candidate_similarities(
 
     The rows are gathered ``chunk`` at a time, so that each block of (possibly
     memory-mapped) vectors is dotted with every query while it is in cache, and no
-    ``(len(rows), dim)`` copy is made. Each row's dot product is the one a full gather
-    would give (the same matrix-vector kernels, row by row).
+    ``(len(rows), dim)`` copy is made. For a query vector each row's dot product is the
+    one a full gather would give (the same matrix-vector kernel, row by row); for a matrix
+    of wishes the float32 results can differ from a full gather's in the last bits (the
+    matrix kernel blocks by the number of rows), so ``chunk`` is fixed: the same rows and
+    queries always give the same values.
     """
     n = len(rows)
     out: list[np.ndarray | None] = [
