@@ -280,7 +280,9 @@ def audience_facts(
         name = name if isinstance(name, str) else ""
         desc = desc if isinstance(desc, str) else ""
         if not structured[i] and _DIGIT.search(name):
-            a, b = ages.get(name) or ages.setdefault(name, stated_ages(name))
+            if name not in ages:
+                ages[name] = stated_ages(name)
+            a, b = ages[name]
             if a is not None:
                 lo[i] = a
             if b is not None:

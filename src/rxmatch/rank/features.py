@@ -68,9 +68,8 @@ def _ensemble_z(own: np.ndarray, others: list[np.ndarray], weight: float) -> np.
     whose cosines do not vary adds nothing). Returns float32 z units (to be rescaled)."""
 
     def z(v: np.ndarray) -> np.ndarray:
-        v = np.asarray(v, dtype=np.float64)
-        sd = v.std()
-        return (v - v.mean()) / sd if sd > 0 else np.zeros_like(v)
+        out = _rescaled(v, 0.0, 1.0)
+        return np.zeros(len(v)) if out is None else out
 
     out = z(own)
     for o in others:
@@ -263,15 +262,16 @@ class FeatureBuilder:
         ens, ml = query.ensemble_vector, index.multilingual
         if ens is not None and ml is not None and len(rows) > 1:
             sem32 = _ensemble(sem32, ml.embeddings[rows] @ ens, self.ensemble_weight)
-        members = [
-            (t.embeddings if name == PRIMARY else index.vector_sets[name].embeddings)[rows] @ v
-            for name, v in query.member_vectors
-            if name == PRIMARY or index.vector_sets.get(name) is not None
-        ]
-        if space is not None and members and self.e5_ensemble_weight > 0 and len(rows) > 1:
+        if space is not None and query.member_vectors and self.e5_ensemble_weight > 0:
             # an answer matched by E5, with the other encoders' cosines of its words beside
             # (z-scored; put on the reference scale below)
-            sem32 = _ensemble_z(sem32, members, self.e5_ensemble_weight)
+            members = [
+                (t.embeddings if name == PRIMARY else index.vector_sets[name].embeddings)[rows] @ v
+                for name, v in query.member_vectors
+                if name == PRIMARY or index.vector_sets.get(name) is not None
+            ]
+            if members and len(rows) > 1:
+                sem32 = _ensemble_z(sem32, members, self.e5_ensemble_weight)
         if space is not None and len(rows) > 1:
             # another encoder's cosines live on another scale: put them on the default
             # encoder's (the scale the weights were set on), keeping their order
