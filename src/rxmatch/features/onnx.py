@@ -482,6 +482,22 @@ def _pack_rows(lengths: np.ndarray, capacity: int) -> list[list[int]]:
     return rows
 
 
+def _split_groups(lengths: Sequence[int], k: int) -> list[list[int]]:
+    """Texts (by index) split into at most ``k`` groups of about equal token counts, to be
+    encoded at the same time on ``k`` threads: the longest text first, each to the group
+    with the fewest tokens so far (the lowest-numbered on a tie). Deterministic; every text
+    is in exactly one group; no group is empty, so there are ``min(k, len(lengths))``."""
+    order = sorted(range(len(lengths)), key=lambda i: -int(lengths[i]))
+    k = max(1, min(int(k), len(order)))
+    groups: list[list[int]] = [[] for _ in range(k)]
+    load = [0] * k
+    for i in order:
+        g = min(range(k), key=load.__getitem__)
+        groups[g].append(i)
+        load[g] += int(lengths[i])
+    return groups
+
+
 def _run_packed(
     session: Any, ids: list[list[int]], batch_size: int, out: np.ndarray | None = None
 ) -> np.ndarray:
@@ -572,10 +588,20 @@ class OnnxEmbedder(_ProcessLocal):
         nothing is written to disk). With a path, the file decides whether the model is
         quantized and gives the name and tokenizer; only onnxruntime is needed.
     quantize : dynamic int8 quantization of the in-memory export (``path=None`` only).
-    threads : onnxruntime intra-op threads. Default ``"auto"``: ``$RXMATCH_THREADS`` when
-        set, else 1 (a single query is latency-bound and one thread leaves the other cores
-        to a server's other requests; the benchmark compares it with torch on one thread).
-        ``None`` lets onnxruntime choose (one per physical core), which helps large batches.
+    threads : the cores one ``encode`` call may use. Default ``"auto"``: ``$RXMATCH_THREADS``
+        when set, else 1 (a single query is latency-bound and one thread leaves the other
+        cores to a server's other requests; the benchmark compares it with torch on one
+        thread). How two or more are used is ``parallel``. ``None`` lets onnxruntime choose
+        its intra-op threads (one per physical core).
+    parallel : how ``threads`` of 2 or more work on one call. ``"texts"`` (default): the
+        call's texts (a referral's answer and its wishes, or a batch) are split into
+        ``threads`` groups of about equal token counts (:func:`_split_groups`), encoded at
+        the same time on as many Python threads (``session.run`` releases the GIL), each
+        with one onnxruntime thread: a text's vector is computed as in one run (the same
+        to ~2e-7; a single text is not split). ``"ops"``: onnxruntime's intra-op threads
+        share each run's operators (they synchronise at every one of the graph's ~100
+        small operators, and spin while they wait: ~1.4x on two idle cores, slower than
+        one thread on a busy machine). See ``docs/fast_encoding.md``.
     name : identifier for caches and saved indexes; default from the model (see Naming).
     pack : run several texts in one row of the graph, without padding (default ``True``):
         the fp32 graph is rewritten once so that the position ids and the attention mask
@@ -615,9 +641,15 @@ class OnnxEmbedder(_ProcessLocal):
         threads: int | str | None = "auto",
         name: str | None = None,
         pack: bool = True,
+        parallel: str = "texts",
     ):
         if threads != "auto":
             resolve_threads(threads, "OnnxEmbedder")
+        if parallel not in ("texts", "ops"):
+            raise InvalidParameterError(
+                f"The 'parallel' parameter of OnnxEmbedder must be 'texts' or 'ops'. "
+                f"Got {parallel!r} instead."
+            )
         if path is not None and quantize:
             raise InvalidParameterError(
                 "The 'quantize' parameter of OnnxEmbedder applies to the in-memory export "
@@ -628,7 +660,10 @@ class OnnxEmbedder(_ProcessLocal):
         self.threads = threads
         self._name = name
         self.pack = bool(pack)
+        self.parallel = parallel
         self._packed = False  # whether the loaded session is the packed graph
+        self._workers = 1  # texts split over this many threads per call (parallel="texts")
+        self._pool: Any = None  # the threads that encode the other groups
         self._session: Any = None
         self._tokenizer: Any = None
         self._meta: dict[str, str] | None = None
@@ -642,6 +677,8 @@ class OnnxEmbedder(_ProcessLocal):
         state["_meta"] = None
         state["_preload_error"] = None
         state["_packed"] = False
+        state["_workers"] = 1
+        state["_pool"] = None
         return state
 
     # -- loading -----------------------------------------------------------------------------
@@ -704,8 +741,11 @@ class OnnxEmbedder(_ProcessLocal):
             meta = None
         opts = ort.SessionOptions()
         threads = resolve_threads(self.threads, "OnnxEmbedder")
+        # getattr: an embedder pickled before 'parallel' existed splits as the default does
+        split = getattr(self, "parallel", "texts") == "texts" and threads is not None
+        workers = threads if split and threads > 1 else 1  # type: ignore[operator]
         if threads is not None:
-            opts.intra_op_num_threads = threads
+            opts.intra_op_num_threads = 1 if split else threads
         opts.inter_op_num_threads = 1
         opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
@@ -755,6 +795,11 @@ class OnnxEmbedder(_ProcessLocal):
         self._tokenizer = tokenizer
         self._meta = meta
         self._packed = packed is not None
+        if workers > 1 and getattr(self, "_pool", None) is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(workers - 1, thread_name_prefix="rxmatch-onnx")
+        self._workers = workers
         self._session = session
 
     def _make_tokenizer(self, meta: dict[str, str]) -> Any:
@@ -840,7 +885,10 @@ class OnnxEmbedder(_ProcessLocal):
         unique = list(first)
         ids = [e.ids for e in self._tokenizer.encode_batch(unique, add_special_tokens=True)]
         run = _run_packed if self._packed else _run_padded
-        vecs = run(session, ids, batch_size)
+        if self._workers > 1 and len(ids) > 1:
+            vecs = _run_split(run, session, ids, batch_size, self._workers, self._pool)
+        else:
+            vecs = run(session, ids, batch_size)
         if len(unique) == len(items):
             return vecs
         where = {t: i for i, t in enumerate(unique)}
@@ -849,7 +897,29 @@ class OnnxEmbedder(_ProcessLocal):
     def __repr__(self) -> str:
         src = "bundled, int8" if self.quantize else "bundled"
         where = f"path={self.path!r}" if self.path is not None else src
-        return f"OnnxEmbedder({where}, threads={self.threads})"
+        par = "" if getattr(self, "parallel", "texts") == "texts" else ", parallel='ops'"
+        return f"OnnxEmbedder({where}, threads={self.threads}{par})"
+
+
+def _run_split(
+    run: Any, session: Any, ids: list[list[int]], batch_size: int, workers: int, pool: Any
+) -> np.ndarray:
+    """``run(session, ids, batch_size)`` with the texts split into ``workers`` groups of
+    about equal token counts (:func:`_split_groups`), the first group encoded on the
+    calling thread and the others at the same time on ``pool`` (``session.run`` releases
+    the GIL; one session may run on several threads). A text's vector is computed as in
+    one run: only the texts beside it in its row differ, which changes float rounding at
+    most (~2e-7)."""
+    groups = _split_groups([len(x) for x in ids], workers)
+    out = np.zeros((len(ids), _DIM), dtype=np.float32)
+    futures = [pool.submit(run, session, [ids[i] for i in g], batch_size) for g in groups[1:]]
+    try:
+        out[groups[0]] = run(session, [ids[i] for i in groups[0]], batch_size)
+    finally:
+        done = [f.result() for f in futures]  # waits for every group, also on an error
+    for g, vecs in zip(groups[1:], done):
+        out[g] = vecs
+    return out
 
 
 def _session_of(ort: Any, opts: Any, data: bytes | str) -> Any:
