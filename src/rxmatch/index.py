@@ -148,6 +148,8 @@ class FittedIndex:
     #: bounded caches of directory text (never the person's words)
     _tokens: dict[int, dict[str, FieldTokens]] = field(default_factory=dict, repr=False)
     _contact_columns: dict[str, Any] = field(default_factory=dict, repr=False)
+    #: a row's facts as plain JSON values (``Match.resource``), per directory in memory
+    _facts: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def primary(self) -> TextSpace:

@@ -111,11 +111,47 @@ def _contact_facts(index: FittedIndex, r: int) -> dict[str, Any]:
     return facts
 
 
+#: how many rows' facts :func:`resource_facts` keeps per index (then it starts again):
+#: about 1 KB each, so at most ~10 MB, directory facts only (never the person's words)
+FACTS_CACHE_ROWS = 8192
+
+
+def _fresh(value: Any) -> Any:
+    """A copy of a plain JSON value's lists and dicts (cached facts stay unshared)."""
+    tp = type(value)
+    if tp is list:
+        return [_fresh(v) for v in value]
+    if tp is dict:
+        return {k: _fresh(v) for k, v in value.items()}
+    return value
+
+
 def resource_facts(index: FittedIndex, r: int) -> dict[str, Any]:
     """Table row ``r``'s facts as plain JSON values (``Match.resource``). Address, city,
     postal code, phone and url are not in the table: they come from the Directory when
     it is in memory (after ``fit``, or once it was decoded), else from the contact arrays
-    a loaded index holds (``None`` for an index saved before them)."""
+    a loaded index holds (``None`` for an index saved before them).
+
+    They do not depend on the query: each row's are made once and kept on the (read-only)
+    index, for the Directory in memory (:data:`FACTS_CACHE_ROWS` rows at most); every
+    call returns its own copy."""
+    cache = index._facts
+    d = index.source.directory
+    if cache.get("directory", cache) is not d:  # made for another Directory (or none yet)
+        cache.clear()
+        cache["directory"] = d
+        cache["rows"] = {}
+    rows: dict[int, dict[str, Any]] = cache["rows"]
+    got = rows.get(r)
+    if got is None:
+        got = _resource_facts(index, r)
+        if len(rows) >= FACTS_CACHE_ROWS:
+            rows.clear()
+        rows[r] = got
+    return _fresh(got)
+
+
+def _resource_facts(index: FittedIndex, r: int) -> dict[str, Any]:
     t = index.table
     facts = _contact_facts(index, r)
     facts.update(

@@ -1,0 +1,95 @@
+"""Per-query work done once per row or per index (issue #15): the cached facts of a row
+(``Match.resource``) and the gathered similarities give exactly what the direct code
+gives, and a cached value is never shared with a caller."""
+
+import numpy as np
+import pytest
+
+from rxmatch import Matcher, Referral
+from rxmatch.features.text import HashingEmbedder
+from rxmatch.rank import results
+from rxmatch.rank.scoring import candidate_similarities
+
+
+@pytest.fixture(scope="module")
+def hashing_matcher(demo_directory):
+    return Matcher(HashingEmbedder(64), multilingual=None, e5=None).fit(demo_directory)
+
+
+def test_cached_facts_are_the_facts_of_the_row(hashing_matcher):
+    index = hashing_matcher.index_
+    index._facts.clear()
+    for r in range(len(index.table)):
+        first = results.resource_facts(index, r)
+        assert first == results._resource_facts(index, r)
+        assert results.resource_facts(index, r) == first  # from the cache
+    assert len(index._facts["rows"]) == len(index.table)
+    assert any(f is not None for f in first.values())
+
+
+def test_cached_facts_are_copies_a_caller_can_change(hashing_matcher):
+    index = hashing_matcher.index_
+    r = next(
+        i for i in range(len(index.table)) if index.table.sessions[i] and index.table.languages[i]
+    )
+    got = results.resource_facts(index, r)
+    want = results._resource_facts(index, r)
+    got["languages"].append("klingon")
+    got["schedule"][0]["day"] = "Never"
+    got["name"] = "changed"
+    assert results.resource_facts(index, r) == want
+
+
+def test_facts_cache_is_bounded(hashing_matcher, monkeypatch):
+    index = hashing_matcher.index_
+    monkeypatch.setattr(results, "FACTS_CACHE_ROWS", 3)
+    index._facts.clear()
+    for r in range(10):
+        assert results.resource_facts(index, r) == results._resource_facts(index, r)
+        assert len(index._facts["rows"]) <= 3
+    index._facts.clear()
+
+
+def test_facts_follow_the_directory_in_memory(hashing_matcher):
+    index = hashing_matcher.index_
+    index._facts.clear()
+    with_directory = results.resource_facts(index, 0)
+    assert with_directory["address"] is not None or with_directory["phone"] is not None
+    d = index.source.directory
+    try:
+        index.source.directory = None  # as a loaded index before its directory is decoded
+        assert results.resource_facts(index, 0) == results._resource_facts(index, 0)
+        assert results.resource_facts(index, 0) != with_directory
+    finally:
+        index.source.directory = d
+    assert results.resource_facts(index, 0) == with_directory
+
+
+def test_matches_carry_the_facts_of_their_rows(hashing_matcher):
+    ref = Referral("gardening and meeting people", lat=37.5, lon=-122.3, max_km=40)
+    index = hashing_matcher.index_
+    for _ in range(2):  # the second time from the cache
+        recs = hashing_matcher.recommend(ref, 5)
+        assert len(recs.matches) == 5
+        for m in recs.matches:
+            r = int(np.flatnonzero(np.asarray(index.table.ids) == m.resource_id)[0])
+            assert dict(m.resource) == results._resource_facts(index, r)
+
+
+@pytest.mark.parametrize("n", [0, 1, 7, 2048, 2049, 5000])
+def test_candidate_similarities_are_those_of_a_full_gather(n, tmp_path):
+    rng = np.random.default_rng(n)
+    emb = rng.standard_normal((6000, 32)).astype(np.float32)
+    mm = np.lib.format.open_memmap(tmp_path / "e.npy", mode="w+", dtype=np.float32, shape=emb.shape)
+    mm[:] = emb
+    rows = np.sort(rng.choice(6000, n, replace=False))
+    q = rng.standard_normal(32).astype(np.float32)
+    wishes = rng.standard_normal((3, 32)).astype(np.float32)
+    for source in (emb, mm):
+        sem, per_wish, none = candidate_similarities(source, rows, [q, wishes, None])
+        assert none is None
+        assert sem.tobytes() == (emb[rows] @ q).tobytes()
+        assert per_wish.shape == (n, 3)
+        for lo in range(0, n, 2048):  # the wish products are made 2,048 rows at a time
+            block = emb[rows[lo : lo + 2048]]
+            assert per_wish[lo : lo + 2048].tobytes() == (block @ wishes.T).tobytes()
