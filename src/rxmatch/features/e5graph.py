@@ -466,6 +466,10 @@ class E5Engine:
         out = np.zeros((len(texts), H), dtype=np.float64)
         if not texts:
             return out.astype(np.float32)
+        distinct = list(dict.fromkeys(texts))
+        if len(distinct) < len(texts):  # each distinct text once (its vector is its own)
+            where = {t: i for i, t in enumerate(distinct)}
+            return self.encode(distinct, kind, threads)[[where[t] for t in texts]]
         ids = self.tokenizer.encode([PREFIXES[kind] + t for t in texts])
         wins = self.windows(ids)
         order = sorted(range(len(wins)), key=lambda i: (len(wins[i][1]), i))

@@ -7,7 +7,9 @@ index (its encoders, its lexical index for typo correction) and never stores the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -66,6 +68,41 @@ class EncodedQuery:
             f"EncodedQuery(dim={self.vector.shape[-1]}, space={self.space!r}, "
             f"facets={len(self.facets.all)})"
         )
+
+
+#: whether the E5 encoding of answers routed to E5 runs on a second thread while the other
+#: encoders embed the same answers (their ensemble evidence) on the calling thread: each
+#: encoder's vectors are what they are when run one after the other (every E5 text is its
+#: own onnxruntime run), the wall time is the longer of the two paths when a core is free
+OVERLAP_E5 = (os.cpu_count() or 1) > 1
+
+
+class _Beside:
+    """``fn()`` on a thread of its own; :meth:`result` waits for it and returns its value
+    or raises its error (in the calling thread)."""
+
+    def __init__(self, fn: Callable[[], Any]):
+        self._fn = fn
+        self._out: Any = None
+        self._err: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="rxmatch-e5-encode", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._out = self._fn()
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller by result()
+            self._err = exc
+
+    def join(self) -> None:
+        self._thread.join()
+
+    def result(self) -> Any:
+        self._thread.join()
+        if self._err is not None:
+            err, self._err = self._err, None
+            raise err
+        return self._out
 
 
 def encode_person(embedder: Embedder, texts: list[str], *, batch_size: int) -> np.ndarray:
@@ -220,22 +257,26 @@ class QueryEncoder:
             plan.append((english, f, start, len(interests), len(dislikes), named, ens))
         if not plan:
             return []
+        e5_job = None
         try:  # an encoder's error may hold the words: never let it reach a log
+            if e5_texts:  # E5 on its own thread while the other encoders run (OVERLAP_E5)
+                e5_emb = index.vector_sets["e5"].embedder
+                encode_e5 = lambda: encode_person(e5_emb, e5_texts, batch_size=self.batch_size)  # noqa: E731
+                e5_job = _Beside(encode_e5) if OVERLAP_E5 and (texts or ml_texts) else None
             vecs = (
                 encode_person(index.embedder, texts, batch_size=self.batch_size) if texts else None
             )
             ml_vecs = None
             if ml_texts:
                 ml_vecs = encode_person(ml.embedder, ml_texts, batch_size=self.batch_size)  # type: ignore[union-attr]
-            e5_vecs = (
-                encode_person(
-                    index.vector_sets["e5"].embedder, e5_texts, batch_size=self.batch_size
-                )
-                if e5_texts
-                else None
-            )
+            e5_vecs = None
+            if e5_texts:
+                e5_vecs = e5_job.result() if e5_job is not None else encode_e5()
         except UnicodeError:
             raise ReferralError("the words could not be encoded", field="what_matters") from None
+        finally:
+            if e5_job is not None:  # the other encoders failed: let E5 finish first
+                e5_job.join()
         out = []
         for step in plan:
             if step[0] == "e5":  # routed to E5
