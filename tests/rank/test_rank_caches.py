@@ -93,3 +93,58 @@ def test_candidate_similarities_are_those_of_a_full_gather(n, tmp_path):
         for lo in range(0, n, 2048):  # the wish products are made 2,048 rows at a time
             block = emb[rows[lo : lo + 2048]]
             assert per_wish[lo : lo + 2048].tobytes() == (block @ wishes.T).tobytes()
+
+
+def test_lexical_scores_of_candidates_are_those_of_every_resource(hashing_matcher):
+    from rxmatch.datasets import load_synthetic_referrals
+
+    fuzzy = hashing_matcher.index_.table.fuzzy
+    n = fuzzy.n_
+    rng = np.random.default_rng(0)
+    texts = list(load_synthetic_referrals()["what_matters"].astype(str)[:60])
+    texts += ["gardning and paintng with frends", "walking walking walk", ""]
+    looked_up_both_ways = 0
+    for i, text in enumerate(texts):
+        full, words = fuzzy.score(text)
+        rows = np.sort(rng.choice(n, int(rng.integers(1, n)), replace=False))
+        got, got_words = fuzzy.score(text, rows)  # ascending: short columns looked up in rows
+        assert got_words == words
+        assert got.tobytes() == full[rows].tobytes(), i
+        perm = rng.permutation(len(rows))  # not ascending: rows looked up in each column
+        shuffled, _ = fuzzy.score(text, rows[perm])
+        assert shuffled.tobytes() == full[rows[perm]].tobytes(), i
+        looked_up_both_ways += bool(got.any())
+    assert looked_up_both_ways >= 20
+
+
+def test_beneficiary_reading_is_the_one_reading_every_relation_first():
+    from rxmatch.datasets import load_real_referrals, load_synthetic_referrals
+    from rxmatch.features import beneficiary as b
+
+    def reference(text):  # the reading before #15's reordering
+        text = str(text or "")
+        found = [(m.start(), rel) for rel, rx in b._RELATION.items() if (m := rx.search(text))]
+        carer = b._CARER.search(text)
+        if carer is not None:
+            found.append((carer.start(), "client"))
+        if found and b._FOR_OTHER.search(text):
+            relation = min(found)[1]
+            return b.Beneficiary(relation, b._first_age(b._OTHER_AGE, text), True)
+        return b.Beneficiary(age=b._first_age(b._SELF_AGE, text))
+
+    texts = [
+        *load_synthetic_referrals()["what_matters"].astype(str),
+        *load_real_referrals("sanmateo")["what_matters"].astype(str),
+        *load_real_referrals("nyc")["what_matters"].astype(str),
+        "My son is 15 and he wants something after school",
+        "I'm the caregiver for Mr. Alvarez, he's 84",
+        "she would love to paint, I'm 40",
+        "para mi hijo, tiene 12 años",
+        "I am 72 and my wife passed",
+    ]
+    others = 0
+    for text in texts:
+        got = b.read_beneficiary(text)
+        assert got == reference(text)
+        others += got.for_other
+    assert others >= 5  # some answers speak for someone else

@@ -115,11 +115,15 @@ def _first_age(pattern: re.Pattern[str], text: str) -> float | None:
 def read_beneficiary(text: str) -> Beneficiary:
     """Whom ``text`` is about, and an age stated for them (offline, English and Spanish)."""
     text = str(text or "")
+    # words not directed at another person are about the speaker, whoever they name (most
+    # answers: the relations are read only for the others)
+    if not _FOR_OTHER.search(text):
+        return Beneficiary(age=_first_age(_SELF_AGE, text))
     found = [(m.start(), rel) for rel, rx in _RELATION.items() if (m := rx.search(text))]
     carer = _CARER.search(text)
     if carer is not None:
         found.append((carer.start(), "client"))
-    if found and _FOR_OTHER.search(text):
+    if found:
         relation = min(found)[1]  # the first person named
         return Beneficiary(relation=relation, age=_first_age(_OTHER_AGE, text), for_other=True)
     return Beneficiary(age=_first_age(_SELF_AGE, text))

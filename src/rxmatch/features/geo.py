@@ -280,7 +280,7 @@ class GeoIndex:
             slat, slon, scos = self._slat[sel], self._slon[sel], self._scos[sel]
         d = haversine_km(lat, lon, slat, slon, scos)
         keep = np.flatnonzero(d <= radius_km)
-        pos = (self._order if sel is None else self._order[sel])[keep].astype(np.intp)
+        pos = (self._order[keep] if sel is None else self._order[sel[keep]]).astype(np.intp)
         d = d[keep]
         if sort:
             o = np.argsort(pos, kind="stable")

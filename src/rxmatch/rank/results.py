@@ -120,9 +120,9 @@ def _fresh(value: Any) -> Any:
     """A copy of a plain JSON value's lists and dicts (cached facts stay unshared)."""
     tp = type(value)
     if tp is list:
-        return [_fresh(v) for v in value]
+        return [v if type(v) is str else _fresh(v) for v in value]
     if tp is dict:
-        return {k: _fresh(v) for k, v in value.items()}
+        return {k: v if type(v) is str else _fresh(v) for k, v in value.items()}
     return value
 
 
@@ -141,14 +141,20 @@ def resource_facts(index: FittedIndex, r: int) -> dict[str, Any]:
         cache.clear()
         cache["directory"] = d
         cache["rows"] = {}
-    rows: dict[int, dict[str, Any]] = cache["rows"]
+    rows: dict[int, tuple[dict[str, Any], tuple[str, ...]]] = cache["rows"]
     got = rows.get(r)
     if got is None:
-        got = _resource_facts(index, r)
+        facts = _resource_facts(index, r)
+        # the keys whose values a caller could change in place (lists, dicts)
+        got = facts, tuple(k for k, v in facts.items() if type(v) in (list, dict))
         if len(rows) >= FACTS_CACHE_ROWS:
             rows.clear()
         rows[r] = got
-    return _fresh(got)
+    facts, mutable = got
+    out = facts.copy()
+    for k in mutable:
+        out[k] = _fresh(out[k])
+    return out
 
 
 def _resource_facts(index: FittedIndex, r: int) -> dict[str, Any]:
