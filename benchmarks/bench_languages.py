@@ -78,6 +78,7 @@ class Clock:
 
     def reset(self) -> None:
         self.parts.clear()
+        self.beside.clear()
 
 
 def instrument(matcher: Any, clock: Clock) -> list[str]:
@@ -183,9 +184,13 @@ def main() -> None:
     rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
     order = sorted(groups)
     longest = max(len(m) for m in groups.values())
-    for _ in range(args.rounds):
+    for rnd in range(args.rounds):
         for i in range(longest):  # the groups take turns, referral by referral
-            for g in order:
+            turn = list(order)
+            if rnd % 2 and SEQUENTIAL in turn:  # which of the two goes first alternates
+                a, b = turn.index("E5-routed"), turn.index(SEQUENTIAL)
+                turn[a], turn[b] = turn[b], turn[a]
+            for g in turn:
                 if i >= len(groups[g]):
                     continue
                 lab, ref = groups[g][i]
@@ -206,6 +211,7 @@ def main() -> None:
                         "proc": proc,
                         "parts": split,
                         "beside": beside,
+                        "key": (rnd, i),
                     }
                 )
     query.OVERLAP_E5 = overlap
@@ -263,6 +269,14 @@ def main() -> None:
             "process_cpu_p50_ms": ms(np.percentile(proc, 50)),
             "encoding_wall_mean_ms": ms(part(rs, ENCODING, 0).mean()),
             "split": split,
+        }
+    if SEQUENTIAL in out:  # the same answer, E5 beside vs on the calling thread, in turn
+        seq = {r["key"]: r for r in rows[SEQUENTIAL]}
+        pairs = [(r, seq[r["key"]]) for r in rows["E5-routed"] if r["key"] in seq]
+        out["E5-routed"]["paired_median_ratio_to_calling_thread"] = {
+            "wall": round(float(np.median([a["wall"] / b["wall"] for a, b in pairs])), 3),
+            "process_cpu": round(float(np.median([a["proc"] / b["proc"] for a, b in pairs])), 3),
+            "pairs": len(pairs),
         }
     base = out.get("English")
     if base:

@@ -74,8 +74,9 @@ def _ref(text: str) -> rxmatch.Referral:
 
 @pytest.fixture()
 def overlap(monkeypatch):
-    def set_to(on: bool) -> None:
+    def set_to(on: bool, *, free: bool = True) -> None:
         monkeypatch.setattr(query, "OVERLAP_E5", on)
+        monkeypatch.setattr(query, "core_free", lambda: free)  # the machine's load aside
 
     return set_to
 
@@ -150,6 +151,28 @@ def test_an_e5_error_on_the_second_thread_reaches_the_caller_without_the_words(
     finally:
         e5.fail = None
     assert matcher.recommend(_ref(VI)).to_json()  # and the matcher still answers
+
+
+def test_on_a_busy_machine_e5_stays_on_the_calling_thread(matcher, encoders, overlap):
+    _, _, e5 = encoders
+    overlap(True, free=False)
+    e5.threads.clear()
+    assert matcher.encode(_ref(TL)).space == "e5"
+    assert e5.threads == [threading.get_ident()]
+
+
+def test_core_free_reads_the_load_average(monkeypatch):
+    monkeypatch.setattr(query.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(query.os, "getloadavg", lambda: (0.4, 3.0, 3.0))
+    assert query.core_free()
+    monkeypatch.setattr(query.os, "getloadavg", lambda: (1.7, 0.1, 0.1))
+    assert not query.core_free()  # a 2-core machine with more than one busy thread
+
+    def unknown():
+        raise OSError("no load average here")
+
+    monkeypatch.setattr(query.os, "getloadavg", unknown)
+    assert query.core_free()
 
 
 def test_without_other_encoders_e5_runs_on_the_calling_thread(demo_directory, overlap):

@@ -70,11 +70,22 @@ class EncodedQuery:
         )
 
 
-#: whether the E5 encoding of answers routed to E5 runs on a second thread while the other
-#: encoders embed the same answers (their ensemble evidence) on the calling thread: each
-#: encoder's vectors are what they are when run one after the other (every E5 text is its
-#: own onnxruntime run), the wall time is the longer of the two paths when a core is free
+#: whether the E5 encoding of answers routed to E5 may run on a second thread while the
+#: other encoders embed the same answer (their ensemble evidence) on the calling thread, when
+#: a core looks free (:func:`core_free`): each encoder's vectors are what they are when run
+#: one after the other (every E5 text is its own onnxruntime run); the wait is the longer of
+#: the two paths instead of their sum. On a busy machine the two threads only compete.
 OVERLAP_E5 = (os.cpu_count() or 1) > 1
+
+
+def core_free() -> bool:
+    """Whether a second core is likely idle: the 1-minute load average is under the core
+    count minus a half (a busy 2-core machine is not asked for a second thread); true
+    where the platform has no load average."""
+    try:
+        return os.getloadavg()[0] < (os.cpu_count() or 1) - 0.5
+    except (OSError, AttributeError):
+        return True
 
 
 class _Beside:
@@ -262,7 +273,8 @@ class QueryEncoder:
             if e5_texts:  # E5 on its own thread while the other encoders run (OVERLAP_E5)
                 e5_emb = index.vector_sets["e5"].embedder
                 encode_e5 = lambda: encode_person(e5_emb, e5_texts, batch_size=self.batch_size)  # noqa: E731
-                e5_job = _Beside(encode_e5) if OVERLAP_E5 and (texts or ml_texts) else None
+                beside = OVERLAP_E5 and bool(texts or ml_texts) and core_free()
+                e5_job = _Beside(encode_e5) if beside else None
             vecs = (
                 encode_person(index.embedder, texts, batch_size=self.batch_size) if texts else None
             )
