@@ -148,3 +148,45 @@ def test_beneficiary_reading_is_the_one_reading_every_relation_first():
         assert got == reference(text)
         others += got.for_other
     assert others >= 5  # some answers speak for someone else
+
+
+def test_cap_positions_by_latitude_row_are_those_cell_by_cell():
+    import math
+
+    from rxmatch.features.geo import EARTH_RADIUS_KM, GeoIndex, haversine_km
+
+    rng = np.random.default_rng(5)
+    # clustered points, some near the antimeridian and the poles
+    lat = np.concatenate([rng.normal(37.5, 0.3, 4000), rng.uniform(-89, 89, 1000)])
+    lon = np.concatenate([rng.normal(-122.3, 0.3, 4000), rng.uniform(-180, 180, 1000)])
+    lon = np.where(lon > 180, lon - 360, lon)
+    geo = GeoIndex(lat, lon)
+    homes = [(37.5, -122.3), (37.9, -121.8), (0.0, 179.99), (10.0, -179.95), (60.0, 0.0)]
+    homes += [
+        (float(a), float(b)) for a, b in zip(rng.normal(37.5, 0.4, 40), rng.normal(-122.3, 0.4, 40))
+    ]
+    checked = 0
+    for qlat, qlon in homes:
+        for km in (0.5, 3.0, 15.0, 60.0):
+            ang = km / EARTH_RADIUS_KM
+            got = geo._cap_positions(qlat, qlon, ang)
+            if got is None:
+                continue
+            # cell by cell, as before #15: every cell of the band, its points in order
+            dlat = math.degrees(ang) + 1e-9
+            dlon = math.degrees(math.asin(min(1.0, math.sin(ang) / math.cos(math.radians(qlat)))))
+            dlon += 1e-9
+            top = geo._n_lat - 1
+            r0 = min(max(math.floor((qlat - dlat + 90.0) / geo.cell_deg), 0), top)
+            r1 = min(max(math.floor((qlat + dlat + 90.0) / geo.cell_deg), 0), top)
+            c0 = math.floor((qlon - dlon + 180.0) / geo.cell_deg)
+            c1 = math.floor((qlon + dlon + 180.0) / geo.cell_deg)
+            lo, hi = geo._cell_runs(r0, r1, c0, c1)
+            want = np.concatenate([np.arange(a, b) for a, b in zip(lo, hi)] or [np.empty(0)])
+            np.testing.assert_array_equal(got, want.astype(np.int64))
+            assert got.dtype == np.int64
+            pos, d = geo.query_radius(qlat, qlon, km)
+            full = haversine_km(qlat, qlon, lat, lon)
+            np.testing.assert_array_equal(pos, np.flatnonzero(full <= km))
+            checked += len(got) > 0
+    assert checked >= 100

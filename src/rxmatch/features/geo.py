@@ -253,18 +253,30 @@ class GeoIndex:
         c1 = math.floor((lon + dlon + 180.0) / self.cell_deg)
         if c1 - c0 + 1 >= self._n_lon or (r1 - r0 + 1) * (c1 - c0 + 1) > self.MAX_CELLS:
             return None
+        if c0 >= 0 and c1 < self._n_lon:
+            # no antimeridian: each latitude row's cells are consecutive keys, so its points
+            # are one run of positions (the same positions, in the same order)
+            base = np.arange(r0, r1 + 1, dtype=np.int64) * self._n_lon
+            lo = self._starts[np.searchsorted(self._cells, base + c0)]
+            hi = self._starts[np.searchsorted(self._cells, base + c1, side="right")]
+        else:
+            lo, hi = self._cell_runs(r0, r1, c0, c1)
+        lens = hi - lo
+        if not lens.any():
+            return np.empty(0, dtype=np.int64)
+        offsets = np.repeat(lo - (np.cumsum(lens) - lens), lens)
+        return offsets + np.arange(int(lens.sum()), dtype=np.int64)
+
+    def _cell_runs(self, r0: int, r1: int, c0: int, c1: int) -> tuple[np.ndarray, np.ndarray]:
+        """The first and past-the-last positions of each non-empty cell of rows ``r0..r1``
+        and columns ``c0..c1`` (wrapped around the antimeridian)."""
         cols = np.arange(c0, c1 + 1) % self._n_lon
         keys = (np.arange(r0, r1 + 1)[:, None] * self._n_lon + cols[None, :]).ravel()
         i = np.searchsorted(self._cells, keys)
         found = i < len(self._cells)
         found[found] = self._cells[i[found]] == keys[found]
         i = i[found]
-        lo, hi = self._starts[i], self._starts[i + 1]
-        lens = hi - lo
-        if not len(lens):
-            return np.empty(0, dtype=np.int64)
-        offsets = np.repeat(lo - (np.cumsum(lens) - lens), lens)
-        return offsets + np.arange(int(lens.sum()), dtype=np.int64)
+        return self._starts[i], self._starts[i + 1]
 
     def query_radius(
         self, lat: float, lon: float, radius_km: float, *, sort: bool = True
