@@ -322,11 +322,16 @@ class Matcher(Parameters, IncrementalUpdates, SaveLoad):
         state = self._fitted_state()
         k = batch.check_k(self.n if k is None else k)
         refs, skipped = batch.read_referrals(referrals, errors)
-        encoded = self._stage(QueryEncoder).encode_many(state.index, refs) if refs else []
-        pools = batch.online_pools(state.index, self._stage(Reach), refs, encoded)
-        results = [
-            self._rank(state, r, v, k, online_rows=o) for r, v, o in zip(refs, encoded, pools)
-        ]
+        query, reach = self._stage(QueryEncoder), self._stage(Reach)
+
+        def rank(chunk: Sequence[Referral], encoded: list[EncodedQuery]) -> list[Recommendations]:
+            pools = batch.online_pools(state.index, reach, chunk, encoded)
+            return [
+                self._rank(state, r, v, k, online_rows=o) for r, v, o in zip(chunk, encoded, pools)
+            ]
+
+        # chunk by chunk, the next chunks encoded on a worker thread while this one ranks
+        results = batch.encode_and_rank(query, state.index, refs, rank)
         self._check_unchanged(state)
         return batch.matches_table(results, skipped)
 

@@ -36,6 +36,23 @@ __all__ = [
 #: Score components, each in [0, 1], in the order they appear in tables.
 COMPONENTS = ("semantic", "lexical", "distance", "category_fit", "schedule", "preference")
 
+#: The columns of :meth:`Recommendations.to_frame` (after ``referral_id``, when set).
+FRAME_COLUMNS = (
+    "rank",
+    "resource_id",
+    "name",
+    "category",
+    "category_inferred",
+    "score",
+    "confidence",
+    *COMPONENTS,
+    "distance_km",
+    "online",
+    "matched_words",
+    "flags",
+    "reasons",
+)
+
 #: The version of the JSON shape of :meth:`Recommendations.to_dict`.
 SCHEMA = "rxmatch.recommendations/1"
 
@@ -203,6 +220,15 @@ class Match:
         d["matched_words"] = [f"{m.query_word}->{m.resource_word}" for m in self.matched_words]
         d["flags"] = list(self.flags)
         d["reasons"] = list(self.reasons)
+        return d
+
+    def _frame_row(self) -> dict[str, Any]:
+        """:meth:`_row` with the lists ``; ``-joined: a row of ``to_frame`` (its
+        :data:`FRAME_COLUMNS`)."""
+        d = self._row()
+        d["matched_words"] = "; ".join(d["matched_words"])
+        d["flags"] = "; ".join(d["flags"])
+        d["reasons"] = "; ".join(d["reasons"])
         return d
 
 
@@ -568,29 +594,7 @@ class Recommendations(Sequence[Match]):
         distance_km, online, matched words, flags and reasons (``; ``-joined)."""
         import pandas as pd
 
-        cols = [
-            "rank",
-            "resource_id",
-            "name",
-            "category",
-            "category_inferred",
-            "score",
-            "confidence",
-            *COMPONENTS,
-            "distance_km",
-            "online",
-            "matched_words",
-            "flags",
-            "reasons",
-        ]
-        rows = []
-        for m in self.matches:
-            d = m._row()
-            d["matched_words"] = "; ".join(d["matched_words"])
-            d["flags"] = "; ".join(d["flags"])
-            d["reasons"] = "; ".join(d["reasons"])
-            rows.append(d)
-        df = pd.DataFrame(rows, columns=cols)
+        df = pd.DataFrame([m._frame_row() for m in self.matches], columns=list(FRAME_COLUMNS))
         if self.referral_id is not None:
             df.insert(0, "referral_id", self.referral_id)
         return df

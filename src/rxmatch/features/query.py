@@ -28,7 +28,14 @@ if TYPE_CHECKING:
     from ..referral import Referral
     from .text import Embedder
 
-__all__ = ["EncodedQuery", "QueryEncoder", "FACET_LANGUAGES", "encode_person", "routes_to_e5"]
+__all__ = [
+    "EncodedQuery",
+    "QueryEncoder",
+    "QueryPlan",
+    "FACET_LANGUAGES",
+    "encode_person",
+    "routes_to_e5",
+]
 
 #: languages whose answers are split into facets (the cue lists are English and Spanish)
 FACET_LANGUAGES = ("en", "es")
@@ -163,6 +170,20 @@ def facet_texts(f: Facets) -> tuple[list[str], list[str]]:
 
 
 @dataclass(frozen=True)
+class QueryPlan:
+    """What a batch of referrals embeds (:meth:`QueryEncoder.plan`): the texts of the
+    primary, multilingual and E5 encoders, one step per referral (where its vectors are
+    in those lists) and ``bounds[i]``, the three lists' lengths before referral ``i``
+    (``bounds[-1]``: their full lengths). Held in memory for one call, never stored."""
+
+    texts: list[str]
+    ml_texts: list[str]
+    e5_texts: list[str]
+    steps: list[Any]
+    bounds: list[tuple[int, int, int]]
+
+
+@dataclass(frozen=True)
 class QueryEncoder:
     """The query stage of a Matcher (its ``facets``, ``query_without_barriers``,
     ``context_in_query``, ``ensemble_weight``, ``e5_ensemble_weight``, ``sentence_weight``
@@ -213,13 +234,23 @@ class QueryEncoder:
         (:func:`routes_to_e5`) is embedded as an E5 query (``space="e5"``), with its
         sentences when it has several (``sentence_weight``), and by the other encoders as
         written (``e5_ensemble_weight``)."""
+        plan = self.plan(index, referrals)
+        if not plan.steps:
+            return []
+        return self.assemble(plan.steps, *self.embed(index, plan))
+
+    def plan(self, index: FittedIndex, referrals: Sequence[Referral]) -> QueryPlan:
+        """What :meth:`encode_many` embeds for ``referrals``: the texts of each encoder and
+        one step per referral (nothing is embedded yet)."""
         ml = index.multilingual
         has_e5 = index.vector_sets.get("e5") is not None
         texts: list[str] = []
         ml_texts: list[str] = []
         e5_texts: list[str] = []
         plan: list[Any] = []
+        bounds: list[tuple[int, int, int]] = []
         for r in referrals:
+            bounds.append((len(texts), len(ml_texts), len(e5_texts)))
             lang = "en" if ml is None and not has_e5 else answer_language(r.what_matters)
             if has_e5 and routes_to_e5(index, lang):
                 # read whole (the facet cues are English and Spanish); its sentences and
@@ -266,8 +297,14 @@ class QueryEncoder:
                 ml_texts.extend([main, *interests, *dislikes])
             named = self.named_categories(index, r.what_matters)
             plan.append((english, f, start, len(interests), len(dislikes), named, ens))
-        if not plan:
-            return []
+        bounds.append((len(texts), len(ml_texts), len(e5_texts)))
+        return QueryPlan(texts, ml_texts, e5_texts, plan, bounds)
+
+    def embed(self, index: FittedIndex, plan: QueryPlan) -> tuple[Any, Any, Any]:
+        """The vectors of a plan's texts, one batch per encoder (``None`` for an encoder
+        with no text)."""
+        ml = index.multilingual
+        texts, ml_texts, e5_texts = plan.texts, plan.ml_texts, plan.e5_texts
         e5_job = None
         try:  # an encoder's error may hold the words: never let it reach a log
             if e5_texts:  # E5 on its own thread while the other encoders run (OVERLAP_E5)
@@ -289,8 +326,14 @@ class QueryEncoder:
         finally:
             if e5_job is not None:  # the other encoders failed: let E5 finish first
                 e5_job.join()
+        return vecs, ml_vecs, e5_vecs
+
+    @staticmethod
+    def assemble(steps: Sequence[Any], vecs: Any, ml_vecs: Any, e5_vecs: Any) -> list[EncodedQuery]:
+        """The EncodedQuery of each step of a plan, from the vectors of its texts (rows
+        in the plan's order)."""
         out = []
-        for step in plan:
+        for step in steps:
             if step[0] == "e5":  # routed to E5
                 _, row, named, n_s, members = step
                 sets = {PRIMARY: vecs, MULTILINGUAL: ml_vecs}

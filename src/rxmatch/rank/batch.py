@@ -7,18 +7,21 @@ This module knows nothing of the Matcher: it is given the stages and the fitted 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..exceptions import InvalidParameterError, ReferralError, RxMatchError
+from ..features.query import QueryPlan
 from ..referral import Referral
 
 if TYPE_CHECKING:  # pandas loads when a table is first built, not at import
     import pandas as pd
 
-    from ..features.query import EncodedQuery
+    from ..features.query import EncodedQuery, QueryEncoder
     from ..index import FittedIndex
     from ..records import Recommendations
     from .reach import Reach
@@ -29,8 +32,14 @@ __all__ = [
     "check_query_vector",
     "read_referrals",
     "online_pools",
+    "encode_and_rank",
     "matches_table",
+    "CHUNK",
 ]
+
+#: Referrals per chunk of a pipelined batch (:func:`encode_and_rank`). Fixed, so that the
+#: chunks, and so every referral's vectors, depend only on the batch, never on timing.
+CHUNK = 32
 
 
 def as_referral(referral: Referral | Mapping[str, Any]) -> Referral:
@@ -112,6 +121,137 @@ def online_pools(
     return [o if p else None for o, p in zip(online, primary)]
 
 
+def encode_and_rank(
+    query: QueryEncoder,
+    index: FittedIndex,
+    referrals: Sequence[Referral],
+    rank: Callable[[Sequence[Referral], list[EncodedQuery]], list[Recommendations]],
+    *,
+    chunk: int = CHUNK,
+    share: bool | None = None,
+) -> list[Recommendations]:
+    """``rank(c, encoded c)`` for the chunks ``c`` of ``chunk`` referrals, in order, the
+    next chunks' texts embedded on a worker thread while this thread ranks: the encoders
+    (onnxruntime, torch) release the GIL, the ranking is Python, so two cores work.
+
+    The texts of the whole batch are planned first (:meth:`QueryEncoder.plan`) and each
+    distinct text is embedded once, with the chunk where it first appears; the chunks are
+    fixed by the batch alone, so the output does not depend on timing. A batch of one
+    chunk runs here without a thread. ``share`` (default: when every encoder the batch
+    uses is an :class:`~rxmatch.features.onnx.OnnxEmbedder`, whose sessions may run
+    concurrently) lets this thread embed the next chunk not yet taken when the one it
+    needs is not ready. An encoder's error is raised here (after the worker stopped)."""
+    if not referrals:
+        return []
+    plan = query.plan(index, referrals)
+    n = len(referrals)
+    if n <= chunk:
+        return rank(referrals, query.assemble(plan.steps, *query.embed(index, plan)))
+    starts = list(range(0, n, chunk))
+    lists = (plan.texts, plan.ml_texts, plan.e5_texts)
+    # each distinct text of each encoder: the chunk where it first appears, its row there
+    first: list[dict[str, tuple[int, int]]] = [{}, {}, {}]
+    new: list[list[list[str]]] = [[[], [], []] for _ in starts]
+    for c, lo in enumerate(starts):
+        hi = min(lo + chunk, n)
+        for j, texts in enumerate(lists):
+            for t in texts[plan.bounds[lo][j] : plan.bounds[hi][j]]:
+                if t not in first[j]:
+                    first[j][t] = (c, len(new[c][j]))
+                    new[c][j].append(t)
+    vectors: list[Any] = [None] * len(starts)
+
+    def encode(c: int) -> None:
+        texts, ml_texts, e5_texts = new[c]
+        vectors[c] = query.embed(index, QueryPlan(texts, ml_texts, e5_texts, [], []))
+
+    full: list[Any] = [None, None, None]
+
+    def rank_chunk(c: int) -> list[Recommendations]:
+        lo, hi = starts[c], min(starts[c] + chunk, n)
+        for j, texts in enumerate(lists):
+            a, b = plan.bounds[lo][j], plan.bounds[hi][j]
+            if a == b:
+                continue
+            rows = [first[j][t] for t in texts[a:b]]
+            block = np.stack([vectors[cc][j][i] for cc, i in rows])
+            if full[j] is None:
+                full[j] = np.zeros((len(texts), block.shape[1]), dtype=block.dtype)
+            full[j][a:b] = block
+        return rank(referrals[lo:hi], query.assemble(plan.steps[lo:hi], *full))
+
+    if share is None:
+        share = _concurrent(index, plan)
+    return _pipeline(len(starts), encode, rank_chunk, share=share)
+
+
+def _concurrent(index: FittedIndex, plan: QueryPlan) -> bool:
+    """Whether every encoder the plan uses may run concurrently (an OnnxEmbedder)."""
+    import sys
+
+    onnx = sys.modules.get("rxmatch.features.onnx")
+    if onnx is None:  # not imported: no OnnxEmbedder exists
+        return False
+    used = []
+    if plan.texts:
+        used.append(index.embedder)
+    if plan.ml_texts:
+        used.append(getattr(index.multilingual, "embedder", None))
+    if plan.e5_texts:
+        used.append(index.vector_sets["e5"].embedder)
+    return all(isinstance(e, onnx.OnnxEmbedder) for e in used)
+
+
+def _pipeline(
+    n: int, encode: Callable[[int], None], rank: Callable[[int], list[Any]], *, share: bool
+) -> list[Any]:
+    """``encode(i)`` for ``i`` in ``range(n)`` on a worker thread (in order), and
+    ``rank(i)`` here, in order, each once ``encode(i)`` has returned (and so every
+    earlier one). With ``share``, this thread runs ``encode`` of the next chunk not yet
+    taken while the one it needs is not ready. After an error the worker stops taking
+    chunks and is joined; the error is raised here."""
+    done: list[Future[None]] = [Future() for _ in range(n)]
+    lock = threading.Lock()
+    taken = [0]  # the next chunk no thread has taken
+    stop = threading.Event()
+
+    def take() -> int | None:
+        with lock:
+            i = taken[0]
+            if i >= n or stop.is_set():
+                return None
+            taken[0] = i + 1
+            return i
+
+    def run(i: int) -> bool:
+        try:
+            encode(i)
+            done[i].set_result(None)
+            return True
+        except BaseException as exc:  # handed to the ranking thread, raised there
+            done[i].set_exception(exc)
+            stop.set()
+            return False
+
+    def work() -> None:
+        while (i := take()) is not None and run(i):
+            pass
+
+    worker = threading.Thread(target=work, name="rxmatch-encode", daemon=True)
+    worker.start()
+    out: list[Any] = []
+    try:
+        for i in range(n):
+            while share and not done[i].done() and (j := take()) is not None:
+                run(j)
+            done[i].result()
+            out.extend(rank(i))
+    finally:
+        stop.set()
+        worker.join()
+    return out
+
+
 def matches_table(
     results: Sequence[Recommendations], skipped: list[dict[str, Any]]
 ) -> pd.DataFrame:
@@ -122,11 +262,37 @@ def matches_table(
 
     import pandas as pd
 
-    frames = [r.to_frame() for r in results]
-    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    out = _one_frame(results)
+    if out is None:  # the per-referral tables, concatenated: their dtypes as pandas joins them
+        frames = [r.to_frame() for r in results]
+        out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     out.attrs["skipped"] = skipped
     if skipped:  # the warning points at the caller of Matcher.recommend_many
         warnings.warn(
             f"{len(skipped)} referrals skipped; see result.attrs['skipped']", stacklevel=3
         )
     return out
+
+
+def _one_frame(results: Sequence[Recommendations]) -> pd.DataFrame | None:
+    """The long table built at once from every match's row: what concatenating each
+    referral's ``to_frame()`` gives, without a DataFrame per referral. ``None`` (build it
+    that way) when the two could differ: a referral with no match or no id (its table's
+    columns are untyped), or a column all ``None`` in one referral's rows but not in
+    another's (that referral's column would be untyped and the joined one too)."""
+    import pandas as pd
+
+    from ..records import FRAME_COLUMNS
+
+    if not results or any(not r.matches or r.referral_id is None for r in results):
+        return None
+    rows: list[dict[str, Any]] = []
+    none_in: dict[str, set[bool]] = {c: set() for c in FRAME_COLUMNS}
+    for r in results:
+        mine = [{"referral_id": r.referral_id, **m._frame_row()} for m in r.matches]
+        for c, seen in none_in.items():
+            seen.add(all(d[c] is None for d in mine))
+        rows.extend(mine)
+    if any(len(seen) > 1 for seen in none_in.values()):
+        return None
+    return pd.DataFrame(rows, columns=["referral_id", *FRAME_COLUMNS])
