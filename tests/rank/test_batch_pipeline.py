@@ -277,3 +277,33 @@ def test_onnx_batch_matches_one_by_one_and_repeats_exactly(demo_directory, quant
             for r in refs
         ]
         assert np.mean(shared) >= 0.8 and sum(same) >= len(refs) // 3
+
+
+def test_one_core_runs_the_same_chunks_without_a_thread(matcher, monkeypatch):
+    refs = _refs(2 * batch.CHUNK + 3)
+    want = matcher.recommend_many(refs, k=4)
+    monkeypatch.setattr("os.cpu_count", lambda: 1)
+    started = []
+    monkeypatch.setattr(batch, "_pipeline", lambda *a, **kw: started.append(1))
+    pd.testing.assert_frame_equal(matcher.recommend_many(refs, k=4), want, check_exact=True)
+    assert not started
+
+
+def test_this_thread_shares_the_encoding_only_with_one_thread_onnx_encoders():
+    from types import SimpleNamespace
+
+    from rxmatch.features.onnx import OnnxEmbedder
+    from rxmatch.features.query import QueryPlan
+
+    def index(emb, ml=None):
+        return SimpleNamespace(
+            embedder=emb, multilingual=None if ml is None else SimpleNamespace(embedder=ml)
+        )
+
+    primary, both = QueryPlan(["a"], [], [], [], []), QueryPlan(["a"], ["b"], [], [], [])
+    assert batch._concurrent(index(OnnxEmbedder(threads=1)), primary)
+    assert not batch._concurrent(index(OnnxEmbedder(threads=2)), primary)  # its own threads
+    assert not batch._concurrent(index(rxmatch.HashingEmbedder(8)), primary)
+    # every encoder the batch uses must be one
+    mixed = index(OnnxEmbedder(threads=1), rxmatch.HashingEmbedder(8))
+    assert batch._concurrent(mixed, primary) and not batch._concurrent(mixed, both)

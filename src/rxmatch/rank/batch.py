@@ -7,6 +7,7 @@ This module knows nothing of the Matcher: it is given the stages and the fitted 
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future
@@ -127,7 +128,7 @@ def encode_and_rank(
     referrals: Sequence[Referral],
     rank: Callable[[Sequence[Referral], list[EncodedQuery]], list[Recommendations]],
     *,
-    chunk: int = CHUNK,
+    chunk: int | None = None,
     share: bool | None = None,
 ) -> list[Recommendations]:
     """``rank(c, encoded c)`` for the chunks ``c`` of ``chunk`` referrals, in order, the
@@ -136,13 +137,18 @@ def encode_and_rank(
 
     The texts of the whole batch are planned first (:meth:`QueryEncoder.plan`) and each
     distinct text is embedded once, with the chunk where it first appears; the chunks are
-    fixed by the batch alone, so the output does not depend on timing. A batch of one
-    chunk runs here without a thread. ``share`` (default: when every encoder the batch
-    uses is an :class:`~rxmatch.features.onnx.OnnxEmbedder`, whose sessions may run
-    concurrently) lets this thread embed the next chunk not yet taken when the one it
-    needs is not ready. An encoder's error is raised here (after the worker stopped)."""
+    fixed by the batch alone (``chunk`` referrals, default :data:`CHUNK`), so the output
+    does not depend on timing. A batch of one chunk runs here without a thread.
+
+    ``share`` (default: when every encoder the batch uses is an
+    :class:`~rxmatch.features.onnx.OnnxEmbedder` on one thread, whose session may run on
+    several threads at once) lets this thread embed the next chunk not yet taken when
+    the one it needs is not ready: two threads, each embedding or ranking, on two cores.
+    An encoder on two threads or more uses the cores on its own and only overlaps the
+    ranking. An encoder's error is raised here (after the worker stopped)."""
     if not referrals:
         return []
+    chunk = CHUNK if chunk is None else chunk
     plan = query.plan(index, referrals)
     n = len(referrals)
     if n <= chunk:
@@ -180,14 +186,19 @@ def encode_and_rank(
             full[j][a:b] = block
         return rank(referrals[lo:hi], query.assemble(plan.steps[lo:hi], *full))
 
+    if (os.cpu_count() or 1) < 2:  # one core: the same chunks, one after the other
+        return [m for c in range(len(starts)) for m in (encode(c), rank_chunk(c))[1]]
     if share is None:
         share = _concurrent(index, plan)
     return _pipeline(len(starts), encode, rank_chunk, share=share)
 
 
 def _concurrent(index: FittedIndex, plan: QueryPlan) -> bool:
-    """Whether every encoder the plan uses may run concurrently (an OnnxEmbedder)."""
+    """Whether every encoder the plan uses may run on two threads at once and uses one
+    core per call (an OnnxEmbedder on one thread)."""
     import sys
+
+    from ..features.text import resolve_threads
 
     onnx = sys.modules.get("rxmatch.features.onnx")
     if onnx is None:  # not imported: no OnnxEmbedder exists
@@ -199,7 +210,10 @@ def _concurrent(index: FittedIndex, plan: QueryPlan) -> bool:
         used.append(getattr(index.multilingual, "embedder", None))
     if plan.e5_texts:
         used.append(index.vector_sets["e5"].embedder)
-    return all(isinstance(e, onnx.OnnxEmbedder) for e in used)
+    return all(
+        isinstance(e, onnx.OnnxEmbedder) and resolve_threads(e.threads, "OnnxEmbedder") == 1
+        for e in used
+    )
 
 
 def _pipeline(
