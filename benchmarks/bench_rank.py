@@ -22,8 +22,10 @@ size) and measures, in the same run:
 * ``e2e_fast``: end to end on the loaded index with ``rxmatch.features.onnx.OnnxEmbedder``
   (extra ``fast``) encoding the query, when it is installed; in the same pass, query by
   query in turn, ``e2e_fast_unpacked`` (``pack=False``: the padded graph, the previous
-  round's way) and ``e2e_fast_2threads`` (two intra-op threads); ``batch_fast_unpacked``
-  is ``batch_fast`` with ``pack=False``.
+  round's way), ``e2e_fast_2threads`` (two onnxruntime intra-op threads,
+  ``parallel="ops"``) and ``e2e_fast_split`` (``threads=2``: the referral's texts split
+  into two rows of about equal token counts, run at the same time on two threads);
+  ``batch_fast_unpacked`` is ``batch_fast`` with ``pack=False``.
 * baselines: ``brute``: one matrix product over all embeddings, a vectorized haversine
   filter and ``argpartition`` top-k; ``naive``: pandas ``DataFrame.apply`` with
   ``geopy.distance.distance`` per row plus ``sentence_transformers.util.semantic_search``
@@ -150,6 +152,9 @@ def _grouped(times: list[list[float]], meta: Any, key: str) -> dict[str, dict[st
 #: CPU time of the timed calls' thread, beside their wall time (on a loaded machine the
 #: wall time includes waiting for a core; the CPU time does not): label -> seconds
 CPU: dict[str, list[float]] = {}
+#: the process's CPU time of the calls timed in turn (every thread: the encoder's second
+#: thread too, and whatever else this process runs meanwhile): label -> seconds
+PCPU: dict[str, list[float]] = {}
 
 
 def _timed(fn: Any, items: list[Any], repeats: int, cpu: str | None = None) -> list[list[float]]:
@@ -170,16 +175,18 @@ def _timed(fn: Any, items: list[Any], repeats: int, cpu: str | None = None) -> l
 def _timed_in_turn(fns: dict[str, Any], items: list[Any]) -> dict[str, list[list[float]]]:
     """``_timed`` for several matchers (``recommend(item, K)``), item by item, each item
     timed on every matcher in a rotating order (drift on a shared machine hits all
-    alike); the thread CPU time of each call goes to ``CPU[name]``."""
+    alike); the thread CPU time of each call goes to ``CPU[name]``, the process's to
+    ``PCPU[name]``."""
     names = list(fns)
     times: dict[str, list[list[float]]] = {k: [[] for _ in items] for k in names}
     for i, item in enumerate(items):
         for k in names[i % len(names) :] + names[: i % len(names)]:
-            c = time.thread_time()
+            c, pc = time.thread_time(), time.process_time()
             t = time.perf_counter()
             fns[k].recommend(item, K)
             times[k][i].append(time.perf_counter() - t)
             CPU.setdefault(k, []).append(time.thread_time() - c)
+            PCPU.setdefault(k, []).append(time.process_time() - pc)
     return times
 
 
@@ -355,7 +362,8 @@ def run_one(n: int, args: argparse.Namespace) -> dict[str, Any]:
         else:
             fast = rxmatch.Matcher.load(tmp / "index", embedder=fast_emb, mmap=True)
             # in the same run, query by query in turn: the padded graph (round 3's way,
-            # the baseline) and the packed one on two intra-op threads
+            # the baseline), the packed one on two intra-op threads, and split in two
+            # rows run at the same time on two threads
             variants = {
                 "e2e_fast": fast,
                 "e2e_fast_unpacked": rxmatch.Matcher.load(
@@ -364,6 +372,9 @@ def run_one(n: int, args: argparse.Namespace) -> dict[str, Any]:
                     mmap=True,
                 ),
                 "e2e_fast_2threads": rxmatch.Matcher.load(
+                    tmp / "index", embedder=OnnxEmbedder(threads=2, parallel="ops"), mmap=True
+                ),
+                "e2e_fast_split": rxmatch.Matcher.load(
                     tmp / "index", embedder=OnnxEmbedder(threads=2), mmap=True
                 ),
             }
@@ -385,10 +396,14 @@ def run_one(n: int, args: argparse.Namespace) -> dict[str, Any]:
             res["e2e_fast"]["unpacked_over_packed_p50"] = (
                 res["e2e_fast_unpacked"]["p50_ms"] / res["e2e_fast"]["p50_ms"]
             )
-            res["e2e_fast_2threads"]["same_top10_share"] = sum(
-                variants["e2e_fast_2threads"].recommend(r, K).ids == matcher.recommend(r, K).ids
-                for r in real[: args.e2e_queries]
-            ) / len(times)
+            for key in ("e2e_fast_2threads", "e2e_fast_split"):
+                res[key]["same_top10_share"] = sum(
+                    variants[key].recommend(r, K).ids == matcher.recommend(r, K).ids
+                    for r in real[: args.e2e_queries]
+                ) / len(times)
+            res["e2e_fast_split"]["ops_over_split_p50"] = (
+                res["e2e_fast_2threads"]["p50_ms"] / res["e2e_fast_split"]["p50_ms"]
+            )
             del variants
             res["e2e_fast_by_wishes"] = _grouped(times, e2e_meta, "wishes_group")
             res["e2e_fast_by_language"] = _grouped(times, e2e_meta, "language")
@@ -458,6 +473,7 @@ def run_one(n: int, args: argparse.Namespace) -> dict[str, Any]:
     # thread CPU time per call (ms): the same figures without the waits of a busy machine
     res["cpu_ms_p50"] = {k: 1000 * float(np.median(v)) for k, v in CPU.items() if v}
     res["cpu_ms_p95"] = {k: 1000 * float(np.percentile(v, 95)) for k, v in CPU.items() if v}
+    res["process_cpu_ms_p50"] = {k: 1000 * float(np.median(v)) for k, v in PCPU.items() if v}
     res["ratio_brute_over_rxmatch_p50"] = res["brute"]["p50_ms"] / res["rank"]["p50_ms"]
     res["ratio_brute_over_rxmatch_cpu_p50"] = res["cpu_ms_p50"]["brute"] / res["cpu_ms_p50"]["rank"]
     res["ratio_brute_over_rxmatch_oneline_p50"] = (
@@ -483,6 +499,8 @@ def _table(rows: list[dict[str, Any]]) -> str:
         ("fast p95", "{:>8.2f}", ("e2e_fast", "p95_ms")),
         ("unpk p50", "{:>8.2f}", ("e2e_fast_unpacked", "p50_ms")),
         ("2thr p50", "{:>8.2f}", ("e2e_fast_2threads", "p50_ms")),
+        ("splt p50", "{:>8.2f}", ("e2e_fast_split", "p50_ms")),
+        ("splt p95", "{:>8.2f}", ("e2e_fast_split", "p95_ms")),
         ("batch/s", "{:>8.0f}", ("batch", "referrals_per_s")),
         ("fast b/s", "{:>8.0f}", ("batch_fast", "referrals_per_s")),
         ("unpk b/s", "{:>8.0f}", ("batch_fast_unpacked", "referrals_per_s")),
