@@ -14,7 +14,11 @@ size) and measures, in the same run:
 * ``e2e``: ``recommend(referral, k)`` with the real model encoding the query.
 * ``batch``: ``recommend_many`` throughput (referrals per second, encoding included);
   ``batch_fast``: the same with ``OnnxEmbedder(threads=--batch-threads)`` on the loaded
-  index (``--batch-fast`` referrals, best of two).
+  index (``--batch-fast`` referrals, best of two). Taking turns with it, in the same run:
+  ``batch_fast_one_chunk`` (the whole batch encoded, then ranked: the previous way, no
+  overlap), ``batch_fast_1thread`` (the encoder on one thread: this thread and the
+  pipeline's worker both encode) and ``batch_fast_int8`` (int8 queries,
+  ``OnnxEmbedder(quantize=True)`` on one thread, against the fp32-built index: not exact).
 * ``save`` / ``load``: :func:`rxmatch.persistence.save_matcher` / ``Matcher.load``
   (mmap) time with and without SHA-256 verification, the RSS growth of the load, the
   first query after loading, and ranking latency on the loaded index (memory-mapped
@@ -226,6 +230,45 @@ def _frame(refs: list[Any]) -> Any:
     )
 
 
+def _batch_in_turn(
+    variants: dict[str, tuple[Any, int | None]], refs: list[Any], repeats: int = 2
+) -> dict[str, dict[str, float]]:
+    """``recommend_many`` throughput of several (matcher, chunk) variants taking turns
+    (``chunk``: ``rxmatch.rank.batch.CHUNK`` for that run; ``None``: the default), best
+    of ``repeats``, with the process CPU time per referral (both threads) and the cores
+    used on average (CPU / wall)."""
+    from rxmatch.rank import batch
+
+    frame = _frame(refs)
+    names = list(variants)
+    best: dict[str, tuple[float, float]] = {}
+    default = batch.CHUNK
+    for rep in range(repeats):
+        for name in names[rep % len(names) :] + names[: rep % len(names)]:
+            matcher, chunk = variants[name]
+            batch.CHUNK = default if chunk is None else chunk
+            try:
+                c, t = time.process_time(), time.perf_counter()
+                out = matcher.recommend_many(frame, K)
+                wall, cpu = time.perf_counter() - t, time.process_time() - c
+            finally:
+                batch.CHUNK = default
+            assert out["referral_id"].nunique() > 0
+            if name not in best or wall < best[name][0]:
+                best[name] = (wall, cpu)
+    return {
+        name: {
+            "referrals": len(frame),
+            "seconds": wall,
+            "referrals_per_s": len(frame) / wall,
+            "cpu_ms_per_referral": 1000 * cpu / len(frame),
+            "cores_used": cpu / wall,
+            "chunk": variants[name][1] or default,
+        }
+        for name, (wall, cpu) in best.items()
+    }
+
+
 def _batch(matcher: Any, refs: list[Any], repeats: int = 2) -> dict[str, float]:
     """``recommend_many`` throughput, encoding included (best of ``repeats``)."""
     frame = _frame(refs)
@@ -414,8 +457,42 @@ def run_one(n: int, args: argparse.Namespace) -> dict[str, Any]:
             fast_emb_b = OnnxEmbedder(threads=args.batch_threads)
             fast_b = rxmatch.Matcher.load(tmp / "index", embedder=fast_emb_b, mmap=True)
             fast_b.recommend_many(_frame(real[:8]), K)  # warm-up
-            res["batch_fast"] = _batch(fast_b, real[: args.batch_fast])
+            # taking turns: the pipelined batch, the whole batch encoded then ranked (the
+            # previous way), the encoder on one thread, and int8 queries on one thread
+            one = rxmatch.Matcher.load(tmp / "index", embedder=OnnxEmbedder(threads=1), mmap=True)
+            int8 = rxmatch.Matcher.load(
+                tmp / "index",
+                embedder=OnnxEmbedder(threads=1, quantize=True, name=st.name),
+                mmap=True,
+            )
+            for mv in (one, int8):
+                mv.recommend_many(_frame(real[:40]), K)  # warm-up
+            turns = _batch_in_turn(
+                {
+                    "batch_fast": (fast_b, None),
+                    "batch_fast_one_chunk": (fast_b, 10**9),
+                    "batch_fast_1thread": (one, None),
+                    "batch_fast_int8": (int8, None),
+                },
+                real[: args.batch_fast],
+            )
+            res.update(turns)
             res["batch_fast"]["encoder_threads"] = args.batch_threads
+            res["batch_fast"]["over_one_chunk"] = (
+                res["batch_fast"]["referrals_per_s"]
+                / res["batch_fast_one_chunk"]["referrals_per_s"]
+            )
+            res["batch_fast_1thread"]["over_one_chunk"] = (
+                res["batch_fast_1thread"]["referrals_per_s"]
+                / res["batch_fast_one_chunk"]["referrals_per_s"]
+            )
+            res["batch_fast_int8"]["over_batch_fast_1thread"] = (
+                res["batch_fast_int8"]["referrals_per_s"]
+                / res["batch_fast_1thread"]["referrals_per_s"]
+            )
+            # (no agreement figure for int8 here: the directory's vectors are random, so
+            # its rankings are ties broken by noise; quality: docs/fast_encoding.md)
+            del one, int8
             t = time.perf_counter()
             fast_b.encode_many(real[: args.batch_fast])
             res["batch_fast"]["encode_s"] = time.perf_counter() - t
@@ -504,6 +581,9 @@ def _table(rows: list[dict[str, Any]]) -> str:
         ("batch/s", "{:>8.0f}", ("batch", "referrals_per_s")),
         ("fast b/s", "{:>8.0f}", ("batch_fast", "referrals_per_s")),
         ("unpk b/s", "{:>8.0f}", ("batch_fast_unpacked", "referrals_per_s")),
+        ("1chk b/s", "{:>8.0f}", ("batch_fast_one_chunk", "referrals_per_s")),
+        ("1thr b/s", "{:>8.0f}", ("batch_fast_1thread", "referrals_per_s")),
+        ("int8 b/s", "{:>8.0f}", ("batch_fast_int8", "referrals_per_s")),
         ("save s", "{:>7.2f}", "save_s"),
         ("resave s", "{:>8.2f}", "save_loaded_s"),
         ("load s", "{:>7.2f}", "load_s"),
