@@ -312,7 +312,10 @@ class Matcher(Parameters, IncrementalUpdates, SaveLoad):
         *,
         errors: Literal["raise", "skip"] = "raise",
     ) -> pd.DataFrame:
-        """Recommendations for a table of referrals at once (texts embedded in one batch).
+        """Recommendations for a table of referrals at once: each distinct text of the
+        batch embedded once, chunks of referrals embedded on a worker thread while the
+        previous ones are ranked (:func:`rxmatch.rank.batch.encode_and_rank`; the output
+        depends on the batch only, never on timing).
 
         Returns a long DataFrame: one row per (referral, match), with ``referral_id``
         (the row's ``referral_id`` column, else its position). With ``errors="skip"``,
