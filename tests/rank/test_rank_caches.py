@@ -190,3 +190,35 @@ def test_cap_positions_by_latitude_row_are_those_cell_by_cell():
             np.testing.assert_array_equal(pos, np.flatnonzero(full <= km))
             checked += len(got) > 0
     assert checked >= 100
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        [],
+        ["english", "spanish"],
+        [{"day": "Tue", "start": "10:00", "end": "12:00"}, {"day": "Fri", "start": "09:00"}],
+        [["nested"], {"deep": ["list"]}],
+        {"a": 1, "b": ["x"]},
+        [1, 2.5, None, True],
+    ],
+)
+def test_a_copier_copies_as_deep_as_the_value(value):
+    import copy
+
+    copier = results._copier(value)
+    got = copier(value)
+    assert got == value == results._fresh(value)
+    original = copy.deepcopy(value)
+    # change every list and dict of the copy: the value is untouched
+    stack = [got]
+    while stack:
+        v = stack.pop()
+        items = list(v.values()) if isinstance(v, dict) else list(v)
+        stack += [x for x in items if isinstance(x, (list, dict))]
+        if isinstance(v, dict):
+            v["changed"] = 1
+        else:
+            v.append("changed")
+    assert value == original
+    assert results._copier("text") is None and results._copier(3) is None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from datetime import date
+from functools import lru_cache
 
 from ..features.fuzzy import WordMatch
 from ..features.schedule import Session
@@ -17,7 +18,9 @@ _FIELD_NAMES = {"name": "the name", "tags": "the tags", "description": "the desc
 _HOW = {"walk": "on foot", "bike": "by bike", "transit": "by bus or train", "car": "by car"}
 
 
+@lru_cache(maxsize=1 << 14)
 def describe_age(last_verified: date | None, today: date) -> str | None:
+    """How long ago a record was verified, in words (cached: directory dates only)."""
     if last_verified is None:
         return None
     days = (today - last_verified).days

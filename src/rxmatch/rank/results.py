@@ -126,6 +126,26 @@ def _fresh(value: Any) -> Any:
     return value
 
 
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _copy_dicts(value: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [d.copy() for d in value]
+
+
+def _copier(value: Any) -> Any:
+    """The cheapest function that copies ``value`` as :func:`_fresh` does (a list of
+    scalars, a list of dicts of scalars, or anything deeper), or ``None`` for a scalar."""
+    tp = type(value)
+    if tp is list:
+        if all(type(v) in _SCALARS for v in value):
+            return list.copy
+        if all(type(v) is dict and all(type(x) in _SCALARS for x in v.values()) for v in value):
+            return _copy_dicts
+        return _fresh
+    return _fresh if tp is dict else None
+
+
 def resource_facts(index: FittedIndex, r: int) -> dict[str, Any]:
     """Table row ``r``'s facts as plain JSON values (``Match.resource``). Address, city,
     postal code, phone and url are not in the table: they come from the Directory when
@@ -141,19 +161,20 @@ def resource_facts(index: FittedIndex, r: int) -> dict[str, Any]:
         cache.clear()
         cache["directory"] = d
         cache["rows"] = {}
-    rows: dict[int, tuple[dict[str, Any], tuple[str, ...]]] = cache["rows"]
+    rows: dict[int, tuple[dict[str, Any], tuple[tuple[str, Any], ...]]] = cache["rows"]
     got = rows.get(r)
     if got is None:
         facts = _resource_facts(index, r)
-        # the keys whose values a caller could change in place (lists, dicts)
-        got = facts, tuple(k for k, v in facts.items() if type(v) in (list, dict))
+        # the values a caller could change in place (lists, dicts), with their copier
+        copiers = ((k, _copier(v)) for k, v in facts.items())
+        got = facts, tuple((k, c) for k, c in copiers if c is not None)
         if len(rows) >= FACTS_CACHE_ROWS:
             rows.clear()
         rows[r] = got
     facts, mutable = got
     out = facts.copy()
-    for k in mutable:
-        out[k] = _fresh(out[k])
+    for k, copy in mutable:
+        out[k] = copy(out[k])
     return out
 
 
