@@ -3,24 +3,32 @@ directory with the default Matcher (as ``rxmatch evaluate --dataset real-sanmate
 it), split into language detection, each encoder's encoding and the rest (ranking).
 
     python benchmarks/bench_languages.py [--rounds 5] [--dataset sanmateo] [--saved]
-        [--json out.json]
+        [--beside] [--no-before] [--json out.json]
 
 Queries are the dev split's referrals (the test split is never read), grouped by their
 labelled language: English, Spanish, Chinese and the languages the default matcher sends
 to multilingual-E5 (Vietnamese, Tagalog, ...). ``--saved`` answers from the same index
 saved and loaded again (``Matcher.save``/``Matcher.load`` in a temporary folder, deleted
 after): the default query encoder then runs on onnxruntime (packed MiniLM), as
-``rxmatch serve`` and ``rxmatch recommend --index`` answer. Every referral is answered once to warm up,
-then ``--rounds`` times, the groups taking turns referral by referral so that they share
-the machine's load. Each answer's time is split by wrapping, for the run only, the language
-identifier's ``classify`` and each encoder's ``encode``/``encode_queries``; what is left
-is ranking (candidate search, scoring, re-ranking, results). Reported per group: wall
-p50/p95 and thread CPU p50 of ``recommend`` (ms), the mean of each part (wall and thread
-CPU, ms), and the ratio of the group's p50 to the English group's in the same run. Thread
-CPU is the calling thread's (``time.thread_time``); the encoders' query paths run on the
-calling thread (one onnxruntime thread by default), torch's intra-op threads are not
-counted there, so process CPU is reported beside it. The load averages before and after
-are in the output: the machine is usually shared. No text is printed or written.
+``rxmatch serve`` and ``rxmatch recommend --index`` answer. Every referral is answered
+once to warm up, then ``--rounds`` times, the groups taking turns referral by referral so
+that they share the machine's load.
+
+Each answer's time is split by wrapping, for the run only, the language identifier's
+``classify``, each encoder's ``encode``/``encode_queries`` and ``QueryEncoder.encode_many``
+(the span of all encoding); what is left is ranking (candidate search, scoring,
+re-ranking, results). Reported per group: wall p50/p95, thread CPU p50 (the calling
+thread's), the CPU of both threads (E5 may run on a second one) and process CPU p50 (it
+includes BLAS threads spinning) of ``recommend`` (ms); the mean wall and CPU of each part
+(ms); the ratio of the group's p50 to the English group's in the same run.
+
+E5-routed answers run E5 beside the other encoders when a core looks free
+(``rxmatch.features.query.core_free``); ``--beside`` makes it so whatever the load. They
+are also timed with E5 on the calling thread (group "E5-routed, E5 on the calling
+thread"; ``--no-before`` skips it), the two taking turns answer by answer (which goes first
+alternates by round), with the paired median ratio of their wall and process CPU. The
+load averages before and after are in the output: the machine is usually shared. No text
+is printed or written.
 """
 
 from __future__ import annotations
