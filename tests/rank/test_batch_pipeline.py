@@ -55,6 +55,12 @@ def matcher(demo_directory):
     ).fit(demo_directory)
 
 
+@pytest.fixture
+def pipelined(monkeypatch):
+    """The pipeline for every encoder (by default only one-thread ONNX encoders get it)."""
+    monkeypatch.setattr(batch, "_concurrent", lambda index, plan: True)
+
+
 def _one_by_one(m: rxmatch.Matcher, refs: list[rxmatch.Referral], k: int) -> pd.DataFrame:
     return pd.concat([m.recommend(r, k).to_frame() for r in refs], ignore_index=True)
 
@@ -115,9 +121,9 @@ def test_a_ranking_error_is_raised_and_the_worker_is_joined():
     assert len(log) < 40
 
 
-@pytest.mark.parametrize("share", [False, True])
+@pytest.mark.parametrize("pipeline", [False, True])
 @pytest.mark.parametrize("n, chunk", [(0, 4), (3, 4), (4, 4), (5, 4), (23, 4), (60, 7)])
-def test_encode_and_rank_gives_what_encode_many_gives(matcher, n, chunk, share):
+def test_encode_and_rank_gives_what_encode_many_gives(matcher, n, chunk, pipeline):
     from rxmatch.features.query import QueryEncoder
 
     refs = _refs(n)
@@ -128,10 +134,13 @@ def test_encode_and_rank_gives_what_encode_many_gives(matcher, n, chunk, share):
         calls.append([r.referral_id for r in c])
         return list(zip(c, encoded))
 
-    got = batch.encode_and_rank(q, index, refs, rank, chunk=chunk, share=share)
+    got = batch.encode_and_rank(q, index, refs, rank, chunk=chunk, pipeline=pipeline)
     want = q.encode_many(index, refs)
     assert [r for r, _ in got] == refs
-    assert calls == [[r.referral_id for r in refs[i : i + chunk]] for i in range(0, n, chunk)]
+    if pipeline:  # chunk by chunk
+        assert calls == [[r.referral_id for r in refs[i : i + chunk]] for i in range(0, n, chunk)]
+    else:  # the whole batch at once
+        assert calls == ([[r.referral_id for r in refs]] if refs else [])
     for (_, a), b in zip(got, want):  # the hashing encoder: the same vectors exactly
         assert a.space == b.space and a.facets == b.facets
         np.testing.assert_array_equal(a.vector, b.vector)
@@ -144,7 +153,7 @@ def test_encode_and_rank_gives_what_encode_many_gives(matcher, n, chunk, share):
                 np.testing.assert_array_equal(x, y)
 
 
-def test_each_distinct_text_is_embedded_once(demo_directory):
+def test_each_distinct_text_is_embedded_once(demo_directory, pipelined):
     class Counting(rxmatch.HashingEmbedder):
         def __init__(self, dim):
             super().__init__(dim)
@@ -164,7 +173,21 @@ def test_each_distinct_text_is_embedded_once(demo_directory):
 
 
 # ---- the Matcher ---------------------------------------------------------------------------
-def test_recommend_many_equals_recommend_one_by_one(matcher):
+def test_other_encoders_embed_the_whole_batch_in_one_call(demo_directory):
+    class Counting(rxmatch.HashingEmbedder):
+        calls = 0
+
+        def encode(self, texts, **kwargs):
+            Counting.calls += 1
+            return super().encode(texts, **kwargs)
+
+    m = rxmatch.Matcher(Counting(384), reference_date=date(2026, 1, 1)).fit(demo_directory)
+    Counting.calls = 0
+    out = m.recommend_many(_refs(3 * batch.CHUNK), k=3)
+    assert Counting.calls == 1 and out["referral_id"].nunique() > batch.CHUNK
+
+
+def test_recommend_many_equals_recommend_one_by_one(matcher, pipelined):
     refs = _refs(3 * batch.CHUNK + 5)  # four chunks, the last one short
     many = matcher.recommend_many(refs, k=5)
     pd.testing.assert_frame_equal(many, _one_by_one(matcher, refs, 5), check_exact=True)
@@ -174,7 +197,7 @@ def test_recommend_many_equals_recommend_one_by_one(matcher):
     pd.testing.assert_frame_equal(again, many, check_exact=True)
 
 
-def test_skipped_rows_are_reported_with_the_pipeline(matcher):
+def test_skipped_rows_are_reported_with_the_pipeline(matcher, pipelined):
     rows = [{"what_matters": TEXTS[i % 8], "postal_code": ZIPS[i % 5]} for i in range(70)]
     rows[40] = {"what_matters": "walks", "lat": 95.0, "lon": 0.0}  # an invalid place
     with pytest.raises(ReferralError, match="row 40"):
@@ -194,7 +217,7 @@ class _FailingEmbedder(rxmatch.HashingEmbedder):
         return super().encode(texts, **kwargs)
 
 
-def test_an_encoding_error_mid_batch_names_the_field_not_the_words(demo_directory):
+def test_an_encoding_error_mid_batch_names_the_field_not_the_words(demo_directory, pipelined):
     m = rxmatch.Matcher(_FailingEmbedder(384), reference_date=date(2026, 1, 1)).fit(demo_directory)
     refs = _refs(80)
     refs[70] = refs[70].replace(what_matters="zebrafinch melancholy")  # the third chunk
@@ -279,7 +302,7 @@ def test_onnx_batch_matches_one_by_one_and_repeats_exactly(demo_directory, quant
         assert np.mean(shared) >= 0.8 and sum(same) >= len(refs) // 3
 
 
-def test_one_core_runs_the_same_chunks_without_a_thread(matcher, monkeypatch):
+def test_one_core_runs_the_same_chunks_without_a_thread(matcher, pipelined, monkeypatch):
     refs = _refs(2 * batch.CHUNK + 3)
     want = matcher.recommend_many(refs, k=4)
     monkeypatch.setattr("os.cpu_count", lambda: 1)

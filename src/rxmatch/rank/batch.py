@@ -129,29 +129,32 @@ def encode_and_rank(
     rank: Callable[[Sequence[Referral], list[EncodedQuery]], list[Recommendations]],
     *,
     chunk: int | None = None,
-    share: bool | None = None,
+    pipeline: bool | None = None,
 ) -> list[Recommendations]:
-    """``rank(c, encoded c)`` for the chunks ``c`` of ``chunk`` referrals, in order, the
-    next chunks' texts embedded on a worker thread while this thread ranks: the encoders
-    (onnxruntime, torch) release the GIL, the ranking is Python, so two cores work.
+    """``rank(c, encoded c)`` for the chunks ``c`` of ``chunk`` referrals (default
+    :data:`CHUNK`), in order, with two threads each embedding or ranking: a worker thread
+    embeds the chunks in order, this thread ranks each chunk once it is embedded and,
+    while the one it needs is not ready, embeds the next chunk no thread has taken
+    (onnxruntime releases the GIL; the ranking is Python). The texts of the whole batch
+    are planned first (:meth:`QueryEncoder.plan`) and each distinct text is embedded once,
+    with the chunk where it first appears: the chunks are fixed by the batch, so the
+    output does not depend on timing.
 
-    The texts of the whole batch are planned first (:meth:`QueryEncoder.plan`) and each
-    distinct text is embedded once, with the chunk where it first appears; the chunks are
-    fixed by the batch alone (``chunk`` referrals, default :data:`CHUNK`), so the output
-    does not depend on timing. A batch of one chunk runs here without a thread.
-
-    ``share`` (default: when every encoder the batch uses is an
+    ``pipeline`` (default: when every encoder the batch uses is an
     :class:`~rxmatch.features.onnx.OnnxEmbedder` on one thread, whose session may run on
-    several threads at once) lets this thread embed the next chunk not yet taken when
-    the one it needs is not ready: two threads, each embedding or ranking, on two cores.
-    An encoder on two threads or more uses the cores on its own and only overlaps the
-    ranking. An encoder's error is raised here (after the worker stopped)."""
+    two threads at once) chooses this; otherwise, and for a batch of one chunk, the whole
+    batch is embedded, then ranked, here (an encoder on two threads or more already uses
+    the cores while it embeds: overlapping the ranking cost ~10 % more CPU than it saved,
+    measured). On one core the same chunks run one after the other. An encoder's error
+    is raised here (after the worker stopped)."""
     if not referrals:
         return []
     chunk = CHUNK if chunk is None else chunk
     plan = query.plan(index, referrals)
     n = len(referrals)
-    if n <= chunk:
+    if pipeline is None:
+        pipeline = _concurrent(index, plan)
+    if n <= chunk or not pipeline:
         return rank(referrals, query.assemble(plan.steps, *query.embed(index, plan)))
     starts = list(range(0, n, chunk))
     lists = (plan.texts, plan.ml_texts, plan.e5_texts)
@@ -188,9 +191,7 @@ def encode_and_rank(
 
     if (os.cpu_count() or 1) < 2:  # one core: the same chunks, one after the other
         return [m for c in range(len(starts)) for m in (encode(c), rank_chunk(c))[1]]
-    if share is None:
-        share = _concurrent(index, plan)
-    return _pipeline(len(starts), encode, rank_chunk, share=share)
+    return _pipeline(len(starts), encode, rank_chunk, share=True)
 
 
 def _concurrent(index: FittedIndex, plan: QueryPlan) -> bool:
