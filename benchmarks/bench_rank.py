@@ -14,11 +14,12 @@ size) and measures, in the same run:
 * ``e2e``: ``recommend(referral, k)`` with the real model encoding the query.
 * ``batch``: ``recommend_many`` throughput (referrals per second, encoding included);
   ``batch_fast``: the same with ``OnnxEmbedder(threads=--batch-threads)`` on the loaded
-  index (``--batch-fast`` referrals, best of two). Taking turns with it, in the same run:
-  ``batch_fast_one_chunk`` (the whole batch encoded, then ranked: the previous way, no
-  overlap), ``batch_fast_1thread`` (the encoder on one thread: this thread and the
-  pipeline's worker both encode) and ``batch_fast_int8`` (int8 queries,
-  ``OnnxEmbedder(quantize=True)`` on one thread, against the fp32-built index: not exact).
+  index (``--batch-fast`` referrals, best of two; an encoder on two threads embeds the
+  whole batch, then ranks). Taking turns with it, in the same run: ``batch_fast_1thread``
+  (the encoder on one thread: ``recommend_many``'s pipeline, two threads each embedding or
+  ranking chunks of referrals), ``batch_fast_int8`` (the same with int8 queries,
+  ``OnnxEmbedder(quantize=True)``, against the fp32-built index: not exact) and each of
+  these two without the pipeline (``*_one_chunk``: the whole batch embedded, then ranked).
 * ``save`` / ``load``: :func:`rxmatch.persistence.save_matcher` / ``Matcher.load``
   (mmap) time with and without SHA-256 verification, the RSS growth of the load, the
   first query after loading, and ranking latency on the loaded index (memory-mapped
@@ -470,26 +471,24 @@ def run_one(n: int, args: argparse.Namespace) -> dict[str, Any]:
             turns = _batch_in_turn(
                 {
                     "batch_fast": (fast_b, None),
-                    "batch_fast_one_chunk": (fast_b, 10**9),
                     "batch_fast_1thread": (one, None),
+                    "batch_fast_1thread_one_chunk": (one, 10**9),
                     "batch_fast_int8": (int8, None),
+                    "batch_fast_int8_one_chunk": (int8, 10**9),
                 },
                 real[: args.batch_fast],
             )
             res.update(turns)
             res["batch_fast"]["encoder_threads"] = args.batch_threads
-            res["batch_fast"]["over_one_chunk"] = (
-                res["batch_fast"]["referrals_per_s"]
-                / res["batch_fast_one_chunk"]["referrals_per_s"]
-            )
-            res["batch_fast_1thread"]["over_one_chunk"] = (
-                res["batch_fast_1thread"]["referrals_per_s"]
-                / res["batch_fast_one_chunk"]["referrals_per_s"]
-            )
-            res["batch_fast_int8"]["over_batch_fast_1thread"] = (
-                res["batch_fast_int8"]["referrals_per_s"]
-                / res["batch_fast_1thread"]["referrals_per_s"]
-            )
+            for key, base in (
+                ("batch_fast_1thread", "batch_fast"),
+                ("batch_fast_1thread", "batch_fast_1thread_one_chunk"),
+                ("batch_fast_int8", "batch_fast_int8_one_chunk"),
+                ("batch_fast_int8", "batch_fast_1thread"),
+            ):
+                res[key][f"over_{base}"] = (
+                    res[key]["referrals_per_s"] / res[base]["referrals_per_s"]
+                )
             # (no agreement figure for int8 here: the directory's vectors are random, so
             # its rankings are ties broken by noise; quality: docs/fast_encoding.md)
             del one, int8
@@ -581,7 +580,6 @@ def _table(rows: list[dict[str, Any]]) -> str:
         ("batch/s", "{:>8.0f}", ("batch", "referrals_per_s")),
         ("fast b/s", "{:>8.0f}", ("batch_fast", "referrals_per_s")),
         ("unpk b/s", "{:>8.0f}", ("batch_fast_unpacked", "referrals_per_s")),
-        ("1chk b/s", "{:>8.0f}", ("batch_fast_one_chunk", "referrals_per_s")),
         ("1thr b/s", "{:>8.0f}", ("batch_fast_1thread", "referrals_per_s")),
         ("int8 b/s", "{:>8.0f}", ("batch_fast_int8", "referrals_per_s")),
         ("save s", "{:>7.2f}", "save_s"),
