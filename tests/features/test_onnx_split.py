@@ -164,3 +164,18 @@ def test_same_recommendations_and_pickling(one, split, demo_directory) -> None:
     ops = OnnxEmbedder(threads=2, parallel="ops")
     ops._load()
     assert ops._workers == 1 and ops._session.get_session_options().intra_op_num_threads == 2
+
+
+@pytest.mark.model
+@pytest.mark.skipif(not HAS_EXPORT, reason="needs torch, onnx")
+def test_a_busy_pool_does_not_hold_a_call(one, split) -> None:
+    texts = ["I used to love painting and I miss my friends", "walking", "a choir"]
+    split._load()
+    release = threading.Event()
+    blocker = split._pool.submit(release.wait, 30)  # the pool's one worker is busy
+    try:
+        got = split.encode(texts)  # the second group is taken back and run here
+        assert not blocker.done()
+    finally:
+        release.set()
+    np.testing.assert_allclose(got, one.encode(texts), rtol=0, atol=1e-6)

@@ -909,14 +909,21 @@ def _run_split(
     calling thread and the others at the same time on ``pool`` (``session.run`` releases
     the GIL; one session may run on several threads). A text's vector is computed as in
     one run: only the texts beside it in its row differ, which changes float rounding at
-    most (~2e-7)."""
+    most (~2e-7). A group that the pool has not started when the calling thread is done
+    (the pool busy with other calls' groups) is taken back and run on the calling thread."""
     groups = _split_groups([len(x) for x in ids], workers)
     out = np.zeros((len(ids), _DIM), dtype=np.float32)
-    futures = [pool.submit(run, session, [ids[i] for i in g], batch_size) for g in groups[1:]]
+    args = [(session, [ids[i] for i in g], batch_size) for g in groups]
+    futures = [pool.submit(run, *a) for a in args[1:]]
     try:
-        out[groups[0]] = run(session, [ids[i] for i in groups[0]], batch_size)
-    finally:
-        done = [f.result() for f in futures]  # waits for every group, also on an error
+        out[groups[0]] = run(*args[0])
+    except BaseException:
+        for f in futures:  # return only when no group of this call is running
+            if not f.cancel():
+                f.exception()
+        raise
+    # a group the pool has not started yet runs here instead of waiting for the pool
+    done = [run(*a) if f.cancel() else f.result() for f, a in zip(futures, args[1:])]
     for g, vecs in zip(groups[1:], done):
         out[g] = vecs
     return out
