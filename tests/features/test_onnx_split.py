@@ -179,3 +179,43 @@ def test_a_busy_pool_does_not_hold_a_call(one, split) -> None:
     finally:
         release.set()
     np.testing.assert_allclose(got, one.encode(texts), rtol=0, atol=1e-6)
+
+
+@pytest.mark.model
+@pytest.mark.skipif(not HAS_EXPORT, reason="needs torch, onnx")
+def test_the_multilingual_vector_is_computed_beside_a_split_encoder(
+    one, split, demo_directory, monkeypatch
+) -> None:
+    from rxmatch.features import query
+
+    assert split.call_threads == 2 and one.call_threads == 1
+    assert OnnxEmbedder(threads=2, parallel="ops").call_threads == 1
+    answer = "I used to love birdwatching, I would like to try painting and to meet people."
+    ref = rxmatch.Referral(answer, postal_code="94401")
+    seen: dict[str, list[str]] = {}
+    out = {}
+    for label, emb in (("one", one), ("split", split)):
+        m = rxmatch.Matcher(emb, e5=None).fit(demo_directory)
+        ml = m.index_.multilingual
+        assert ml is not None
+        encode = ml.embedder.encode
+
+        def spy(texts, _label=label, _encode=encode, **kw):
+            seen.setdefault(_label, []).append(threading.current_thread().name)
+            return _encode(texts, **kw)
+
+        monkeypatch.setattr(ml.embedder, "encode", spy)
+        out[label] = m.encode(ref)
+        monkeypatch.setattr(query, "OVERLAP_MULTILINGUAL", False)
+        out[label + "-off"] = m.encode(ref)
+        monkeypatch.setattr(query, "OVERLAP_MULTILINGUAL", True)
+        monkeypatch.undo()
+    here = threading.current_thread().name
+    assert seen["one"] == [here, here]  # one thread given: nothing beside
+    assert seen["split"] == ["rxmatch-multilingual-encode", here]
+    got, off = out["split"], out["split-off"]
+    assert got.ensemble_vector is not None
+    np.testing.assert_array_equal(got.ensemble_vector, off.ensemble_vector)
+    np.testing.assert_array_equal(got.vector, off.vector)
+    np.testing.assert_array_equal(got.interest_vectors, off.interest_vectors)
+    np.testing.assert_allclose(got.vector, out["one"].vector, rtol=0, atol=1e-6)
