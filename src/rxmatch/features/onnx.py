@@ -843,16 +843,6 @@ class OnnxEmbedder(_ProcessLocal):
         return _DIM
 
     @property
-    def call_threads(self) -> int:
-        """How many threads one :meth:`encode` call of several texts keeps busy:
-        ``threads`` (resolved) with ``parallel="texts"``, else 1 (onnxruntime's intra-op
-        threads are its own business). The query stage runs the multilingual encoder
-        beside a call that uses two or more. Does not load the model."""
-        if getattr(self, "parallel", "texts") != "texts":
-            return 1
-        return resolve_threads(self.threads, "OnnxEmbedder") or 1
-
-    @property
     def quantized(self) -> bool:
         """Whether the loaded model is the int8 export (loads the model)."""
         self._load()

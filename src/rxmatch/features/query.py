@@ -83,11 +83,6 @@ class EncodedQuery:
 #: one after the other (every E5 text is its own onnxruntime run); the wait is the longer of
 #: the two paths instead of their sum. On a busy machine the two threads only compete.
 OVERLAP_E5 = (os.cpu_count() or 1) > 1
-#: the multilingual (USEM3) vectors of an English answer computed on a thread of their own
-#: while the primary encoder runs, when that encoder was given two or more threads per call
-#: (``OnnxEmbedder(threads=2)``: its ``call_threads``): the same vectors; the wait is the
-#: longer path instead of the sum (docs/fast_encoding.md, "Two cores on one referral")
-OVERLAP_MULTILINGUAL = True
 
 
 def core_free() -> bool:
@@ -104,11 +99,11 @@ class _Beside:
     """``fn()`` on a thread of its own; :meth:`result` waits for it and returns its value
     or raises its error (in the calling thread)."""
 
-    def __init__(self, fn: Callable[[], Any], name: str = "rxmatch-e5-encode"):
+    def __init__(self, fn: Callable[[], Any]):
         self._fn = fn
         self._out: Any = None
         self._err: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread = threading.Thread(target=self._run, name="rxmatch-e5-encode", daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
@@ -310,33 +305,27 @@ class QueryEncoder:
         with no text)."""
         ml = index.multilingual
         texts, ml_texts, e5_texts = plan.texts, plan.ml_texts, plan.e5_texts
-        e5_job = ml_job = None
+        e5_job = None
         try:  # an encoder's error may hold the words: never let it reach a log
             if e5_texts:  # E5 on its own thread while the other encoders run (OVERLAP_E5)
                 e5_emb = index.vector_sets["e5"].embedder
                 encode_e5 = lambda: encode_person(e5_emb, e5_texts, batch_size=self.batch_size)  # noqa: E731
                 beside = OVERLAP_E5 and bool(texts or ml_texts) and core_free()
                 e5_job = _Beside(encode_e5) if beside else None
-            encode_ml = lambda: encode_person(ml.embedder, ml_texts, batch_size=self.batch_size)  # type: ignore[union-attr]  # noqa: E731
-            # USEM3 beside a primary encoder that splits its texts over 2+ threads
-            beside_ml = OVERLAP_MULTILINGUAL and getattr(index.embedder, "call_threads", 1) > 1
-            if ml_texts and texts and beside_ml:
-                ml_job = _Beside(encode_ml, "rxmatch-multilingual-encode")
             vecs = (
                 encode_person(index.embedder, texts, batch_size=self.batch_size) if texts else None
             )
             ml_vecs = None
             if ml_texts:
-                ml_vecs = ml_job.result() if ml_job is not None else encode_ml()
+                ml_vecs = encode_person(ml.embedder, ml_texts, batch_size=self.batch_size)  # type: ignore[union-attr]
             e5_vecs = None
             if e5_texts:
                 e5_vecs = e5_job.result() if e5_job is not None else encode_e5()
         except UnicodeError:
             raise ReferralError("the words could not be encoded", field="what_matters") from None
         finally:
-            for job in (e5_job, ml_job):  # another encoder failed: let this one finish first
-                if job is not None:
-                    job.join()
+            if e5_job is not None:  # the other encoders failed: let E5 finish first
+                e5_job.join()
         return vecs, ml_vecs, e5_vecs
 
     @staticmethod
