@@ -19,6 +19,23 @@ def st_embedder():
 
 
 @pytest.fixture(scope="session")
+def referral_texts() -> list[list[str]]:
+    """The texts a Matcher encodes for each synthetic referral: the whole answer, then
+    each interest (when there are several) and dislike."""
+    from rxmatch.features.facets import split_facets
+    from rxmatch.features.query import QueryEncoder, facet_texts
+
+    q = QueryEncoder()
+    refs = rxmatch.datasets.load_synthetic_referrals()["what_matters"].astype(str).tolist()
+    out = []
+    for t in refs:
+        f = split_facets(t)
+        interests, dislikes = facet_texts(f)
+        out.append([q.main_text(t, f), *interests, *dislikes])
+    return out
+
+
+@pytest.fixture(scope="session")
 def demo_directory():
     return rxmatch.datasets.load_demo_directory()
 

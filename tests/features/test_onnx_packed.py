@@ -49,22 +49,6 @@ def test_a_graph_without_attention_is_not_rewritten() -> None:
 
 
 # ---- the real model ------------------------------------------------------------------------
-def _referral_texts() -> list[list[str]]:
-    """The texts a Matcher encodes for each synthetic referral: the whole answer, then
-    each interest (when there are several) and dislike."""
-    from rxmatch.features.facets import split_facets
-    from rxmatch.features.query import QueryEncoder, facet_texts
-
-    q = QueryEncoder()
-    refs = rxmatch.datasets.load_synthetic_referrals()["what_matters"].astype(str).tolist()
-    out = []
-    for t in refs:
-        f = split_facets(t)
-        interests, dislikes = facet_texts(f)
-        out.append([q.main_text(t, f), *interests, *dislikes])
-    return out
-
-
 @pytest.fixture(scope="module")
 def packed() -> OnnxEmbedder:
     return OnnxEmbedder()
@@ -91,8 +75,8 @@ class _CountingSession:
 
 @pytest.mark.model
 @pytest.mark.skipif(not HAS_EXPORT, reason="needs torch, onnx")
-def test_packed_vectors_equal_padded_ones_on_referrals(packed, padded) -> None:
-    groups = _referral_texts()
+def test_packed_vectors_equal_padded_ones_on_referrals(packed, padded, referral_texts) -> None:
+    groups = referral_texts
     assert max(len(g) for g in groups) >= 3  # answers with several wishes are covered
     flat = [t for g in groups for t in g]
     want = padded.encode(flat)

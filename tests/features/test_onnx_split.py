@@ -49,21 +49,6 @@ def test_parallel_is_checked() -> None:
 
 
 # ---- the real model ---------------------------------------------------------------------------
-def _referral_texts() -> list[list[str]]:
-    """The texts a Matcher encodes for each synthetic referral (answer, wishes, dislikes)."""
-    from rxmatch.features.facets import split_facets
-    from rxmatch.features.query import QueryEncoder, facet_texts
-
-    q = QueryEncoder()
-    refs = rxmatch.datasets.load_synthetic_referrals()["what_matters"].astype(str).tolist()
-    out = []
-    for t in refs:
-        f = split_facets(t)
-        interests, dislikes = facet_texts(f)
-        out.append([q.main_text(t, f), *interests, *dislikes])
-    return out
-
-
 @pytest.fixture(scope="module")
 def one() -> OnnxEmbedder:
     return OnnxEmbedder(threads=1)
@@ -92,8 +77,8 @@ class _ThreadSpy:
 
 @pytest.mark.model
 @pytest.mark.skipif(not HAS_EXPORT, reason="needs torch, onnx")
-def test_split_vectors_equal_one_run_on_referrals(one, split) -> None:
-    groups = _referral_texts()
+def test_split_vectors_equal_one_run_on_referrals(one, split, referral_texts) -> None:
+    groups = referral_texts
     assert max(len(g) for g in groups) >= 4
     split._load()
     assert split._packed and split._workers == 2
