@@ -271,7 +271,10 @@ def test_threads_env_var(monkeypatch):
 
 
 def test_onnx_session_takes_the_thread_default(monkeypatch, tmp_path):
-    """The session is built with RXMATCH_THREADS intra-op threads (read at first use)."""
+    """RXMATCH_THREADS (read at first use) is how many threads one call uses: with the
+    default ``parallel="texts"`` the texts are split over that many Python threads, each
+    session run on one intra-op thread; with ``parallel="ops"`` onnxruntime's intra-op
+    threads take them."""
     pytest.importorskip("onnxruntime")
     from rxmatch.features import onnx as fonnx
 
@@ -299,6 +302,9 @@ def test_onnx_session_takes_the_thread_default(monkeypatch, tmp_path):
     monkeypatch.setenv("RXMATCH_THREADS", "2")
     with pytest.raises(rxmatch.ModelUnavailableError):
         OnnxEmbedder(path=tmp_path / "m.onnx").encode(["x"])
+    assert seen["intra_op_num_threads"] == 1
+    with pytest.raises(rxmatch.ModelUnavailableError):
+        OnnxEmbedder(path=tmp_path / "m.onnx", parallel="ops").encode(["x"])
     assert seen["intra_op_num_threads"] == 2
     monkeypatch.delenv("RXMATCH_THREADS")
     with pytest.raises(rxmatch.ModelUnavailableError):
