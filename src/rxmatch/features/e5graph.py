@@ -36,6 +36,8 @@ from typing import Any
 
 import numpy as np
 
+from .text import each_distinct_once
+
 __all__ = [
     "E5Weights",
     "load_weights",
@@ -462,14 +464,14 @@ class E5Engine:
         return out
 
     def encode(self, texts: list[str], kind: str, threads: int) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.w.hidden), dtype=np.float32)
+        # each distinct text once (its vector is its own)
+        return each_distinct_once(texts, lambda distinct: self._encode(distinct, kind, threads))
+
+    def _encode(self, texts: list[str], kind: str, threads: int) -> np.ndarray:
         H, w = self.w.hidden, self.w
         out = np.zeros((len(texts), H), dtype=np.float64)
-        if not texts:
-            return out.astype(np.float32)
-        distinct = list(dict.fromkeys(texts))
-        if len(distinct) < len(texts):  # each distinct text once (its vector is its own)
-            where = {t: i for i, t in enumerate(distinct)}
-            return self.encode(distinct, kind, threads)[[where[t] for t in texts]]
         ids = self.tokenizer.encode([PREFIXES[kind] + t for t in texts])
         wins = self.windows(ids)
         order = sorted(range(len(wins)), key=lambda i: (len(wins[i][1]), i))

@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from ..exceptions import InvalidParameterError, ModelUnavailableError, OptionalDependencyError
-from .text import _ProcessLocal, default_model_path, resolve_threads
+from .text import _ProcessLocal, default_model_path, each_distinct_once, resolve_threads
 
 __all__ = [
     "OnnxEmbedder",
@@ -880,19 +880,15 @@ class OnnxEmbedder(_ProcessLocal):
         if not items:
             return out
         session = self._load()
-        # each distinct text once (a batch of referrals repeats wishes)
-        first = dict.fromkeys(items)
-        unique = list(first)
-        ids = [e.ids for e in self._tokenizer.encode_batch(unique, add_special_tokens=True)]
         run = _run_packed if self._packed else _run_padded
-        if self._workers > 1 and len(ids) > 1:
-            vecs = _run_split(run, session, ids, batch_size, self._workers, self._pool)
-        else:
-            vecs = run(session, ids, batch_size)
-        if len(unique) == len(items):
-            return vecs
-        where = {t: i for i, t in enumerate(unique)}
-        return vecs[[where[t] for t in items]]
+
+        def encode_all(unique: list[str]) -> np.ndarray:
+            ids = [e.ids for e in self._tokenizer.encode_batch(unique, add_special_tokens=True)]
+            if self._workers > 1 and len(ids) > 1:
+                return _run_split(run, session, ids, batch_size, self._workers, self._pool)
+            return run(session, ids, batch_size)
+
+        return each_distinct_once(items, encode_all)  # a batch of referrals repeats wishes
 
     def __repr__(self) -> str:
         src = "bundled, int8" if self.quantize else "bundled"

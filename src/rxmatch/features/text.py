@@ -14,7 +14,7 @@ import re
 import threading
 import unicodedata
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -84,6 +84,19 @@ class Embedder(Protocol):
 THREADS_ENV = "RXMATCH_THREADS"
 #: Batches of at least this many texts (fitting a directory) use ``batch_threads``.
 BATCH_TEXTS = 32
+
+
+def each_distinct_once(
+    texts: Sequence[str], encode: Callable[[list[str]], np.ndarray]
+) -> np.ndarray:
+    """``encode(texts)`` with each distinct text encoded once (in first-seen order) and its
+    row repeated for its repeats: a batch of referrals that repeat wishes pays for each
+    wish once. A text's vector must not depend on the others encoded with it."""
+    distinct = list(dict.fromkeys(texts))
+    if len(distinct) == len(texts):
+        return encode(list(texts))
+    where = {t: i for i, t in enumerate(distinct)}
+    return encode(distinct)[[where[t] for t in texts]]
 
 
 def default_threads() -> int:
