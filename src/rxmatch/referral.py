@@ -43,21 +43,40 @@ def travel_minutes(distance_km: float, mode: str) -> float:
 class Referral:
     """What the person told the link worker, and their constraints.
 
+    The text is never logged or written anywhere by rxmatch; ``repr`` hides it.
+
     Parameters
     ----------
-    what_matters : the person's own words (any language the embedder supports).
-    lat, lon : home location; or ``postal_code`` (US ZIP, geocoded offline).
-    max_km : search radius; default from ``travel_mode`` (walk 2, bike 6, transit 10,
+    what_matters : str
+        the person's own words (any language the embedder supports).
+    lat, lon : float | None
+        home location; or ``postal_code`` (US ZIP, geocoded offline).
+    max_km : float | None
+        search radius; default from ``travel_mode`` (walk 2, bike 6, transit 10,
         car 25 km), else 10 km.
-    age, languages, accessibility_needs, free_only, online_ok, online_only : eligibility.
-    availability : free windows such as ``["weekday mornings", "after 6 pm"]``.
-    availability_required : exclude resources whose stated sessions all fall outside
+    age : float | None
+        eligibility: outside a resource's stated age range excludes it.
+    languages : tuple[str, ...]
+        eligibility: a resource stating none of these languages is excluded.
+    accessibility_needs : tuple[str, ...]
+        eligibility: a resource stating its access without all of these is excluded.
+    free_only : bool
+        eligibility: resources stated as paid are excluded.
+    online_ok : bool
+        eligibility: ``False`` excludes online-only resources.
+    online_only : bool
+        eligibility: only online resources.
+    availability : tuple[str, ...]
+        free windows such as ``["weekday mornings", "after 6 pm"]``.
+    availability_required : bool
+        exclude resources whose stated sessions all fall outside
         ``availability`` (resources with no stated times are kept and flagged).
-    prefer_free : favour free resources (a soft preference; ``free_only`` is the filter).
-    preferred_categories, excluded_categories : category names (matched leniently).
-    referral_id : an opaque id used in results and tables.
-
-    The text is never logged or written anywhere by rxmatch; ``repr`` hides it.
+    prefer_free : bool
+        favour free resources (a soft preference; ``free_only`` is the filter).
+    preferred_categories, excluded_categories : tuple[str, ...]
+        category names (matched leniently).
+    referral_id : str | None
+        an opaque id used in results and tables.
     """
 
     what_matters: str

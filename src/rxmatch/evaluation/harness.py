@@ -146,10 +146,13 @@ class EvaluationResult:
 
     Attributes
     ----------
-    per_referral : long DataFrame: referral_id, system, metric, value and the referral's
+    per_referral : pd.DataFrame
+        long DataFrame: referral_id, system, metric, value and the referral's
         group columns (region, language_of_text, age_group, sector, split when known).
-    rankings : ``{system: {referral_id: Ranking}}``, the lists that were scored.
-    exposure : ``{system: counts}``, a referrals × resources 0/1 matrix of recommendations
+    rankings : dict[str, dict[str, Ranking]]
+        ``{system: {referral_id: Ranking}}``, the lists that were scored.
+    exposure : dict[str, np.ndarray]
+        ``{system: counts}``, a referrals × resources 0/1 matrix of recommendations
         (rows in ``referral_ids`` order, columns in directory order).
     """
 
@@ -329,19 +332,30 @@ def evaluate(
 
     Parameters
     ----------
-    systems : names (see ``rxmatch.evaluation.SYSTEMS``), :class:`System` objects, a
+    systems
+        names (see ``rxmatch.evaluation.SYSTEMS``), :class:`System` objects, a
         comma-separated string, or ``None`` for all.
-    directory : the :class:`~rxmatch.Directory` (ignored when ``shared`` is given).
-    referrals : a DataFrame (``load_synthetic_referrals``) or Referral objects with ids.
+    directory : Directory | None
+        the :class:`~rxmatch.Directory` (ignored when ``shared`` is given).
+    referrals
+        a DataFrame (``load_synthetic_referrals``) or Referral objects with ids.
         Columns ``region``, ``language_of_text``, ``age`` and ``split`` become breakdowns.
-    qrels : referral_id, resource_id, relevance (graded, > 0; unjudged = 0).
-    k : list length scored.
-    bootstrap : number of bootstrap resamples for the CIs (0: no CI).
-    seed : seeds the bootstrap and the random baseline.
-    embedder : text encoder for the shared Matcher (default the bundled model).
-    shared : a :class:`SharedIndex` to reuse (embeddings encoded once across calls).
-    min_relevance : grade from which an item counts as relevant in binary metrics.
-    sector_categories : resource_id → category used for the ``sector`` breakdown (default
+    qrels : pd.DataFrame
+        referral_id, resource_id, relevance (graded, > 0; unjudged = 0).
+    k : int
+        list length scored.
+    bootstrap : int
+        number of bootstrap resamples for the CIs (0: no CI).
+    seed : int
+        seeds the bootstrap and the random baseline.
+    embedder : Embedder | None
+        text encoder for the shared Matcher (default the bundled model).
+    shared : SharedIndex | None
+        a :class:`SharedIndex` to reuse (embeddings encoded once across calls).
+    min_relevance : float
+        grade from which an item counts as relevant in binary metrics.
+    sector_categories : Mapping[str, str | None] | None
+        resource_id → category used for the ``sector`` breakdown (default
         the directory's categories, given or inferred).
     """
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:

@@ -57,7 +57,8 @@ class SharedIndex:
 
     Parameters
     ----------
-    matcher : a fitted :class:`~rxmatch.Matcher` (its embeddings, categories and
+    matcher : Matcher
+        a fitted :class:`~rxmatch.Matcher` (its embeddings, categories and
         eligibility rules are reused).
     """
 

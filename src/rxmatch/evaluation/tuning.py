@@ -103,18 +103,24 @@ def tune_weights(
 
     Parameters
     ----------
-    directory : the :class:`~rxmatch.Directory` (ignored when ``shared`` is given).
-    referrals : train and dev referrals (``load_synthetic_referrals`` rows).
-    qrels : graded judgements (referral_id, resource_id, relevance).
-    grid : ``{name: values}`` with names among the Weights fields and ``"diversity"``;
+    directory : Directory | None
+        the :class:`~rxmatch.Directory` (ignored when ``shared`` is given).
+    referrals
+        train and dev referrals (``load_synthetic_referrals`` rows).
+    qrels : pd.DataFrame
+        graded judgements (referral_id, resource_id, relevance).
+    grid
+        ``{name: values}`` with names among the Weights fields and ``"diversity"``;
         default :data:`DEFAULT_GRID` (243 configurations). Weights not in the grid keep
         their defaults.
-    k : cut-off of nDCG.
+    k : int
+        cut-off of nDCG.
 
     Returns
     -------
-    DataFrame, one row per configuration, best first: the six weights, diversity,
-    ``ndcg@k`` over all given referrals, ``ndcg@k_<split>`` per split, and ``is_default``.
+    pandas.DataFrame
+        DataFrame, one row per configuration, best first: the six weights, diversity,
+        ``ndcg@k`` over all given referrals, ``ndcg@k_<split>`` per split, and ``is_default``.
     """
     if not isinstance(referrals, pd.DataFrame):
         raise InvalidParameterError(

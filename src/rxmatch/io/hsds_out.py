@@ -185,8 +185,10 @@ def to_hsds(directory: Directory, ids: Iterable[str] | None = None) -> list[dict
 
     Parameters
     ----------
-    directory : the directory to export.
-    ids : export only these record ids, in this order (default: all, in directory order).
+    directory : Directory
+        the directory to export.
+    ids : Iterable[str] | None
+        export only these record ids, in this order (default: all, in directory order).
     """
     if ids is None:
         return [_service(rec) for rec in directory]

@@ -54,9 +54,11 @@ def load_nyc_volunteer(
 
     Parameters
     ----------
-    path : the folder holding the CSV, or the CSV itself. Default: ``nyc-volunteer`` in
+    path : str | os.PathLike[str] | None
+        the folder holding the CSV, or the CSV itself. Default: ``nyc-volunteer`` in
         the shared data folder.
-    return_report : also return an :class:`ImportReport`.
+    return_report : bool
+        also return an :class:`ImportReport`.
 
     Notes
     -----

@@ -146,18 +146,23 @@ def load_ohana(
 
     Parameters
     ----------
-    path : folder holding ``locations.json``, ``services.json``, ``organizations.json``
+    path : str | os.PathLike[str] | None
+        folder holding ``locations.json``, ``services.json``, ``organizations.json``
         (and optionally ``oe_taxonomy.json``). Default: ``ohana-smc`` in the shared data
         folder (``$RXMATCH_SHARED_DATA`` or ``../shared/data`` beside the repository).
-    return_report : also return an :class:`ImportReport` (category counts, hours parse
+    return_report : bool
+        also return an :class:`ImportReport` (category counts, hours parse
         rate, ages found, ...).
-    mail_zip_fallback : place a location with neither coordinates nor a street address at
+    mail_zip_fallback : bool
+        place a location with neither coordinates nor a street address at
         its mailing-address ZIP centroid (reported as a field issue). ``False`` skips it.
-    strict : passed to :meth:`Directory.from_frame`.
+    strict : bool
+        passed to :meth:`Directory.from_frame`.
 
     Returns
     -------
-    Directory, or ``(Directory, ImportReport)`` when ``return_report`` is true.
+    Directory | tuple[Directory, ImportReport]
+        Directory, or ``(Directory, ImportReport)`` when ``return_report`` is true.
 
     Notes
     -----
@@ -174,7 +179,8 @@ def load_ohana(
 
     Raises
     ------
-    DatasetNotFoundError : the folder or ``locations.json`` is missing.
+    DatasetNotFoundError
+        the folder or ``locations.json`` is missing.
     """
     base = resolve_dataset(path, "ohana-smc", "locations.json")
     bad_lines: list[RowProblem] = []

@@ -167,24 +167,34 @@ class OutcomeReranker:
 
     Parameters
     ----------
-    weight : exponent of the lift (0 = the static ranking).
-    prior_strength : the prior's weight, in attendances, pulling each lift toward the
+    weight : float
+        exponent of the lift (0 = the static ranking).
+    prior_strength : float
+        the prior's weight, in attendances, pulling each lift toward the
         overall (or its category's) rate.
-    examination : the position-bias curve ``e(rank)`` (default :func:`examination_curve`
+    examination : Sequence[float] | None
+        the position-bias curve ``e(rank)`` (default :func:`examination_curve`
         with ``eta=1``).
-    explore_from : the first slot (1-based) open to exploration; ``None`` turns it off.
-    n_draws : Monte Carlo draws for the propensities.
-    outcome : the event counted as success (``"attended"`` or ``"attending_12w"``).
-    weighting : ``"exposure"`` (examination propensity as exposure) or ``"ips"``
+    explore_from : int | None
+        the first slot (1-based) open to exploration; ``None`` turns it off.
+    n_draws : int
+        Monte Carlo draws for the propensities.
+    outcome : str
+        the event counted as success (``"attended"`` or ``"attending_12w"``).
+    weighting : str
+        ``"exposure"`` (examination propensity as exposure) or ``"ips"``
         (Horvitz-Thompson weights by shown-propensity and examination).
-    max_lift : promote no resource by more than this factor (demotions are not capped): a
+    max_lift : float | None
+        promote no resource by more than this factor (demotions are not capped): a
         bound on how far a popular resource can take over others' exposure.
-    exposure_penalty : ``lambda``: each resource's ranking score is lowered by
+    exposure_penalty : float
+        ``lambda``: each resource's ranking score is lowered by
         ``lambda * log(1 + X_d / mean X)``, ``X_d`` its examination-weighted exposure in
         the log (a feedback brake on a resource taking over others' exposure; 0 = off;
         0.15 kept the exposure Gini below the static ranker's in every seed of the
         simulation of ``docs/outcomes.md``; the small-organisation share not always).
-    by_category : shrink toward the category's pooled rate instead of the overall one (off
+    by_category : bool
+        shrink toward the category's pooled rate instead of the overall one (off
         by default: a category's rate mixes in *who* it is shown to, and in the simulation
         it lowered held-out nDCG).
     """

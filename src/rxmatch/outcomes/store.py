@@ -85,12 +85,15 @@ class OutcomeStore:
 
     Parameters
     ----------
-    url : a SQLite file path (created if missing), ``":memory:"``, a ``sqlite:///`` URL or
+    url : str | os.PathLike[str]
+        a SQLite file path (created if missing), ``":memory:"``, a ``sqlite:///`` URL or
         a ``postgresql://user@host:port/db`` URL (psycopg 3; ``?host=/socket/dir`` for a
         unix socket).
-    retention_days : keep events for this many days: older ones are deleted when the store
+    retention_days : float | None
+        keep events for this many days: older ones are deleted when the store
         opens and on every :meth:`purge`. ``None`` keeps them until forgotten.
-    busy_timeout : seconds a SQLite writer waits for another process's write to finish.
+    busy_timeout : float
+        seconds a SQLite writer waits for another process's write to finish.
     """
 
     def __init__(

@@ -182,20 +182,27 @@ def create_app(
 
     Parameters
     ----------
-    index : a saved index folder (``rxmatch index build``); loaded in a background thread
+    index : str | Path | None
+        a saved index folder (``rxmatch index build``); loaded in a background thread
         at start-up (``/readyz`` answers 503 ``loading`` until it is ready) and loaded
         again by ``POST /admin/reload`` (or SIGHUP with ``sighup_reload``).
-    matcher : a fitted :class:`~rxmatch.Matcher` to serve instead (ready at once; no
+    matcher
+        a fitted :class:`~rxmatch.Matcher` to serve instead (ready at once; no
         reload).
-    tiles : a Leaflet tile URL template for the console's map (``None``: no tiles; the map
+    tiles : str | None
+        a Leaflet tile URL template for the console's map (``None``: no tiles; the map
         still shows home and the matches on a blank background).
-    max_concurrency : rankings run at once (default: the number of CPUs); more requests
+    max_concurrency : int | None
+        rankings run at once (default: the number of CPUs); more requests
         wait their turn instead of oversubscribing the cores.
-    sighup_reload : reload the index on SIGHUP (when the server runs in the main thread).
-    mmap : memory-map the index's arrays instead of reading them into memory (less memory
+    sighup_reload : bool
+        reload the index on SIGHUP (when the server runs in the main thread).
+    mmap : bool
+        memory-map the index's arrays instead of reading them into memory (less memory
         for a big index; the folder must then only ever be replaced, as ``rxmatch index
         build`` and ``Matcher.save`` do, never changed in place).
-    outcomes : an :class:`~rxmatch.outcomes.OutcomeStore` or its URL/path: adds
+    outcomes
+        an :class:`~rxmatch.outcomes.OutcomeStore` or its URL/path: adds
         ``POST /outcomes`` and ``POST /outcomes/forget`` (``rxmatch.outcomes.http``).
     """
     if (index is None) == (matcher is None):
