@@ -545,7 +545,11 @@ def test_confidence_is_calibrated_and_min_confidence_holds_back(matcher):
 
     recs = matcher.recommend(person(), k=5)
     assert all(0 < m.confidence < 1 for m in recs)
-    assert [m.confidence for m in recs] == pytest.approx(list(confidence([m.score for m in recs])))
+    ranks = [m.rank for m in recs]
+    assert ranks == list(range(1, len(recs) + 1))
+    assert [m.confidence for m in recs] == pytest.approx(
+        list(confidence([m.score for m in recs], ranks=ranks))
+    )
     assert "confidence" in recs.to_frame().columns
     strict = copy_with(matcher, min_confidence=0.99)
     held = strict.recommend(person(), k=5)

@@ -10,13 +10,15 @@ import math
 import pickle
 from datetime import date
 
+import numpy as np
 import pandas as pd
 import pytest
 
 import rxmatch
 from rxmatch import Directory, Matcher, Referral
 from rxmatch.features.geo import haversine_km
-from rxmatch.records import RESOURCE_FIELDS, SCHEMA, Match, Recommendations
+from rxmatch.rank.scoring import confidence
+from rxmatch.records import RESOURCE_FIELDS, SCHEMA, Match, Recommendations, _ordinal
 
 HOME = (37.5630, -122.3255)  # downtown San Mateo
 #: a context sentence with a word found nowhere in the directory
@@ -176,6 +178,21 @@ def test_why_not_always_answers(matcher, recs, directory):
     assert len(below) == recs.n_candidates - len(recs) - len(recs.excluded)
     ranks = sorted(int(answers[rid].split(": ")[1].split()[0][:-2]) for rid in below)
     assert all(r > 1 for r in ranks) and ranks[-1] == recs.n_candidates - len(recs.excluded)
+
+
+def test_why_not_a_held_back_match_gives_the_confidence_it_had_at_its_rank(matcher):
+    # ranked by score (no diversity): a match held back by min_confidence had, at its place
+    # by score, the confidence the full list shows at that rank (not its score's alone)
+    full = matcher.recommend(_referral(), k=5)
+    floor = float(np.mean([full[2].confidence, full[3].confidence]))
+    strict = copy.copy(matcher).set_params(min_confidence=floor).recommend(_referral(), k=5)
+    held = [m for m in full if m.resource_id not in strict.ids]
+    assert held and all(m.rank > 1 for m in held)
+    for m in held:
+        why = strict.why_not(m.resource_id)
+        assert f"{_ordinal(m.rank)} of" in why
+        assert f"held back, its confidence ({m.confidence:.0%}) is below {floor:.0%}" in why
+        assert m.confidence < float(confidence([m.score])[0])  # the rank lowered it
 
 
 def test_why_not_names_the_rule_that_excluded(matcher):

@@ -139,10 +139,10 @@ class Match:
     """One recommended resource.
 
     ``score`` is the final score in [0, 1] (after the freshness factor); ``confidence`` the
-    calibrated probability of a good match (grade 2+ of 3) for that score; ``components``
-    holds each score component in [0, 1] before weighting; ``reasons`` are short
-    human-readable explanations; ``matched_words`` pairs the person's words with words of
-    the resource (typo-tolerant).
+    calibrated probability of a good match (grade 2+ of 3) for that score at that rank;
+    ``components`` holds each score component in [0, 1] before weighting; ``reasons`` are
+    short human-readable explanations; ``matched_words`` pairs the person's words with
+    words of the resource (typo-tolerant).
     """
 
     rank: int
@@ -158,7 +158,7 @@ class Match:
     matched_words: tuple[WordMatch, ...] = ()
     flags: tuple[str, ...] = ()
     #: calibrated probability that a link worker would judge this a good match (grade 2+
-    #: of 3), from the final score (:func:`rxmatch.rank.confidence`)
+    #: of 3), from the final score and the rank (:func:`rxmatch.rank.confidence`)
     confidence: float | None = None
     #: one short sentence for the link worker, built from the reasons (it quotes only the
     #: matched words or wish the reasons quote)
@@ -538,7 +538,7 @@ class Recommendations(Sequence[Match]):
         )
         from .rank.scoring import confidence
 
-        c = float(confidence(np.array([s]))[0])
+        c = float(confidence(np.array([s]), ranks=np.array([rank]))[0])  # at its place by score
         if ctx.min_confidence > 0 and c < ctx.min_confidence:
             text += f"; held back, its confidence ({c:.0%}) is below {ctx.min_confidence:.0%}"
         elif rank <= k:

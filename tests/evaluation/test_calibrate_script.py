@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rxmatch.rank.scoring import confidence
+from rxmatch.rank.scoring import ConfidenceCalibration, confidence
 
 SCRIPT = Path(__file__).resolve().parents[2] / "datasets" / "real" / "calibrate.py"
 
@@ -32,8 +32,33 @@ def draws(a: float, b: float, n: int, seed: int = 0) -> tuple[np.ndarray, np.nda
 
 def test_platt_fit_recovers_the_sigmoid_it_was_drawn_from(calibrate):
     s, y = draws(8.0, -3.0, 40_000)
-    a, b = calibrate.fit(s, y)
-    assert a == pytest.approx(8.0, abs=0.4) and b == pytest.approx(-3.0, abs=0.15)
+    cal = calibrate.fit(s, y)
+    assert cal.score == pytest.approx(8.0, abs=0.4) and cal.intercept == pytest.approx(
+        -3.0, abs=0.15
+    )
+    assert cal.log_rank == 0.0
+
+
+def test_the_rank_fit_recovers_the_log_rank_it_was_drawn_from(calibrate):
+    rng = np.random.default_rng(3)
+    s = rng.uniform(0.0, 0.6, 40_000)
+    rank = rng.integers(1, 11, len(s)).astype(float)
+    truth = ConfidenceCalibration(7.0, -2.5, -0.5)
+    y = (rng.uniform(size=len(s)) < confidence(s, truth, rank)).astype(float)
+    cal = calibrate.fit(s, y, rank)
+    assert cal.score == pytest.approx(7.0, abs=0.5) and cal.intercept == pytest.approx(
+        -2.5, abs=0.2
+    )
+    assert cal.log_rank == pytest.approx(-0.5, abs=0.08)
+    # out of fold, the rank fit is the better-calibrated one on such draws
+    groups = np.repeat(np.arange(20).astype(str), 2_000)
+    with_rank = calibrate.out_of_fold(s, y, groups, ranks=rank)
+    score_only = calibrate.out_of_fold(s, y, groups)
+    assert (
+        calibrate.reliability(with_rank, y)["brier"] < calibrate.reliability(score_only, y)["brier"]
+    )
+    d, lo, hi = calibrate.paired_brier(with_rank, score_only, y, groups)
+    assert lo <= d <= hi < 0
 
 
 def test_reliability_figures(calibrate):

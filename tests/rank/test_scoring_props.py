@@ -17,6 +17,7 @@ from rxmatch.rank.scoring import (
     CONFIDENCE_CALIBRATION,
     DEFAULT_WEIGHTS,
     CandidateFeatures,
+    ConfidenceCalibration,
     Weights,
     blend,
     category_affinity,
@@ -284,23 +285,48 @@ def test_matcher_rejects_penalties_outside_the_unit_interval(param):
 
 # ---- confidence ---------------------------------------------------------------------------
 @FAST
-@given(st.lists(st.floats(-0.5, 1.5), min_size=1, max_size=30))
-def test_confidence_is_a_probability_monotone_in_score(scores):
+@given(st.lists(st.floats(-0.5, 1.5), min_size=1, max_size=30), st.integers(1, 50))
+def test_confidence_is_a_probability_monotone_in_score_at_a_fixed_rank(scores, rank):
     s = np.sort(np.array(scores))
-    c = confidence(s)
-    assert np.all((c > 0) & (c < 1))
-    assert np.all(np.diff(c) >= 0)
-    strict = np.diff(s) > 1e-9
-    assert np.all(np.diff(c)[strict] > 0)
+    for c in (confidence(s), confidence(s, ranks=rank), confidence(s, ranks=np.full(len(s), rank))):
+        assert np.all((c > 0) & (c < 1))
+        assert np.all(np.diff(c) >= 0)
+        strict = np.diff(s) > 1e-9
+        assert np.all(np.diff(c)[strict] > 0)
+
+
+@FAST
+@given(st.floats(0.0, 1.0), st.integers(1, 49))
+def test_the_same_score_is_less_confident_lower_in_the_list(score, rank):
+    # the fit on the real dev splits found a good match less likely lower in the list
+    assert CONFIDENCE_CALIBRATION.log_rank < 0
+    worse = confidence([score, score], ranks=[rank, rank + 1])
+    assert worse[1] < worse[0]
+    assert confidence([score])[0] == pytest.approx(confidence([score], ranks=[1])[0])
 
 
 def test_confidence_is_the_documented_sigmoid():
-    a, b = CONFIDENCE_CALIBRATION
-    assert a > 0  # so a higher score is a more likely good match
-    assert confidence(np.array([-b / a]))[0] == pytest.approx(0.5)
-    np.testing.assert_allclose(confidence([0.0, 1.0]), 1 / (1 + np.exp([-b, -(a + b)])))
-    # another calibration is honoured
+    cal = CONFIDENCE_CALIBRATION
+    assert cal.score > 0  # so a higher score is a more likely good match
+    z = cal.score * 0.3 + cal.log_rank * np.log(4) + cal.intercept
+    assert confidence([0.3], ranks=[4])[0] == pytest.approx(1 / (1 + np.exp(-z)))
+    # ranks omitted: the top match's (rank 1), where log(rank) is 0
+    assert confidence(np.array([-cal.intercept / cal.score]))[0] == pytest.approx(0.5)
+    np.testing.assert_allclose(
+        confidence([0.0, 1.0]), 1 / (1 + np.exp([-cal.intercept, -(cal.score + cal.intercept)]))
+    )
+    # another calibration is honoured; a plain (score, intercept) pair ignores the rank
     assert confidence([0.3], (0.0, 0.0))[0] == pytest.approx(0.5)
+    old = 1 / (1 + np.exp(-(7.54 * 0.3 - 3.10)))
+    assert confidence([0.3, 0.3], (7.54, -3.10), ranks=[1, 9]) == pytest.approx([old, old])
+    assert confidence([0.3], ConfidenceCalibration(7.54, -3.10, -1.0), ranks=[np.e])[0] == (
+        pytest.approx(1 / (1 + np.exp(-(7.54 * 0.3 - 3.10 - 1.0))))
+    )
+
+
+def test_confidence_refuses_a_rank_below_one():
+    with pytest.raises(InvalidParameterError, match="1-based"):
+        confidence([0.3, 0.4], ranks=[0, 1])
 
 
 # ---- category_affinity --------------------------------------------------------------------

@@ -7,6 +7,7 @@ from .rerank import mmr, rerank, top_n
 from .scoring import (
     DEFAULT_WEIGHTS,
     CandidateFeatures,
+    ConfidenceCalibration,
     ScoredCandidates,
     Weights,
     blend,
@@ -34,6 +35,7 @@ __all__ = [
     "blend",
     "category_affinity",
     "confidence",
+    "ConfidenceCalibration",
     "freshness_factor",
     "ResourceTable",
 ]

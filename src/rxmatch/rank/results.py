@@ -30,9 +30,10 @@ if TYPE_CHECKING:
 __all__ = ["ResultBuilder", "LOW_CONFIDENCE", "resource_facts", "exclusions"]
 
 #: below this calibrated confidence of the best match, ``recs.notes`` says plainly that
-#: there is no strong match in reach: the best is unlikely to be good (about the bottom
-#: fifth of top-10 scores on the real dev sets; firing rates: ``datasets/real/calibrate.py``)
-LOW_CONFIDENCE = 0.2
+#: there is no strong match in reach: the best is unlikely to be good (a top match is good
+#: for half the real dev referrals; 0.2 until the confidence learnt the rank, which left the
+#: top match under-confident; firing rates: ``datasets/real/calibrate.py``)
+LOW_CONFIDENCE = 0.3
 
 _VIA_NAMES = {0: "radius", 1: "outreach", 2: "online"}
 
@@ -368,8 +369,10 @@ class ResultBuilder:
             max_per_category=self.max_per_category,
             coverage_bonus=self.coverage_bonus,
         )
-        conf = confidence(scored.scores[order]) if len(order) else np.zeros(0)
+        conf = confidence(scored.scores[order], ranks=np.arange(1, len(order) + 1))
         order, conf, notes = self.notes(ref, f, order, conf)
+        # at the ranks shown once weaker matches are held back (a kept match only moves up)
+        conf = confidence(scored.scores[order], ranks=np.arange(1, len(order) + 1))
         lexical = f.components.get("lexical")
         # the person's word stems, once for all the matches whose words are explained
         stems = (

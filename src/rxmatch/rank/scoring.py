@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
@@ -14,6 +14,7 @@ from ..exceptions import InvalidParameterError
 
 if TYPE_CHECKING:  # pandas loads when a table is first built
     import pandas as pd
+    from numpy.typing import ArrayLike
 
 __all__ = [
     "CandidateFeatures",
@@ -22,6 +23,7 @@ __all__ = [
     "dislike_factor",
     "confidence",
     "CONFIDENCE_CALIBRATION",
+    "ConfidenceCalibration",
     "Weights",
     "DEFAULT_WEIGHTS",
     "blend",
@@ -276,17 +278,73 @@ def score_candidates(
     return ScoredCandidates(features, scores)
 
 
-#: Platt scaling of the final score to the probability that a judge grades a match 2 or 3
-#: of 3: ``sigmoid(a * score + b)``, fit on the top 10 of the default matcher over the real
-#: dev splits (1,372 judged pairs, San Mateo and NYC; datasets/real/README.md). Observed
-#: vs predicted by score quintile: 0.12/0.13, 0.19/0.21, 0.32/0.27, 0.35/0.35, 0.46/0.49.
-#: Re-checked on the session-5 default with ``datasets/real/calibrate.py`` (1,468 pairs): a
-#: refit is no better out of fold (Brier 0.196 vs 0.194, ECE 0.031 vs 0.027), so it stays.
-CONFIDENCE_CALIBRATION = (7.54, -3.10)
+class ConfidenceCalibration(NamedTuple):
+    """Coefficients of the calibrated confidence,
+    ``sigmoid(score * final_score + log_rank * log(rank) + intercept)``.
+
+    Attributes
+    ----------
+    score : float
+        Weight of the final score (positive: a higher score is a more likely good match).
+    intercept : float
+        The constant term.
+    log_rank : float
+        Weight of the log of the match's 1-based rank in the list shown (after re-ranking);
+        0 for a calibration of the score alone, such as the ``(7.54, -3.10)`` pair used
+        until the rank was learnt, which ``ConfidenceCalibration(7.54, -3.10)`` reproduces.
+    """
+
+    score: float
+    intercept: float
+    log_rank: float = 0.0
 
 
-def confidence(scores: np.ndarray, calibration: tuple[float, float] = CONFIDENCE_CALIBRATION):
-    """Calibrated probability of a good match for final scores (see
-    :data:`CONFIDENCE_CALIBRATION`; refit it for another encoder or directory)."""
-    a, b = calibration
-    return 1.0 / (1.0 + np.exp(-(a * np.asarray(scores, dtype=np.float64) + b)))
+#: The probability that a judge grades a match 2 or 3 of 3, from its final score and its
+#: rank: a logistic fit on the top 10 of the default matcher over the real dev splits (1,468
+#: judged pairs of 151 referrals, San Mateo and NYC; ``datasets/real/calibrate.py``). At the
+#: same score a match lower in the list is less often good (the top match is picked from
+#: every candidate); the score-only Platt scaling used before, ``(7.54, -3.10)``, left the
+#: top match under-confident (mean 0.37, observed 0.52). Out of fold (5 folds by referral)
+#: the rank-1 Brier score is 0.216 against 0.239 (0.231 for a score-only refit), 0.192
+#: against 0.194 over all pairs; docs/evaluation.md, "Calibrated confidence".
+CONFIDENCE_CALIBRATION = ConfidenceCalibration(score=7.64, intercept=-2.47, log_rank=-0.41)
+
+
+def confidence(
+    scores: ArrayLike,
+    calibration: ConfidenceCalibration | tuple[float, ...] = CONFIDENCE_CALIBRATION,
+    ranks: ArrayLike | None = None,
+) -> np.ndarray:
+    """Calibrated probability of a good match (see :data:`CONFIDENCE_CALIBRATION`; refit it
+    for another encoder or directory with ``datasets/real/calibrate.py``).
+
+    Parameters
+    ----------
+    scores : ArrayLike
+        Final scores.
+    calibration : ConfidenceCalibration | tuple[float, ...]
+        The coefficients; a plain ``(score, intercept)`` pair is a score-only calibration.
+    ranks : ArrayLike | None
+        Each match's 1-based rank in the list shown (after re-ranking), broadcast against
+        ``scores``. ``None`` reads every score as the top match's (rank 1): the most
+        generous reading, and the score-only sigmoid of ``score`` and ``intercept``.
+
+    Returns
+    -------
+    np.ndarray
+        Probabilities in (0, 1), one per score: increasing in the score at a fixed rank.
+
+    Raises
+    ------
+    InvalidParameterError
+        If a rank is below 1.
+    """
+    cal = ConfidenceCalibration(*calibration)
+    z = cal.score * np.asarray(scores, dtype=np.float64) + cal.intercept
+    if ranks is not None:
+        r = np.asarray(ranks, dtype=np.float64)
+        if np.any(r < 1):
+            raise InvalidParameterError("ranks are 1-based: every rank must be at least 1")
+        if cal.log_rank:
+            z = z + cal.log_rank * np.log(r)
+    return 1.0 / (1.0 + np.exp(-z))
