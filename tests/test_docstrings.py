@@ -128,17 +128,7 @@ def problems(obj) -> list[str]:
     return out
 
 
-#: rank/ was being edited when the other modules were converted; strict, so that these
-#: fail (XPASS) once converted and the marks can go
-PENDING = {"allocate", "rxmatch.rank.allocate"}
-
-
-def _params(names: list[str]) -> list:
-    pending = pytest.mark.xfail(strict=True, reason="rank/allocate.py not converted yet")
-    return [pytest.param(n, marks=pending) if n in PENDING else n for n in names]
-
-
-@pytest.mark.parametrize("name", _params([n for n in rxmatch.__all__ if n != "__version__"]))
+@pytest.mark.parametrize("name", [n for n in rxmatch.__all__ if n != "__version__"])
 def test_public_api_docstrings_are_numpy(package, name):
     obj = package[name]
     obj = obj.final_target if obj.is_alias else obj
@@ -146,7 +136,7 @@ def test_public_api_docstrings_are_numpy(package, name):
     assert not found, "\n".join(found)
 
 
-@pytest.mark.parametrize("module", _params(MODULES))
+@pytest.mark.parametrize("module", MODULES)
 def test_module_docstrings_are_numpy(package, module):
     obj = package[module.removeprefix("rxmatch.")] if module != "rxmatch" else package
     found = [p for member in documented(obj) for p in problems(member)]

@@ -53,22 +53,33 @@ class Allocation:
 
     Attributes
     ----------
-    assignments : one row per placed referral: ``referral_id``, ``resource_id``,
+    assignments : pd.DataFrame
+        One row per placed referral: ``referral_id``, ``resource_id``,
         ``score``, ``rank_in_list`` (1 = the person's own top match), sorted by referral.
-    unassigned : ``referral_id`` and ``reason`` for every referral not placed.
-    load : one row per candidate resource: ``resource_id``, ``assigned``, ``capacity``
+    unassigned : pd.DataFrame
+        ``referral_id`` and ``reason`` for every referral not placed.
+    load : pd.DataFrame
+        One row per candidate resource: ``resource_id``, ``assigned``, ``capacity``
         (places; ``NaN`` = unlimited), ``limit`` (the binding maximum after the exposure
         cap; ``NaN`` = none), ``utilisation`` (``assigned / capacity``; ``NaN`` when
         unlimited).
-    total_score : sum of the assigned scores.
-    unconstrained_total : sum of every referral's top-1 score (what each person would get
+    total_score : float
+        Sum of the assigned scores.
+    unconstrained_total : float
+        Sum of every referral's top-1 score (what each person would get
         with unlimited places).
-    fit_lost : ``unconstrained_total - total_score`` (>= 0).
-    fit_lost_relative : ``fit_lost / unconstrained_total`` (0 when that is 0).
-    n_referrals : caseload size (referrals given, with or without candidates).
-    exposure_cap : the share given, or ``None``.
-    prioritise : ``"placements"`` or ``"score"``.
-    top1 : each referral's unconstrained top-1 (``referral_id``, ``resource_id``,
+    fit_lost : float
+        ``unconstrained_total - total_score`` (>= 0).
+    fit_lost_relative : float
+        ``fit_lost / unconstrained_total`` (0 when that is 0).
+    n_referrals : int
+        Caseload size (referrals given, with or without candidates).
+    exposure_cap : float | None
+        The share given, or ``None``.
+    prioritise : str
+        ``"placements"`` or ``"score"``.
+    top1 : pd.DataFrame
+        Each referral's unconstrained top-1 (``referral_id``, ``resource_id``,
         ``score``), used by :meth:`to_frame`.
     """
 
@@ -335,19 +346,25 @@ def allocate(
 
     Parameters
     ----------
-    candidates : long frame with columns ``referral_id``, ``resource_id``, ``score``
+    candidates : pd.DataFrame
+        Long frame with columns ``referral_id``, ``resource_id``, ``score``
         (>= 0) and optionally ``rank`` (the person's own ranking; else ranked by score,
         ties by resource id). For example ``matcher.recommend_many(frame, k=10)``.
-    capacity : places per resource: a mapping or Series ``resource_id -> places``, or a
+    capacity : Mapping[Any, Any] | pd.Series | Any | None
+        Places per resource: a mapping or Series ``resource_id -> places``, or a
         :class:`~rxmatch.Directory` (its ``capacity`` column). A resource missing from it,
         or with a missing value, is unlimited; ``None`` = all unlimited.
-    exposure_cap : optional share of the caseload in (0, 1] that any one resource may
+    exposure_cap : float | None
+        Optional share of the caseload in (0, 1] that any one resource may
         receive: at most ``floor(exposure_cap * n_referrals)`` people each.
-    min_score : candidates scoring below this are not considered.
-    referrals : the whole caseload's referral ids, so that people with no candidate at all
+    min_score : float
+        Candidates scoring below this are not considered.
+    referrals : Iterable[Any] | None
+        The whole caseload's referral ids, so that people with no candidate at all
         (absent from ``candidates``) are reported as unassigned. Default: the ids in
         ``candidates``.
-    prioritise : ``"placements"`` (default): place as many people as possible, then
+    prioritise : Literal['placements', 'score']
+        ``"placements"`` (default): place as many people as possible, then
         maximize the total score among those allocations. ``"score"``: maximize the total
         score only (may leave someone unplaced whose only option went to a better fit).
 

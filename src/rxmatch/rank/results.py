@@ -370,9 +370,11 @@ class ResultBuilder:
             coverage_bonus=self.coverage_bonus,
         )
         conf = confidence(scored.scores[order], ranks=np.arange(1, len(order) + 1))
+        shown = len(order)
         order, conf, notes = self.notes(ref, f, order, conf)
-        # at the ranks shown once weaker matches are held back (a kept match only moves up)
-        conf = confidence(scored.scores[order], ranks=np.arange(1, len(order) + 1))
+        if len(order) != shown:
+            # at the ranks shown once weaker matches are held back (a kept match only moves up)
+            conf = confidence(scored.scores[order], ranks=np.arange(1, len(order) + 1))
         lexical = f.components.get("lexical")
         # the person's word stems, once for all the matches whose words are explained
         stems = (
