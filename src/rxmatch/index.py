@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -174,6 +175,16 @@ class FittedIndex:
     @property
     def directory(self) -> Directory:
         return self.source.get()
+
+    @cached_property
+    def online_norm(self) -> float:
+        """The largest norm of an online resource's vector (0.0 with none), computed once:
+        it bounds the rounding of the online pool's products
+        (:func:`~rxmatch.rank.reach.closest_online`)."""
+        e = self.online_embeddings
+        if not len(e):
+            return 0.0
+        return float(np.sqrt(np.einsum("ij,ij->i", e, e, dtype=np.float64).max()))
 
     def __len__(self) -> int:
         return len(self.table)
