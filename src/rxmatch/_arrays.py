@@ -1,11 +1,12 @@
-"""Checks of the plain arrays an index is made of, shared by the index, persistence and
-the feature stores (each raises its own error type with the problem this names)."""
+"""Checks of the plain arrays an index is made of, and small facts about them, shared by
+the index, persistence, the feature stores and ranking (each check raises its own error
+type with the problem it names)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["offsets_problem"]
+__all__ = ["max_row_norm", "offsets_problem"]
 
 
 def offsets_problem(
@@ -35,3 +36,10 @@ def offsets_problem(
     if total is not None and int(off[-1]) != total:
         return f"end at {int(off[-1])}, not at the values' length {total}"
     return None
+
+
+def max_row_norm(rows: np.ndarray) -> float:
+    """The largest Euclidean norm of a row of ``rows`` (0.0 with no rows), summed in float64."""
+    if not len(rows):
+        return 0.0
+    return float(np.sqrt(np.einsum("ij,ij->i", rows, rows, dtype=np.float64).max()))

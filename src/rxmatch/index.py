@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._arrays import offsets_problem
+from ._arrays import max_row_norm, offsets_problem
 from ._ids import id_list, refuse_text
 from .directory import Directory, LoadReport
 from .exceptions import IndexFormatError, InvalidParameterError
@@ -181,10 +181,7 @@ class FittedIndex:
         """The largest norm of an online resource's vector (0.0 with none), computed once:
         it bounds the rounding of the online pool's products
         (:func:`~rxmatch.rank.reach.closest_online`)."""
-        e = self.online_embeddings
-        if not len(e):
-            return 0.0
-        return float(np.sqrt(np.einsum("ij,ij->i", e, e, dtype=np.float64).max()))
+        return max_row_norm(self.online_embeddings)
 
     def __len__(self) -> int:
         return len(self.table)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .._arrays import max_row_norm
 from ..features.facets import Facets
 from ..referral import TRAVEL_RADIUS_KM
 from .candidates import VIA_ONLINE, Candidates, retrieve_candidates
@@ -179,7 +180,7 @@ def closest_online(
     if sims is None:
         sims = online @ q
     if max_norm is None:
-        max_norm = float(np.sqrt(np.einsum("ij,ij->i", online, online, dtype=np.float64).max()))
+        max_norm = max_row_norm(online)
     dtype = np.result_type(online.dtype, q.dtype)
     tol = product_tolerance(online.shape[1], dtype, max_norm, q)
     threshold = float(np.partition(sims, n - pool)[n - pool])  # the pool-th largest
